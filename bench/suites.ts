@@ -1,0 +1,5 @@
+import { engineSuite } from "./engine.js";
+import type { BenchSuite } from "./types.js";
+
+/** All suites, in the order `lastmile bench` runs them. */
+export const SUITES: readonly BenchSuite[] = [engineSuite];

@@ -1,0 +1,39 @@
+/**
+ * CLI error convention: bad input exits 2 with `error: <field path>: <reason>` on stderr; a failure while
+ * running exits 1. Commands throw; `cli.ts` maps the error to the exit code once.
+ */
+import { InputError } from "../../core/assert.js";
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export class CliUsageError extends Error {
+  override name = "CliUsageError";
+}
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof InputError || error instanceof CliUsageError) return EXIT_USAGE;
+  if (error !== null && typeof error === "object" && (error as { name?: string }).name === "ZodError")
+    return EXIT_USAGE;
+  return EXIT_FAILURE;
+}
+
+export function describeError(error: unknown): string {
+  if (error !== null && typeof error === "object" && (error as { name?: string }).name === "ZodError") {
+    const issues = (error as { issues: { path: PropertyKey[]; message: string }[] }).issues;
+    return issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join("\n");
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** `["stores", 3, "location", "lat"]` → `stores[3].location.lat`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += out === "" ? String(p) : `.${String(p)}`;
+  }
+  return out === "" ? "(root)" : out;
+}

@@ -1,0 +1,11 @@
+/**
+ * Subcommand registry: each module adds one `register*` function here (run, route, match, forecast,
+ * bench, serve, import, ...). Kept in one list so `lastmile --help` shows them in a stable order.
+ */
+import type { Command } from "commander";
+import { registerBench } from "./bench.js";
+import { registerEngineDemo } from "./engine-demo.js";
+
+export type CommandRegistrar = (program: Command) => void;
+
+export const COMMANDS: readonly CommandRegistrar[] = [registerEngineDemo, registerBench];

@@ -1,0 +1,80 @@
+/**
+ * Ports: everything the pure core needs from the outside world arrives through these interfaces, so the
+ * same decisions run in a test, in the simulator (virtual time, seeded streams) and in the server (wall
+ * clock, database). Each port has an in-memory implementation that the tests use.
+ */
+import type { Point } from "./geo.js";
+
+/** Time source. Integer milliseconds; the simulator's is virtual, the server's is the wall clock. */
+export interface Clock {
+  nowMs(): number;
+}
+
+/** A stream of uniform random numbers in [0, 1). Distributions are built on top (see core/random.ts). */
+export interface Rng {
+  /** Uniform in [0, 1) with 53 random bits. */
+  next(): number;
+}
+
+/** Travel between two planar points (metres). Implementations: euclidean × detour at a speed, a matrix, ... */
+export interface TravelTime {
+  distanceM(from: Point, to: Point): number;
+  durationMs(from: Point, to: Point): number;
+}
+
+/** A domain event: `type` plus flat fields. `t` is stamped by the emitter's clock. */
+export interface DomainEvent {
+  readonly t: number;
+  readonly type: string;
+  readonly [field: string]: unknown;
+}
+
+export interface EventSink {
+  emit(event: DomainEvent): void;
+}
+
+/** Fixed clock for tests and pure calls. */
+export class ManualClock implements Clock {
+  constructor(private timeMs = 0) {}
+  nowMs(): number {
+    return this.timeMs;
+  }
+  set(timeMs: number): void {
+    this.timeMs = timeMs;
+  }
+  advance(deltaMs: number): void {
+    this.timeMs += deltaMs;
+  }
+}
+
+/** Collects events in memory (tests, simulator buffers). */
+export class MemoryEventSink implements EventSink {
+  readonly events: DomainEvent[] = [];
+  emit(event: DomainEvent): void {
+    this.events.push(event);
+  }
+}
+
+export const nullEventSink: EventSink = { emit() {} };
+
+/**
+ * Straight-line travel with a detour factor at a constant speed: the reference city's model
+ * (1.3 × euclidean at 25 km/h) and the default for generated cities.
+ */
+export class EuclideanTravelTime implements TravelTime {
+  private readonly msPerMetre: number;
+  constructor(
+    readonly speedKmh: number,
+    readonly detourFactor = 1,
+  ) {
+    if (!(speedKmh > 0)) throw new RangeError(`speedKmh must be > 0, got ${speedKmh}`);
+    if (!(detourFactor >= 1)) throw new RangeError(`detourFactor must be >= 1, got ${detourFactor}`);
+    this.msPerMetre = 3600 / speedKmh;
+  }
+  distanceM(from: Point, to: Point): number {
+    return Math.hypot(from.x - to.x, from.y - to.y) * this.detourFactor;
+  }
+  durationMs(from: Point, to: Point): number {
+    return Math.round(this.distanceM(from, to) * this.msPerMetre);
+  }
+}
