@@ -234,7 +234,7 @@ export class Signal<T = void> {
   }
 
   /** Callback-style subscription (runs synchronously inside fire). */
-  then(callback: (value: T) => void): void {
+  onFire(callback: (value: T) => void): void {
     if (this.fired) callback(this.firedValue as T);
     else this.callbacks.push(callback as (value: unknown) => void);
   }
