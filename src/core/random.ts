@@ -52,6 +52,16 @@ export class RandomStream implements Rng {
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1; // the all-zero state is a fixed point
   }
 
+  /** A stream with an explicit xoshiro128** state (reference vectors, checkpoints). */
+  static fromState(a: number, b: number, c: number, d: number): RandomStream {
+    const s = new RandomStream(0);
+    s.a = a | 0;
+    s.b = b | 0;
+    s.c = c | 0;
+    s.d = d | 0;
+    return s;
+  }
+
   /** Next raw 32-bit output of xoshiro128**. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9);

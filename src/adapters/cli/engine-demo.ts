@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { holdModel } from "../../sim/hold-model.js";
+import { parseIntFlag } from "./errors.js";
 
 export function registerEngineDemo(program: Command): void {
   program
@@ -10,18 +11,11 @@ export function registerEngineDemo(program: Command): void {
     .option("--seed <n>", "seed", "1")
     .action((opts: { entities: string; events: string; seed: string }) => {
       const r = holdModel({
-        entities: parsePositiveInt(opts.entities, "--entities"),
-        events: parsePositiveInt(opts.events, "--events"),
-        seed: parsePositiveInt(opts.seed, "--seed"),
+        entities: parseIntFlag(opts.entities, "--entities", 1, 10_000_000),
+        events: parseIntFlag(opts.events, "--events", 0),
+        seed: parseIntFlag(opts.seed, "--seed"),
         hashEvents: true,
       });
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });
-}
-
-function parsePositiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new RangeError(`${flag}: expected a non-negative integer, got '${text}'`);
-  return n;
 }

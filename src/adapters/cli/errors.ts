@@ -37,3 +37,21 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out === "" ? "(root)" : out;
 }
+
+/** Parses an integer flag value (`--seed 7`) or throws a usage error naming the flag. */
+export function parseIntFlag(text: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new CliUsageError(`${flag}: expected an integer in [${min}, ${max}], got '${text}'`);
+  }
+  return n;
+}
+
+/** Parses a finite number flag value (`--time-limit 2.5`) or throws a usage error naming the flag. */
+export function parseNumberFlag(text: string, flag: string, min = -Infinity, max = Infinity): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+    throw new CliUsageError(`${flag}: expected a number in [${min}, ${max}], got '${text}'`);
+  }
+  return n;
+}

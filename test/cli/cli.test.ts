@@ -1,0 +1,54 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { VERSION } from "../../src/version.js";
+
+const CLI = "dist/cli.js";
+
+function run(args: string[]) {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+}
+
+describe("CLI", () => {
+  it("--version prints the package version", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+    const r = run(["--version"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(VERSION);
+  });
+
+  it("--help lists the subcommands", () => {
+    const r = run(["--help"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("bench");
+  });
+
+  it("an unknown command exits 2 with the reason on stderr", () => {
+    const r = run(["no-such-command"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown command/);
+    expect(r.stdout).toBe("");
+  });
+
+  it("bad flag values exit 2 with the flag named", () => {
+    const r = run(["engine-demo", "--events", "lots"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--events");
+  });
+
+  it("an unknown bench suite is a usage error", () => {
+    const r = run(["bench", "nope"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown suite/);
+  });
+
+  it("the same seed gives an identical event-log hash in two separate processes", () => {
+    const args = [CLI, "engine-demo", "--entities", "1000", "--events", "200000", "--seed", "11"];
+    const a = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8" })) as { hash: string };
+    const b = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8" })) as { hash: string };
+    expect(a.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.hash).toBe(b.hash);
+  });
+});
