@@ -1,5 +1,6 @@
 import { engineSuite } from "./engine.js";
+import { forecastSuite } from "./forecast.js";
 import type { BenchSuite } from "./types.js";
 
 /** All suites, in the order `lastmile bench` runs them. */
-export const SUITES: readonly BenchSuite[] = [engineSuite];
+export const SUITES: readonly BenchSuite[] = [engineSuite, forecastSuite];

@@ -5,7 +5,8 @@
 import type { Command } from "commander";
 import { registerBench } from "./bench.js";
 import { registerEngineDemo } from "./engine-demo.js";
+import { registerForecast } from "./forecast.js";
 
 export type CommandRegistrar = (program: Command) => void;
 
-export const COMMANDS: readonly CommandRegistrar[] = [registerEngineDemo, registerBench];
+export const COMMANDS: readonly CommandRegistrar[] = [registerEngineDemo, registerBench, registerForecast];
