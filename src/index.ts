@@ -3,6 +3,8 @@
  */
 export { AssertionError, assert, InputError } from "./core/assert.js";
 export * from "./core/geo.js";
+// Reservation ledger (issue 3): stock rows, reservations, POS sync, flash-sale queue, the LedgerStore port.
+export * from "./core/ledger/index.js";
 export * from "./core/ports.js";
 export { RandomStream, RandomStreams } from "./core/random.js";
 // Forecasting (issue 5): supply/demand forecasts, backtests, slot planner, surge, supply generator, slot market.

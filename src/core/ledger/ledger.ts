@@ -1,0 +1,889 @@
+/**
+ * The reservation ledger: a state machine over stock rows and reservations behind the `LedgerStore` port.
+ *
+ *   reserve ──▶ soft ──harden──▶ hard ──commit──▶ committed
+ *                │                 │
+ *                ├──release────────┴──release──▶ released
+ *                └──(TTL)──────────┴──(TTL, if set)──▶ expired
+ *
+ * Each operation runs read → validate → plan → apply: every check happens before the store sees a single
+ * write, and the store applies the planned `ChangeSet` as one compare-and-set (see store.ts). A rejected
+ * operation therefore leaves no trace, and a version conflict (another writer on a shared database) is
+ * retried from fresh reads, a bounded number of times.
+ *
+ * Expiry runs at the ledger's clock: every operation first expires up to `sweepPerOperation` due
+ * reservations through the store's expiry index, and an operation on a reservation that is past its expiry
+ * expires it first, whatever the sweep got to. Correctness never depends on when a sweep timer fires.
+ *
+ * Events are emitted after the store accepted the write, never before. The one gap: if a store commits but
+ * its acknowledgement is lost (the call throws after the write landed), that change's events are never
+ * emitted, and the idempotent retry replays the result without emitting them again. The in-memory store
+ * cannot lose an acknowledgement; a database store that must guarantee a complete event stream should
+ * write the events in the same transaction (an outbox) rather than rely on this sink.
+ */
+import { assert, InputError } from "../assert.js";
+import type { Clock, EventSink } from "../ports.js";
+import { nullEventSink } from "../ports.js";
+import { Fingerprint } from "./fingerprint.js";
+import { InMemoryLedgerStore } from "./memory-store.js";
+import { ChangeSet, type IdempotencyRecord, type LedgerStore, VersionConflictError } from "./store.js";
+import {
+  type AdjustmentKind,
+  type AdjustRequest,
+  type CommitRequest,
+  ContentionError,
+  type HardenRequest,
+  IdempotencyConflictError,
+  IllegalTransitionError,
+  InsufficientStockError,
+  isLive,
+  type PosResult,
+  type PosUpdate,
+  type ReleaseRequest,
+  type Reservation,
+  type ReservationKind,
+  type ReservationLine,
+  type ReservationStatus,
+  type ReserveRequest,
+  type Shortage,
+  type Shortfall,
+  type StockRow,
+  UnknownReservationError,
+} from "./types.js";
+
+export interface LedgerOptions {
+  readonly clock: Clock;
+  /** Defaults to a fresh InMemoryLedgerStore. */
+  readonly store?: LedgerStore;
+  readonly events?: EventSink;
+  /** Soft (add-to-cart) TTL. Default 10 min, the seeds' figure. */
+  readonly softTtlMs?: number;
+  /**
+   * Hard (checkout) TTL; default null = never expires. A hard reservation is a confirmed customer:
+   * expiring it silently would hand their units to someone else. Payment failure releases it explicitly.
+   */
+  readonly hardTtlMs?: number | null;
+  /** How long a key's first result is remembered. Default 24 h. */
+  readonly idempotencyRetentionMs?: number;
+  /** POS dedup window. Default 1 h (the seeds' Redis TTL). Must exceed the feeds' redelivery delay. */
+  readonly posDedupWindowMs?: number;
+  /** How long committed / released / expired reservations stay readable. Default 24 h. */
+  readonly terminalRetentionMs?: number;
+  /** Due reservations expired at the start of each operation. Default 64; `sweep()` does the rest. */
+  readonly sweepPerOperation?: number;
+  /** Version-conflict retries per operation before ContentionError. Default 8. */
+  readonly maxAttempts?: number;
+}
+
+/** Bounds on a request's size (TIGER_STYLE: a limit on everything). */
+export const LEDGER_LIMITS = {
+  linesMax: 1000,
+  keyLengthMax: 512,
+  qtyMax: 1_000_000_000,
+} as const;
+
+const OP_RESERVE = 1;
+const OP_HARDEN = 2;
+const OP_COMMIT = 3;
+const OP_RELEASE = 4;
+const OP_ADJUST = 5;
+
+const ADJUSTMENT_KINDS: readonly AdjustmentKind[] = [
+  "damage",
+  "dispose_damaged",
+  "in_transit",
+  "restock_arrival",
+  "receive",
+  "cycle_count",
+];
+
+/** Bound on the duplicate-check map: about a catalogue's worth of SKUs. */
+const SKU_SEEN_MAX = 100_000;
+
+/** Housekeeping (retention pruning) runs at most this often, in ledger time. */
+const PRUNE_INTERVAL_MS = 1000;
+const PRUNE_BATCH_MAX = 10_000;
+
+export class Ledger {
+  readonly store: LedgerStore;
+  private readonly clock: Clock;
+  private readonly events: EventSink;
+  readonly softTtlMs: number;
+  readonly hardTtlMs: number | null;
+  private readonly idempotencyRetentionMs: number;
+  private readonly posDedupWindowMs: number;
+  private readonly terminalRetentionMs: number;
+  private readonly sweepPerOperation: number;
+  private readonly maxAttempts: number;
+  private readonly fp = new Fingerprint();
+  /** SKU → generation of the request that last listed it (duplicate-line check for long orders). */
+  private readonly skuSeen = new Map<string, number>();
+  private skuGeneration = 0;
+  private nextPruneMs = Number.NEGATIVE_INFINITY;
+
+  constructor(options: LedgerOptions) {
+    this.clock = options.clock;
+    this.store = options.store ?? new InMemoryLedgerStore();
+    this.events = options.events ?? nullEventSink;
+    this.softTtlMs = options.softTtlMs ?? 600_000;
+    this.hardTtlMs = options.hardTtlMs === undefined ? null : options.hardTtlMs;
+    this.idempotencyRetentionMs = options.idempotencyRetentionMs ?? 86_400_000;
+    this.posDedupWindowMs = options.posDedupWindowMs ?? 3_600_000;
+    this.terminalRetentionMs = options.terminalRetentionMs ?? 86_400_000;
+    this.sweepPerOperation = options.sweepPerOperation ?? 64;
+    this.maxAttempts = options.maxAttempts ?? 8;
+    checkTtl(this.softTtlMs, "softTtlMs");
+    if (this.hardTtlMs !== null) checkTtl(this.hardTtlMs, "hardTtlMs");
+    checkTtl(this.idempotencyRetentionMs, "idempotencyRetentionMs");
+    checkTtl(this.posDedupWindowMs, "posDedupWindowMs");
+    checkTtl(this.terminalRetentionMs, "terminalRetentionMs");
+    if (!(Number.isSafeInteger(this.sweepPerOperation) && this.sweepPerOperation >= 0))
+      throw new InputError("sweepPerOperation", "must be an integer >= 0");
+    if (!(Number.isSafeInteger(this.maxAttempts) && this.maxAttempts >= 1))
+      throw new InputError("maxAttempts", "must be an integer >= 1");
+  }
+
+  // ------------------------------------------------------------------------------------------ reads
+
+  row(storeId: string, sku: string): StockRow | undefined {
+    return this.store.row(storeId, sku);
+  }
+
+  reservation(id: number): Reservation | undefined {
+    return this.store.reservation(id);
+  }
+
+  // ------------------------------------------------------------------------------------------ reserve
+
+  /** Holds every line or none. Throws InsufficientStockError listing every short line. */
+  reserve(request: ReserveRequest): Reservation {
+    const nowMs = this.clock.nowMs();
+    this.housekeeping(nowMs);
+    const { key, storeId, lines } = request;
+    checkKey(key, "key");
+    checkName(storeId, "storeId");
+    const kind: ReservationKind = request.kind ?? "soft";
+    if (kind !== "soft" && kind !== "hard") throw new InputError("kind", `must be soft or hard, got ${kind}`);
+    const ttlMs =
+      request.ttlMs === undefined ? (kind === "soft" ? this.softTtlMs : this.hardTtlMs) : request.ttlMs;
+    if (ttlMs === null) {
+      if (kind === "soft") throw new InputError("ttlMs", "a soft reservation must expire");
+    } else checkTtl(ttlMs, "ttlMs");
+    this.checkLines(lines, "lines", 1, false);
+    const fp = this.fp.begin(OP_RESERVE).str(storeId).str(kind).num(ttlMs);
+    for (let i = 0; i < lines.length; i++) fp.str(lines[i]!.sku).num(lines[i]!.qty);
+    fp.end();
+    const fpHi = fp.hi;
+    const fpLo = fp.lo;
+
+    const store = this.store;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const replayed = this.replay(key, fpHi, fpLo);
+      if (replayed !== undefined) return replayed as Reservation;
+      const changes = new ChangeSet(nowMs);
+      let shortages: Shortage[] | null = null;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
+        const row = store.row(storeId, line.sku);
+        const available = row === undefined ? 0 : row.available;
+        if (available < line.qty) {
+          (shortages ??= []).push({ sku: line.sku, requestedQty: line.qty, availableQty: available });
+        } else if (shortages === null) {
+          const r = row!;
+          changes.rows.push(nextRow(r, available - line.qty, r.reserved + line.qty, r.damaged, r.inTransit));
+        }
+      }
+      if (shortages !== null) throw new InsufficientStockError(storeId, shortages);
+      const held: ReservationLine[] = new Array(lines.length);
+      for (let i = 0; i < lines.length; i++) held[i] = { sku: lines[i]!.sku, qty: lines[i]!.qty };
+      const reservation: Reservation = {
+        id: store.nextReservationId(),
+        key,
+        storeId,
+        status: kind,
+        lines: held,
+        committed: null,
+        createdAtMs: nowMs,
+        updatedAtMs: nowMs,
+        expiresAtMs: ttlMs === null ? null : nowMs + ttlMs,
+        version: 1,
+      };
+      changes.reservations.push(reservation);
+      this.record(changes, key, fpHi, fpLo, reservation);
+      if (!this.tryApply(changes)) continue;
+      const rows = changes.rows;
+      for (let i = 0; i < rows.length; i++) {
+        this.emitReservationEvent(nowMs, "ledger.reserved", rows[i]!, reservation, held[i]!.qty);
+      }
+      return reservation;
+    }
+    throw new ContentionError(this.maxAttempts);
+  }
+
+  // ------------------------------------------------------------------------------------------ harden
+
+  /** soft → hard (checkout). The hold stays; the expiry becomes the hard TTL (default: none). */
+  harden(request: HardenRequest): Reservation {
+    const nowMs = this.clock.nowMs();
+    this.housekeeping(nowMs);
+    const { key, reservationId } = request;
+    checkKey(key, "key");
+    checkId(reservationId, "reservationId");
+    const ttlMs = request.ttlMs === undefined ? this.hardTtlMs : request.ttlMs;
+    if (ttlMs !== null) checkTtl(ttlMs, "ttlMs");
+    const fp = this.fp.begin(OP_HARDEN).num(reservationId).num(ttlMs).end();
+    const fpHi = fp.hi;
+    const fpLo = fp.lo;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const replayed = this.replay(key, fpHi, fpLo);
+      if (replayed !== undefined) return replayed as Reservation;
+      const current = this.liveOrTerminal(reservationId, nowMs);
+      if (current.status !== "soft")
+        throw new IllegalTransitionError(reservationId, current.status, "harden");
+      const next = withStatus(current, "hard", nowMs, ttlMs === null ? null : nowMs + ttlMs, null);
+      const changes = new ChangeSet(nowMs);
+      changes.reservations.push(next);
+      this.record(changes, key, fpHi, fpLo, next);
+      if (!this.tryApply(changes)) continue;
+      for (let i = 0; i < next.lines.length; i++) {
+        const row = this.store.row(next.storeId, next.lines[i]!.sku)!;
+        this.emitReservationEvent(nowMs, "ledger.hardened", row, next, next.lines[i]!.qty);
+      }
+      return next;
+    }
+    throw new ContentionError(this.maxAttempts);
+  }
+
+  // ------------------------------------------------------------------------------------------ commit
+
+  /** hard → committed: the picked units leave the store, the rest go back to available. */
+  commit(request: CommitRequest): Reservation {
+    const nowMs = this.clock.nowMs();
+    this.housekeeping(nowMs);
+    const { key, reservationId, picked } = request;
+    checkKey(key, "key");
+    checkId(reservationId, "reservationId");
+    const fp = this.fp.begin(OP_COMMIT).num(reservationId);
+    if (picked === undefined) fp.num(null);
+    else {
+      this.checkLines(picked, "picked", 0, true);
+      fp.num(picked.length);
+      for (let i = 0; i < picked.length; i++) fp.str(picked[i]!.sku).num(picked[i]!.qty);
+    }
+    fp.end();
+    const fpHi = fp.hi;
+    const fpLo = fp.lo;
+    const store = this.store;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const replayed = this.replay(key, fpHi, fpLo);
+      if (replayed !== undefined) return replayed as Reservation;
+      const current = this.liveOrTerminal(reservationId, nowMs);
+      if (current.status !== "hard")
+        throw new IllegalTransitionError(reservationId, current.status, "commit");
+      const lines = current.lines;
+      const taken = picked === undefined ? lines : pickedPerLine(lines, picked);
+      const changes = new ChangeSet(nowMs);
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
+        const row = store.row(current.storeId, line.sku);
+        assert(
+          row !== undefined && row.reserved >= line.qty,
+          `row ${current.storeId}/${line.sku} lost a hold`,
+        );
+        const back = line.qty - taken[i]!.qty;
+        changes.rows.push(
+          nextRow(row, row.available + back, row.reserved - line.qty, row.damaged, row.inTransit),
+        );
+      }
+      const next = withStatus(current, "committed", nowMs, null, taken);
+      changes.reservations.push(next);
+      this.record(changes, key, fpHi, fpLo, next);
+      if (!this.tryApply(changes)) continue;
+      const rows = changes.rows;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        this.events.emit({
+          t: nowMs,
+          type: "ledger.committed",
+          storeId: row.storeId,
+          sku: row.sku,
+          available: row.available,
+          reserved: row.reserved,
+          damaged: row.damaged,
+          inTransit: row.inTransit,
+          version: row.version,
+          reservationId,
+          qty: lines[i]!.qty,
+          pickedQty: taken[i]!.qty,
+        });
+      }
+      return next;
+    }
+    throw new ContentionError(this.maxAttempts);
+  }
+
+  // ------------------------------------------------------------------------------------------ release
+
+  /** soft or hard → released (payment failure, cancellation): every held unit goes back to available. */
+  release(request: ReleaseRequest): Reservation {
+    const nowMs = this.clock.nowMs();
+    this.housekeeping(nowMs);
+    const { key, reservationId } = request;
+    const reason = request.reason ?? null;
+    checkKey(key, "key");
+    checkId(reservationId, "reservationId");
+    if (reason !== null && typeof reason !== "string") throw new InputError("reason", "must be a string");
+    const fp = this.fp.begin(OP_RELEASE).num(reservationId);
+    if (reason === null) fp.num(null);
+    else fp.str(reason);
+    fp.end();
+    const fpHi = fp.hi;
+    const fpLo = fp.lo;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const replayed = this.replay(key, fpHi, fpLo);
+      if (replayed !== undefined) return replayed as Reservation;
+      const current = this.liveOrTerminal(reservationId, nowMs);
+      if (!isLive(current.status)) throw new IllegalTransitionError(reservationId, current.status, "release");
+      const changes = new ChangeSet(nowMs);
+      this.planUnhold(current, changes);
+      const next = withStatus(current, "released", nowMs, null, null);
+      changes.reservations.push(next);
+      this.record(changes, key, fpHi, fpLo, next);
+      if (!this.tryApply(changes)) continue;
+      const rows = changes.rows;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        this.events.emit({
+          t: nowMs,
+          type: "ledger.released",
+          storeId: row.storeId,
+          sku: row.sku,
+          available: row.available,
+          reserved: row.reserved,
+          damaged: row.damaged,
+          inTransit: row.inTransit,
+          version: row.version,
+          reservationId,
+          qty: current.lines[i]!.qty,
+          reason,
+        });
+      }
+      return next;
+    }
+    throw new ContentionError(this.maxAttempts);
+  }
+
+  // ------------------------------------------------------------------------------------------ expiry
+
+  /**
+   * Expires up to maxCount reservations whose expiry is at or before the clock, earliest first, through
+   * the store's expiry index. Returns how many it expired. Call it from a timer; operations also sweep.
+   */
+  sweep(maxCount: number): number {
+    if (!(maxCount >= 0)) throw new InputError("maxCount", "must be >= 0");
+    const nowMs = this.clock.nowMs();
+    this.pruneIfDue(nowMs); // a ledger that only sees sweep timers still forgets old history
+    let expired = 0;
+    while (expired < maxCount) {
+      const id = this.store.nextDue(nowMs);
+      if (id < 0) break;
+      const r = this.store.reservation(id);
+      assert(r !== undefined && isLive(r.status), `expiry index returned reservation ${id} that is not live`);
+      this.expire(r, nowMs);
+      expired++;
+    }
+    return expired;
+  }
+
+  private expire(current: Reservation, nowMs: number): Reservation {
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const changes = new ChangeSet(nowMs);
+      this.planUnhold(current, changes);
+      const next = withStatus(current, "expired", nowMs, null, null);
+      changes.reservations.push(next);
+      if (this.tryApply(changes)) {
+        const rows = changes.rows;
+        for (let i = 0; i < rows.length; i++) {
+          this.emitReservationEvent(nowMs, "ledger.expired", rows[i]!, next, current.lines[i]!.qty);
+        }
+        return next;
+      }
+      const reread = this.store.reservation(current.id);
+      assert(reread !== undefined, `reservation ${current.id} vanished while live`);
+      if (!isLive(reread.status) || reread.expiresAtMs === null || reread.expiresAtMs > nowMs) return reread;
+      current = reread;
+    }
+    throw new ContentionError(this.maxAttempts);
+  }
+
+  // ------------------------------------------------------------------------------------------ POS
+
+  /**
+   * Applies one normalized POS update. Duplicates (same source and update id within the dedup window) and
+   * updates older than the row's last applied source time change nothing. A count below what is reserved
+   * sets available to 0 and reports a shortfall naming the reservations at risk.
+   */
+  applyPos(update: PosUpdate): PosResult {
+    const nowMs = this.clock.nowMs();
+    this.housekeeping(nowMs);
+    const { source, updateId, storeId, sku, sourceTimeMs, count, delta } = update;
+    checkName(source, "source");
+    checkName(updateId, "updateId");
+    checkName(storeId, "storeId");
+    checkName(sku, "sku");
+    if (!Number.isSafeInteger(sourceTimeMs)) throw new InputError("sourceTimeMs", "must be an integer (ms)");
+    if ((count === undefined) === (delta === undefined))
+      throw new InputError("", "exactly one of count and delta must be set");
+    if (count !== undefined) checkQty(count, "count", 0);
+    if (delta !== undefined && !(Number.isSafeInteger(delta) && Math.abs(delta) <= LEDGER_LIMITS.qtyMax))
+      throw new InputError("delta", `must be an integer within ±${LEDGER_LIMITS.qtyMax}`);
+    const dedupKey = `${source}\u0000${updateId}`;
+    const store = this.store;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (store.posSeen(dedupKey)) return { status: "duplicate", row: null, shortfall: null };
+      const row = store.row(storeId, sku);
+      if (row !== undefined && row.lastPosSourceMs !== null && sourceTimeMs < row.lastPosSourceMs) {
+        return { status: "stale", row, shortfall: null };
+      }
+      const onShelf = row === undefined ? 0 : row.available + row.reserved;
+      const target = count !== undefined ? count : Math.max(0, onShelf + delta!);
+      const changes = new ChangeSet(nowMs);
+      const next = this.planShelfCount(row, storeId, sku, target, sourceTimeMs);
+      changes.rows.push(next);
+      changes.posDedupKey = dedupKey;
+      if (!this.tryApply(changes)) continue;
+      this.events.emit({
+        t: nowMs,
+        type: "ledger.pos_applied",
+        storeId,
+        sku,
+        available: next.available,
+        reserved: next.reserved,
+        damaged: next.damaged,
+        inTransit: next.inTransit,
+        version: next.version,
+        source,
+        updateId,
+        sourceTimeMs,
+        count: count ?? null,
+        delta: delta ?? null,
+      });
+      const shortfall = this.reportShortfall(next, target, nowMs);
+      return { status: "applied", row: next, shortfall };
+    }
+    throw new ContentionError(this.maxAttempts);
+  }
+
+  // ------------------------------------------------------------------------------------------ adjustments
+
+  /** Damage, write-off, in-transit, restock arrival, direct receipt, cycle count. Returns the new row. */
+  adjust(request: AdjustRequest): StockRow {
+    const nowMs = this.clock.nowMs();
+    this.housekeeping(nowMs);
+    const { key, storeId, sku, kind, qty } = request;
+    checkKey(key, "key");
+    checkName(storeId, "storeId");
+    checkName(sku, "sku");
+    if (!ADJUSTMENT_KINDS.includes(kind))
+      throw new InputError("kind", `must be one of ${ADJUSTMENT_KINDS.join(", ")}, got ${String(kind)}`);
+    checkQty(qty, "qty", kind === "cycle_count" ? 0 : 1);
+    const fp = this.fp.begin(OP_ADJUST).str(storeId).str(sku).str(kind).num(qty).end();
+    const fpHi = fp.hi;
+    const fpLo = fp.lo;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const replayed = this.replay(key, fpHi, fpLo);
+      if (replayed !== undefined) return replayed as StockRow;
+      const row = this.store.row(storeId, sku);
+      const available = row?.available ?? 0;
+      const reserved = row?.reserved ?? 0;
+      const damaged = row?.damaged ?? 0;
+      const inTransit = row?.inTransit ?? 0;
+      const short = (has: number) => {
+        throw new InsufficientStockError(storeId, [{ sku, requestedQty: qty, availableQty: has }]);
+      };
+      let next: StockRow;
+      switch (kind) {
+        case "damage":
+          if (available < qty) short(available);
+          next = nextRowOf(row, storeId, sku, available - qty, reserved, damaged + qty, inTransit);
+          break;
+        case "dispose_damaged":
+          if (damaged < qty) short(damaged);
+          next = nextRowOf(row, storeId, sku, available, reserved, damaged - qty, inTransit);
+          break;
+        case "in_transit":
+          next = nextRowOf(row, storeId, sku, available, reserved, damaged, inTransit + qty);
+          break;
+        case "restock_arrival":
+          if (inTransit < qty) short(inTransit);
+          next = nextRowOf(row, storeId, sku, available + qty, reserved, damaged, inTransit - qty);
+          break;
+        case "receive":
+          next = nextRowOf(row, storeId, sku, available + qty, reserved, damaged, inTransit);
+          break;
+        case "cycle_count":
+          next = this.planShelfCount(row, storeId, sku, qty, row?.lastPosSourceMs ?? null);
+          break;
+      }
+      const changes = new ChangeSet(nowMs);
+      changes.rows.push(next);
+      this.record(changes, key, fpHi, fpLo, next);
+      if (!this.tryApply(changes)) continue;
+      this.events.emit({
+        t: nowMs,
+        type: "ledger.adjusted",
+        storeId,
+        sku,
+        available: next.available,
+        reserved: next.reserved,
+        damaged: next.damaged,
+        inTransit: next.inTransit,
+        version: next.version,
+        kind,
+        qty,
+      });
+      if (kind === "cycle_count") this.reportShortfall(next, qty, nowMs);
+      return next;
+    }
+    throw new ContentionError(this.maxAttempts);
+  }
+
+  // ------------------------------------------------------------------------------------------ audit
+
+  /**
+   * Checks the ledger's invariants over the whole store (tests, auditors; O(rows + reservations)):
+   * every count a non-negative integer, and reserved = the sum of live reservation lines on the row.
+   * Returns the violations, empty when sound.
+   */
+  audit(): string[] {
+    const violations: string[] = [];
+    const held = new Map<string, number>();
+    for (const r of this.store.listReservations()) {
+      if (!isLive(r.status)) continue;
+      for (const line of r.lines) {
+        const k = `${r.storeId}\u0000${line.sku}`;
+        held.set(k, (held.get(k) ?? 0) + line.qty);
+      }
+    }
+    for (const row of this.store.listRows()) {
+      const k = `${row.storeId}\u0000${row.sku}`;
+      for (const field of ["available", "reserved", "damaged", "inTransit"] as const) {
+        const v = row[field];
+        if (!(Number.isSafeInteger(v) && v >= 0))
+          violations.push(`${row.storeId}/${row.sku}: ${field} = ${v}`);
+      }
+      const sum = held.get(k) ?? 0;
+      if (sum !== row.reserved)
+        violations.push(`${row.storeId}/${row.sku}: reserved ${row.reserved} != live holds ${sum}`);
+      held.delete(k);
+    }
+    for (const k of held.keys()) violations.push(`${k.replace("\u0000", "/")}: holds on a missing row`);
+    return violations;
+  }
+
+  // ------------------------------------------------------------------------------------------ internals
+
+  private housekeeping(nowMs: number): void {
+    if (this.sweepPerOperation > 0 && this.store.nextDue(nowMs) >= 0) this.sweep(this.sweepPerOperation);
+    else this.pruneIfDue(nowMs);
+  }
+
+  /** Drops retained history past its retention, at most once per PRUNE_INTERVAL_MS of ledger time. */
+  private pruneIfDue(nowMs: number): void {
+    if (nowMs >= this.nextPruneMs) {
+      this.nextPruneMs = nowMs + PRUNE_INTERVAL_MS;
+      this.store.prune(
+        {
+          idempotencyBeforeMs: nowMs - this.idempotencyRetentionMs,
+          posDedupBeforeMs: nowMs - this.posDedupWindowMs,
+          terminalBeforeMs: nowMs - this.terminalRetentionMs,
+        },
+        PRUNE_BATCH_MAX,
+      );
+    }
+  }
+
+  /** The first result under `key`, or undefined; throws if the key was used with another payload. */
+  private replay(key: string, fpHi: number, fpLo: number): Reservation | StockRow | undefined {
+    const record = this.store.idempotency(key);
+    if (record === undefined) return undefined;
+    if (record.fingerprintHi !== fpHi || record.fingerprintLo !== fpLo)
+      throw new IdempotencyConflictError(key);
+    return record.result;
+  }
+
+  private record(
+    changes: ChangeSet,
+    key: string,
+    fpHi: number,
+    fpLo: number,
+    result: Reservation | StockRow,
+  ): void {
+    const record: IdempotencyRecord = {
+      fingerprintHi: fpHi,
+      fingerprintLo: fpLo,
+      atMs: changes.atMs,
+      result,
+    };
+    changes.idempotencyKey = key;
+    changes.idempotency = record;
+  }
+
+  private tryApply(changes: ChangeSet): boolean {
+    try {
+      this.store.apply(changes);
+      return true;
+    } catch (error) {
+      if (error instanceof VersionConflictError) return false;
+      throw error;
+    }
+  }
+
+  /** The reservation, expired first if its time has come (so no operation ever acts on a lapsed hold). */
+  private liveOrTerminal(id: number, nowMs: number): Reservation {
+    const r = this.store.reservation(id);
+    if (r === undefined) throw new UnknownReservationError(id);
+    if (isLive(r.status) && r.expiresAtMs !== null && r.expiresAtMs <= nowMs) return this.expire(r, nowMs);
+    return r;
+  }
+
+  /** Rows after giving every held unit of `r` back to available. */
+  private planUnhold(r: Reservation, changes: ChangeSet): void {
+    const lines = r.lines;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      const row = this.store.row(r.storeId, line.sku);
+      assert(row !== undefined && row.reserved >= line.qty, `row ${r.storeId}/${line.sku} lost a hold`);
+      changes.rows.push(
+        nextRow(row, row.available + line.qty, row.reserved - line.qty, row.damaged, row.inTransit),
+      );
+    }
+  }
+
+  /**
+   * The row after an absolute count of `onShelf` sellable units (available + reserved). Reserved stays as
+   * it is — those holds are real promises — and available is what is left, never below zero.
+   */
+  private planShelfCount(
+    row: StockRow | undefined,
+    storeId: string,
+    sku: string,
+    onShelf: number,
+    lastPosSourceMs: number | null,
+  ): StockRow {
+    const reserved = row?.reserved ?? 0;
+    return {
+      storeId,
+      sku,
+      available: Math.max(0, onShelf - reserved),
+      reserved,
+      damaged: row?.damaged ?? 0,
+      inTransit: row?.inTransit ?? 0,
+      version: (row?.version ?? 0) + 1,
+      lastPosSourceMs,
+    };
+  }
+
+  /** Emits ledger.shortfall when `onShelf` units cannot cover the row's holds; names the newest holds. */
+  private reportShortfall(row: StockRow, onShelf: number, nowMs: number): Shortfall | null {
+    const shortfallQty = row.reserved - onShelf;
+    if (shortfallQty <= 0) return null;
+    const ids = this.store.liveReservationIds(row.storeId, row.sku);
+    const atRisk: number[] = [];
+    let covered = 0;
+    // Newest first: the oldest holds keep their claim on what is left (first come, first served).
+    for (let i = ids.length - 1; i >= 0 && covered < shortfallQty; i--) {
+      const r = this.store.reservation(ids[i]!);
+      if (r === undefined) continue;
+      for (const line of r.lines) if (line.sku === row.sku) covered += line.qty;
+      atRisk.push(ids[i]!);
+    }
+    const shortfall: Shortfall = { storeId: row.storeId, sku: row.sku, shortfallQty, reservationIds: atRisk };
+    this.events.emit({
+      t: nowMs,
+      type: "ledger.shortfall",
+      storeId: row.storeId,
+      sku: row.sku,
+      available: row.available,
+      reserved: row.reserved,
+      damaged: row.damaged,
+      inTransit: row.inTransit,
+      version: row.version,
+      shortfallQty,
+      reservationIds: atRisk,
+    });
+    return shortfall;
+  }
+
+  private emitReservationEvent(
+    nowMs: number,
+    type: string,
+    row: StockRow,
+    reservation: Reservation,
+    qty: number,
+  ): void {
+    this.events.emit({
+      t: nowMs,
+      type,
+      storeId: row.storeId,
+      sku: row.sku,
+      available: row.available,
+      reserved: row.reserved,
+      damaged: row.damaged,
+      inTransit: row.inTransit,
+      version: row.version,
+      reservationId: reservation.id,
+      qty,
+      status: reservation.status,
+    });
+  }
+
+  /** Lines: 1..linesMax (or 0.. for picked), names non-empty, quantities integers, one line per SKU. */
+  private checkLines(
+    lines: readonly ReservationLine[],
+    path: string,
+    qtyMin: number,
+    allowEmpty: boolean,
+  ): void {
+    if (!Array.isArray(lines)) throw new InputError(path, "must be an array");
+    if (lines.length === 0 && !allowEmpty) throw new InputError(path, "must not be empty");
+    if (lines.length > LEDGER_LIMITS.linesMax)
+      throw new InputError(path, `at most ${LEDGER_LIMITS.linesMax} lines`);
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      checkName(line.sku, `${path}[${i}].sku`);
+      checkQty(line.qty, `${path}[${i}].qty`, qtyMin === 1 ? 1 : 0);
+    }
+    // Duplicate SKUs: a pairwise scan is cheapest for short orders, a set for long ones.
+    if (lines.length <= 8) {
+      for (let i = 1; i < lines.length; i++)
+        for (let j = 0; j < i; j++)
+          if (lines[i]!.sku === lines[j]!.sku) throw new InputError(`${path}[${i}].sku`, "duplicate SKU");
+    } else {
+      // Generation stamps instead of a cleared Set: clear() reallocates the table on every call.
+      const seen = this.skuSeen;
+      if (seen.size > SKU_SEEN_MAX) seen.clear();
+      const generation = ++this.skuGeneration;
+      for (let i = 0; i < lines.length; i++) {
+        const sku = lines[i]!.sku;
+        if (seen.get(sku) === generation) throw new InputError(`${path}[${i}].sku`, "duplicate SKU");
+        seen.set(sku, generation);
+      }
+    }
+  }
+}
+
+// -------------------------------------------------------------------------------------------- helpers
+
+function nextRow(
+  row: StockRow,
+  available: number,
+  reserved: number,
+  damaged: number,
+  inTransit: number,
+): StockRow {
+  assert(available >= 0 && reserved >= 0, `row ${row.storeId}/${row.sku} would go negative`);
+  return {
+    storeId: row.storeId,
+    sku: row.sku,
+    available,
+    reserved,
+    damaged,
+    inTransit,
+    version: row.version + 1,
+    lastPosSourceMs: row.lastPosSourceMs,
+  };
+}
+
+function nextRowOf(
+  row: StockRow | undefined,
+  storeId: string,
+  sku: string,
+  available: number,
+  reserved: number,
+  damaged: number,
+  inTransit: number,
+): StockRow {
+  assert(
+    available >= 0 && reserved >= 0 && damaged >= 0 && inTransit >= 0,
+    `row ${storeId}/${sku} would go negative`,
+  );
+  return {
+    storeId,
+    sku,
+    available,
+    reserved,
+    damaged,
+    inTransit,
+    version: (row?.version ?? 0) + 1,
+    lastPosSourceMs: row?.lastPosSourceMs ?? null,
+  };
+}
+
+function withStatus(
+  r: Reservation,
+  status: ReservationStatus,
+  nowMs: number,
+  expiresAtMs: number | null,
+  committed: readonly ReservationLine[] | null,
+): Reservation {
+  return {
+    id: r.id,
+    key: r.key,
+    storeId: r.storeId,
+    status,
+    lines: r.lines,
+    committed,
+    createdAtMs: r.createdAtMs,
+    updatedAtMs: nowMs,
+    expiresAtMs,
+    version: r.version + 1,
+  };
+}
+
+/** Picked quantity per reservation line (0 where the SKU is absent); validates against the holds. */
+function pickedPerLine(
+  lines: readonly ReservationLine[],
+  picked: readonly ReservationLine[],
+): ReservationLine[] {
+  const out: ReservationLine[] = new Array(lines.length);
+  for (let i = 0; i < lines.length; i++) out[i] = { sku: lines[i]!.sku, qty: 0 };
+  for (let j = 0; j < picked.length; j++) {
+    const p = picked[j]!;
+    let found = -1;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i]!.sku === p.sku) {
+        found = i;
+        break;
+      }
+    }
+    if (found < 0) throw new InputError(`picked[${j}].sku`, `${p.sku} is not in the reservation`);
+    if (p.qty > lines[found]!.qty)
+      throw new InputError(`picked[${j}].qty`, `${p.qty} exceeds the ${lines[found]!.qty} held`);
+    out[found] = { sku: p.sku, qty: p.qty };
+  }
+  return out;
+}
+
+function checkKey(key: string, path: string): void {
+  if (typeof key !== "string" || key.length === 0 || key.length > LEDGER_LIMITS.keyLengthMax)
+    throw new InputError(path, `must be a string of 1..${LEDGER_LIMITS.keyLengthMax} characters`);
+}
+
+function checkName(name: string, path: string): void {
+  if (typeof name !== "string" || name.length === 0) throw new InputError(path, "must be a non-empty string");
+}
+
+function checkId(id: number, path: string): void {
+  if (!(Number.isSafeInteger(id) && id > 0)) throw new InputError(path, "must be a positive integer");
+}
+
+function checkQty(qty: number, path: string, min: number): void {
+  if (!(Number.isSafeInteger(qty) && qty >= min && qty <= LEDGER_LIMITS.qtyMax))
+    throw new InputError(path, `must be an integer in ${min}..${LEDGER_LIMITS.qtyMax}`);
+}
+
+function checkTtl(ttlMs: number, path: string): void {
+  if (!(Number.isSafeInteger(ttlMs) && ttlMs > 0))
+    throw new InputError(path, "must be a positive integer (ms)");
+}

@@ -1,0 +1,224 @@
+/**
+ * Ledger data: stock rows, reservations, requests and the errors a caller can get back.
+ *
+ * Every value here is an immutable snapshot. The ledger never mutates a row or a reservation in place: a
+ * transition builds the next value, and the store swaps it in atomically. That is what lets a store check
+ * versions (optimistic concurrency) and what lets an idempotent replay return the very first result.
+ */
+
+/** Stock of one SKU at one store. physical = available + reserved + damaged + inTransit. */
+export interface StockRow {
+  readonly storeId: string;
+  readonly sku: string;
+  /** Sellable now: on the shelf and not held by a live reservation. Never negative. */
+  readonly available: number;
+  /** Held by live (soft or hard) reservations; always the sum of their lines for this row. */
+  readonly reserved: number;
+  readonly damaged: number;
+  readonly inTransit: number;
+  /** Bumped by every write; a store applies a change only if the stored version is `version - 1`. */
+  readonly version: number;
+  /** Source time of the last applied POS update; older updates are ignored. null before the first. */
+  readonly lastPosSourceMs: number | null;
+}
+
+export type ReservationKind = "soft" | "hard";
+export type ReservationStatus = "soft" | "hard" | "committed" | "released" | "expired";
+
+export interface ReservationLine {
+  readonly sku: string;
+  readonly qty: number;
+}
+
+export interface Reservation {
+  /** Ledger-assigned, unique per store (a sequence in SQL stores). */
+  readonly id: number;
+  /** The idempotency key of the request that created it. */
+  readonly key: string;
+  readonly storeId: string;
+  readonly status: ReservationStatus;
+  /** Held quantities, one line per SKU, in request order. Never change after creation. */
+  readonly lines: readonly ReservationLine[];
+  /** Quantities actually taken at commit, aligned with `lines`; null until committed. */
+  readonly committed: readonly ReservationLine[] | null;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  /** When a live reservation lapses (ledger clock); null for a hard reservation without a TTL. */
+  readonly expiresAtMs: number | null;
+  readonly version: number;
+}
+
+export function isLive(status: ReservationStatus): boolean {
+  return status === "soft" || status === "hard";
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Requests. `key` is the client's idempotency key: the same key with the same payload returns the first
+// result; the same key with a different payload is an IdempotencyConflictError. A rejected request (any
+// error) consumes no key, so a retry after a failure is evaluated afresh.
+
+export interface ReserveRequest {
+  readonly key: string;
+  readonly storeId: string;
+  /** One line per SKU; quantities are positive integers. */
+  readonly lines: readonly ReservationLine[];
+  /** "soft" (add to cart, default) or "hard" (checkout). */
+  readonly kind?: ReservationKind;
+  /** Overrides the ledger's default TTL for this kind; null = never expires (hard only). */
+  readonly ttlMs?: number | null;
+}
+
+export interface HardenRequest {
+  readonly key: string;
+  readonly reservationId: number;
+  /** Overrides the ledger's hard TTL; null = never expires. */
+  readonly ttlMs?: number | null;
+}
+
+export interface CommitRequest {
+  readonly key: string;
+  readonly reservationId: number;
+  /**
+   * Quantities actually picked. Omitted: everything held is taken. Given: a SKU absent from the list was
+   * not picked at all; each quantity is at most what the line holds; the rest goes back to available.
+   */
+  readonly picked?: readonly ReservationLine[];
+}
+
+export interface ReleaseRequest {
+  readonly key: string;
+  readonly reservationId: number;
+  /** Why, for the audit trail: "payment_failed", "cancelled", ... */
+  readonly reason?: string;
+}
+
+export type AdjustmentKind =
+  /** available → damaged. */
+  | "damage"
+  /** damaged units leave the store (written off). */
+  | "dispose_damaged"
+  /** A shipment to the store is on its way: in-transit grows. */
+  | "in_transit"
+  /** in-transit → available. */
+  | "restock_arrival"
+  /** Units received directly onto the shelf (initial load, a delivery that was never announced). */
+  | "receive"
+  /** A cycle count: `qty` units counted on the shelf (available + reserved). */
+  | "cycle_count";
+
+export interface AdjustRequest {
+  readonly key: string;
+  readonly storeId: string;
+  readonly sku: string;
+  readonly kind: AdjustmentKind;
+  /** Units moved; for a cycle count, the units counted (may be 0). */
+  readonly qty: number;
+}
+
+/**
+ * A normalized POS update (one adapter per POS system produces these). Exactly one of `count` (absolute
+ * units on the shelf, reserved ones included) and `delta` (units sold or received in the store) is set.
+ */
+export interface PosUpdate {
+  readonly source: string;
+  /** Unique within `source`: duplicates inside the dedup window are dropped. */
+  readonly updateId: string;
+  readonly storeId: string;
+  readonly sku: string;
+  /** When the POS observed it; an update older than the row's last applied one is ignored. */
+  readonly sourceTimeMs: number;
+  readonly count?: number;
+  readonly delta?: number;
+}
+
+export interface Shortfall {
+  readonly storeId: string;
+  readonly sku: string;
+  /** Units that reservations hold but the shelf no longer has. */
+  readonly shortfallQty: number;
+  /** Live reservations at risk, newest first, until their quantities cover the shortfall. */
+  readonly reservationIds: readonly number[];
+}
+
+export interface PosResult {
+  readonly status: "applied" | "duplicate" | "stale";
+  /** The row after the update (applied), or as it stands (stale); null for a duplicate. */
+  readonly row: StockRow | null;
+  readonly shortfall: Shortfall | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Errors
+
+export type LedgerErrorCode =
+  | "insufficient_stock"
+  | "idempotency_conflict"
+  | "unknown_reservation"
+  | "illegal_transition"
+  | "contention";
+
+export class LedgerError extends Error {
+  override name = "LedgerError";
+  constructor(
+    readonly code: LedgerErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Shortage {
+  readonly sku: string;
+  readonly requestedQty: number;
+  /** What the relevant bucket holds (available for a reservation or damage, in-transit for an arrival...). */
+  readonly availableQty: number;
+}
+
+/** All-or-nothing: one short line fails the request, and every short line is listed. */
+export class InsufficientStockError extends LedgerError {
+  override name = "InsufficientStockError";
+  constructor(
+    readonly storeId: string,
+    readonly shortages: readonly Shortage[],
+  ) {
+    super(
+      "insufficient_stock",
+      `insufficient stock at ${storeId}: ${shortages
+        .map((s) => `${s.sku} wants ${s.requestedQty}, has ${s.availableQty}`)
+        .join("; ")}`,
+    );
+  }
+}
+
+export class IdempotencyConflictError extends LedgerError {
+  override name = "IdempotencyConflictError";
+  constructor(readonly key: string) {
+    super("idempotency_conflict", `idempotency key ${JSON.stringify(key)} was used with a different payload`);
+  }
+}
+
+export class UnknownReservationError extends LedgerError {
+  override name = "UnknownReservationError";
+  constructor(readonly reservationId: number) {
+    super("unknown_reservation", `unknown reservation ${reservationId}`);
+  }
+}
+
+export class IllegalTransitionError extends LedgerError {
+  override name = "IllegalTransitionError";
+  constructor(
+    readonly reservationId: number,
+    readonly from: ReservationStatus,
+    readonly to: string,
+  ) {
+    super("illegal_transition", `reservation ${reservationId} is ${from}: cannot ${to}`);
+  }
+}
+
+/** The store kept reporting concurrent writers (version conflicts) beyond the retry bound. */
+export class ContentionError extends LedgerError {
+  override name = "ContentionError";
+  constructor(readonly attempts: number) {
+    super("contention", `gave up after ${attempts} version conflicts`);
+  }
+}

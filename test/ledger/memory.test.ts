@@ -1,0 +1,4 @@
+import { InMemoryLedgerStore } from "../../src/core/ledger/memory-store.js";
+import { ledgerConformance } from "./conformance.js";
+
+ledgerConformance("in-memory", () => new InMemoryLedgerStore());
