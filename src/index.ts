@@ -1,12 +1,91 @@
 /**
  * lastmile public API. Each module adds its exports here (one block per module).
  */
+export {
+  DEFAULT_TARGETS as DEFAULT_REPORT_TARGETS,
+  KPI_SPECS as REPORT_KPI_SPECS,
+  loadRun,
+  type ReportOptions,
+  renderComparisonReport,
+  renderReport,
+  type Targets as ReportTargets,
+  writeComparisonReport,
+  writeReport,
+} from "./adapters/report/index.js";
 export { AssertionError, assert, InputError } from "./core/assert.js";
 export * from "./core/geo.js";
 // Reservation ledger (issue 3): stock rows, reservations, POS sync, flash-sale queue, the LedgerStore port.
 export * from "./core/ledger/index.js";
 export * from "./core/ports.js";
 export { RandomStream, RandomStreams } from "./core/random.js";
+// Dispatch (issue 4): batch compatibility, savings batching, candidate index, shopper scores, optimal
+// assignment (dense LAPJV, sparse), the dispatch tick, the offer protocol, policies and the reference city.
+export {
+  type AssignmentResult,
+  greedyAssignment,
+  greedySparseAssignment,
+  type SparseCostGraph,
+  solveAssignment,
+  solveSparseAssignment,
+} from "./optimize/dispatch/assignment.js";
+export {
+  type Batch,
+  type BatchingResult,
+  candidatePairs,
+  formBatches,
+} from "./optimize/dispatch/batching.js";
+export {
+  type BatchEvaluation,
+  type CompatibilityScores,
+  compatibilityUpperBound,
+  evaluateBatch,
+} from "./optimize/dispatch/compatibility.js";
+export {
+  type DispatchInstance,
+  generateInstance as generateDispatchInstance,
+} from "./optimize/dispatch/generate.js";
+export {
+  type BatchParams,
+  type CandidateParams,
+  type DispatchMode,
+  type DispatchOrder,
+  type DispatchParams,
+  type DispatchShopper,
+  dispatchDefaults,
+  planarTravel,
+  type ShopperStatus,
+} from "./optimize/dispatch/model.js";
+export {
+  type CandidateSource,
+  OFFER_DEFAULTS,
+  OfferBook,
+  type OfferEvent,
+  type OfferParams,
+} from "./optimize/dispatch/offers.js";
+export {
+  adaptiveTickMs,
+  type Dispatcher,
+  fcfsGreedy,
+  GLOBAL_POLICY_DEFAULTS,
+  type GlobalPolicyParams,
+  globalAssignment,
+  nearestPairGreedy,
+  staticMatchingCheck,
+} from "./optimize/dispatch/policies.js";
+export {
+  type CandidateVerdict,
+  type ShopperScoreParts,
+  scoreCandidate,
+} from "./optimize/dispatch/scoring.js";
+export { ShopperIndex, ShopperPositions } from "./optimize/dispatch/shopper-index.js";
+export {
+  batchIdOf,
+  dispatchTick,
+  type TickAssignment,
+  type TickInput,
+  type TickResult,
+  tickCandidateSource,
+} from "./optimize/dispatch/tick.js";
 // Forecasting (issue 5): supply/demand forecasts, backtests, slot planner, surge, supply generator, slot market.
 export {
   backtestModel,
@@ -47,6 +126,25 @@ export {
   seasonalNaiveModel,
 } from "./optimize/forecast/models.js";
 export { hourOfWeek } from "./optimize/forecast/time.js";
+// Routing (issue 9): CVRPTW instances, exact batch solver, metaheuristic, independent checker.
+export {
+  checkSolution,
+  defaultRounding,
+  loadInstance,
+  type Rounding,
+  type RouteCheck,
+  type RoutingInstance,
+  type RoutingObjective,
+  routingInstanceSchema,
+  SMALL_ROUTE_MAX_NODES,
+  type SmallRouteInput,
+  type SmallRouteResult,
+  type SolveOptions as RoutingSolveOptions,
+  type SolveResult as RoutingSolveResult,
+  solveSmallRoute,
+  solveVrptw,
+  unservableCustomers,
+} from "./optimize/routing/index.js";
 export {
   type BookingResult,
   type CalibrationResult,
@@ -64,6 +162,42 @@ export {
   surgeMultiplier,
 } from "./optimize/slots/surge.js";
 export {
+  type CityKpis,
+  type CityRunOptions,
+  type CityRunResult,
+  type FaultOverrides,
+  type ReplayOrder,
+  type ReplayPosUpdate,
+  runCity,
+} from "./sim/city/city-sim.js";
+export { EventStream, type EventStreamMode } from "./sim/city/event-stream.js";
+export { type FuzzCaseResult, fuzzOnce, fuzzScenario } from "./sim/city/fuzz.js";
+export {
+  IllegalTransitionError as StateTransitionError,
+  isTerminalOrderState,
+  ORDER_STATES,
+  type OrderState,
+  orderTransition,
+  WORKER_STATES,
+  type WorkerState,
+  workerTransition,
+} from "./sim/city/machines.js";
+export type {
+  AssignmentSolver,
+  RoutePlanner,
+  SlotCapacity,
+  StockLedgerPort,
+} from "./sim/city/ports.js";
+export {
+  canonicalJson,
+  kpiTable,
+  type RunOptions,
+  type RunOutput,
+  type RunSummary,
+  runScenario,
+  scenarioHash,
+} from "./sim/city/run.js";
+export {
   type EventHandler,
   type EventId,
   Process,
@@ -77,6 +211,24 @@ export {
 export { EventLogHash } from "./sim/event-log.js";
 export { EventQueue } from "./sim/event-queue.js";
 export { holdModel } from "./sim/hold-model.js";
+export { type MealRunResult, runMeal } from "./sim/mdrp/meal-sim.js";
+export { type MdrpMetrics, mdrpMetrics } from "./sim/mdrp/metrics.js";
+export { type MdrpFiles, parseMdrpInstance } from "./sim/mdrp/parse.js";
+export {
+  REFERENCE_CITY_DEFAULTS,
+  type ReferenceCityParams,
+  type ReferenceCityResult,
+  runReferenceCity,
+} from "./sim/reference-city.js";
+export {
+  type CityScenario,
+  cityScenarioSchema,
+  type MealScenario,
+  mealScenarioSchema,
+  parseScenario,
+  type Scenario,
+  scenarioSchema,
+} from "./sim/scenario/schema.js";
 export { runSlotMarket, type SlotMarketParams, type SlotMarketResult } from "./sim/slot-market.js";
 export { generateSupplyHistory, type SupplyHistory, type SupplyHistoryParams } from "./sim/supply-history.js";
 export { VERSION } from "./version.js";

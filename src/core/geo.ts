@@ -17,7 +17,9 @@ export const EARTH_RADIUS_M = 6_371_008.8;
 export const METRES_PER_MILE = 1609.344;
 
 export function euclideanM(a: Point, b: Point): number {
-  return Math.hypot(a.x - b.x, a.y - b.y);
+  const dx = a.x - b.x;
+  const dy = a.y - b.y;
+  return Math.sqrt(dx * dx + dy * dy);
 }
 
 export function haversineM(a: LatLng, b: LatLng): number {

@@ -6,7 +6,23 @@ import type { Command } from "commander";
 import { registerBench } from "./bench.js";
 import { registerEngineDemo } from "./engine-demo.js";
 import { registerForecast } from "./forecast.js";
+import { registerFuzz } from "./fuzz.js";
+import { registerImport } from "./import.js";
+import { registerMatch } from "./match.js";
+import { registerReport } from "./report.js";
+import { registerRoute } from "./route.js";
+import { registerRun } from "./run.js";
 
 export type CommandRegistrar = (program: Command) => void;
 
-export const COMMANDS: readonly CommandRegistrar[] = [registerEngineDemo, registerBench, registerForecast];
+export const COMMANDS: readonly CommandRegistrar[] = [
+  registerEngineDemo,
+  registerBench,
+  registerForecast,
+  registerRoute,
+  registerReport,
+  registerRun,
+  registerImport,
+  registerFuzz,
+  registerMatch,
+];

@@ -1,0 +1,1459 @@
+/**
+ * Grocery and qcommerce modes: a city day replayed on the event engine, through the ledger, the dispatch
+ * tick, routing and slot capacity (each behind a port, see ports.ts).
+ *
+ * One order: store selection (nearest open store in radius whose ledger view covers the basket, else the
+ * nearest with the unavailable lines dropped) → slot (grocery: earliest zone slot with capacity after the
+ * lead time; surge fee above the threshold) or promise (qcommerce: now + promise, refused when the dark
+ * store's pick backlog is full) → soft reservation → payment (hard on success, release on failure) →
+ * placed → dispatch ticks → picking in aisle order → out-of-stock where the shelf differs from the ledger
+ * → substitution (ranked by category then price distance; approve / reject / no answer within the
+ * timeout → the customer's default) → ledger commit of what was picked → route (exact solver) and ETA →
+ * drop-off with service time → delivered. Cancellations, declines, timeouts, dead letters and shift ends
+ * all move through the state machines of machines.ts, which reject illegal transitions.
+ *
+ * Grocery: a shopper takes a batch (same store and slot, drop-offs close), shops it and delivers it.
+ * Qcommerce: pickers in the dark store pick orders first-come first-served the moment they are placed,
+ * riders are offered the order at the next tick (pre-assigned while picking), wait at the store for the
+ * last pick of their batch and return to the store after the drop-offs.
+ *
+ * Randomness: one named stream per concern (demand, basket, payment, offers, customers, pos, shrink,
+ * workforce, catalog), so turning one fault off does not shift the others.
+ */
+import { assert } from "../../core/assert.js";
+import { euclideanM, type Point } from "../../core/geo.js";
+import { RandomStreams } from "../../core/random.js";
+import { ShopperIndex } from "../../optimize/dispatch/shopper-index.js";
+import { Simulation, type Yieldable } from "../engine.js";
+import type { CityScenario } from "../scenario/schema.js";
+import { solveAssignment as standInAssignment } from "./assignment.js";
+import type { EventStream } from "./event-stream.js";
+import { round3 } from "./event-stream.js";
+import { CoreLedgerAdapter } from "./ledger-adapter.js";
+import {
+  isTerminalOrderState,
+  type OrderState,
+  orderTransition,
+  type WorkerState,
+  workerTransition,
+} from "./machines.js";
+import type { AssignmentSolver, RoutePlanner, SlotCapacity, StockLedgerPort, StockLine } from "./ports.js";
+import { ExactRoutePlanner } from "./router.js";
+
+const MIN_MS = 60_000;
+const HOUR_MS = 3_600_000;
+/** After demand ends the run drains; this bounds the drain (a limit on everything). */
+const DRAIN_MAX_MS = 48 * HOUR_MS;
+/** Matching reward: any feasible (worker, batch) pair beats leaving both idle this tick. */
+const MATCH_REWARD = 1e9;
+/** Candidate batches per free worker in one matching (a bound on the assignment's size). */
+const BATCHES_PER_WORKER = 8;
+
+export interface ReplayOrder {
+  readonly id?: string;
+  readonly placedMs: number;
+  readonly x: number;
+  readonly y: number;
+  readonly lines: readonly StockLine[];
+}
+
+/** One replayed POS record: at `atMs` the shelf of (store, sku) changes by `delta`; the POS then reports it. */
+export interface ReplayPosUpdate {
+  readonly atMs: number;
+  readonly storeId: string;
+  readonly sku: string;
+  readonly delta: number;
+  readonly updateId: string;
+}
+
+/** Faults the fuzzer randomizes; all of them stop at `untilMs` (then the run must drain cleanly). */
+export interface FaultOverrides {
+  readonly untilMs: number;
+}
+
+export interface CityRunOptions {
+  readonly seed: number;
+  readonly events: EventStream;
+  readonly replayOrders?: readonly ReplayOrder[];
+  readonly replayPos?: readonly ReplayPosUpdate[];
+  /** Default: the Hungarian stand-in (src/sim/city/assignment.ts). */
+  readonly solveAssignment?: AssignmentSolver;
+  readonly solveAssignmentName?: string;
+  readonly faults?: FaultOverrides;
+}
+
+export interface CityKpis {
+  readonly ordersRequested: number;
+  readonly ordersPlaced: number;
+  readonly ordersRejected: number;
+  readonly rejectedByReason: Record<string, number>;
+  readonly ordersCancelled: number;
+  readonly cancelledByReason: Record<string, number>;
+  readonly ordersDelivered: number;
+  readonly ordersNotTerminal: number;
+  readonly onTimeRate: number;
+  readonly clickToDoorP50Min: number;
+  readonly clickToDoorP90Min: number;
+  readonly clickToDoorMeanMin: number;
+  readonly workerUtilization: number;
+  readonly ordersPerWorkerHour: number;
+  readonly batchRate: number;
+  readonly meanBatchSize: number;
+  readonly distancePerOrderKm: number;
+  readonly offers: number;
+  readonly offersDeclined: number;
+  readonly offersTimedOut: number;
+  readonly deadLetters: number;
+  readonly substitutionRate: number;
+  readonly refundRate: number;
+  readonly fillRate: number;
+  readonly outOfStockLines: number;
+  readonly ledgerOversells: number;
+  readonly ledgerAuditViolations: number;
+  readonly liveReservationsAtEnd: number;
+  readonly slotUtilization: number | null;
+  readonly surgeRevenueCents: number;
+  readonly feeRevenueCents: number;
+  readonly posUpdatesApplied: number;
+  readonly posUpdatesDuplicate: number;
+  readonly posUpdatesStale: number;
+  readonly simulatedEvents: number;
+  readonly simulatedMs: number;
+}
+
+export interface CityRunResult {
+  readonly kpis: CityKpis;
+  readonly modules: Record<string, string>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Runtime records
+
+interface StoreRt {
+  readonly idx: number;
+  readonly id: string;
+  readonly point: Point;
+  readonly openMs: number;
+  readonly closeMs: number;
+  readonly skus: string[];
+  readonly category: Int32Array;
+  readonly aisle: Int32Array;
+  readonly price: Int32Array;
+  readonly initialStock: Int32Array;
+  readonly physical: Int32Array;
+  readonly popularityCdf: Float64Array;
+  readonly byCategory: number[][];
+  readonly pickQueue: OrderRt[];
+  readonly pickers: WorkerRt[];
+}
+
+interface LineRt {
+  readonly skuIdx: number;
+  readonly qty: number;
+}
+
+interface OrderRt {
+  readonly idx: number;
+  readonly id: string;
+  state: OrderState;
+  readonly requestMs: number;
+  readonly point: Point;
+  readonly zoneIdx: number;
+  storeIdx: number;
+  lines: LineRt[];
+  reservationId: number;
+  windowStartMs: number;
+  windowEndMs: number;
+  releaseMs: number;
+  readonly defaultSubstitute: boolean;
+  offerAttempts: number;
+  searchRounds: number;
+  declinedBy: number[];
+  batch: BatchRt | null;
+  picked: number;
+  substituted: number;
+  /** Substitutions attempted (numbers their ledger keys). */
+  substitutions: number;
+  refunded: number;
+  requestedUnits: number;
+  deliveredMs: number;
+  slotKey: string | null;
+}
+
+interface BatchRt {
+  readonly id: string;
+  readonly storeIdx: number;
+  orders: OrderRt[];
+  worker: WorkerRt | null;
+}
+
+interface WorkerRt {
+  readonly idx: number;
+  readonly id: string;
+  readonly role: "shopper" | "picker" | "rider";
+  state: WorkerState;
+  point: Point;
+  readonly msPerMetre: number;
+  readonly acceptProbability: number;
+  readonly timeoutShare: number;
+  readonly capacityOrders: number;
+  readonly vehicle: string;
+  readonly rating: number;
+  readonly shiftStartMs: number;
+  readonly shiftEndMs: number;
+  readonly homeStore: number;
+  readonly noShow: boolean;
+  shiftOver: boolean;
+  onlineSinceMs: number;
+  onlineMs: number;
+  busySinceMs: number;
+  busyMs: number;
+  distanceM: number;
+  batch: BatchRt | null;
+}
+
+export function runCity(scenario: CityScenario, options: CityRunOptions): CityRunResult {
+  return new CitySim(scenario, options).run();
+}
+
+class CitySim {
+  private readonly sim = new Simulation(0);
+  private readonly ev: EventStream;
+  private readonly rs: RandomStreams;
+  private readonly ledger: CoreLedgerAdapter;
+  private readonly ledgerPort: StockLedgerPort;
+  private readonly router: RoutePlanner = new ExactRoutePlanner();
+  private readonly slotCap: SlotCapacity;
+  private readonly solve: AssignmentSolver;
+  private readonly solveName: string;
+  private readonly stores: StoreRt[] = [];
+  private readonly workers: WorkerRt[] = [];
+  private readonly orders: OrderRt[] = [];
+  /** Placed orders not yet ended, in placement order: what ticks scan instead of the whole day. */
+  private readonly active: OrderRt[] = [];
+  private readonly slotsBooked = new Map<string, number>();
+  private readonly durationMs: number;
+  private readonly faultsUntilMs: number;
+  private readonly detour: number;
+  private batchSeq = 0;
+  private openOrders = 0;
+  private ticking = false;
+  // KPI accumulators
+  private readonly rejected = new Map<string, number>();
+  private readonly cancelled = new Map<string, number>();
+  private delivered = 0;
+  private onTime = 0;
+  private readonly ctdMin: number[] = [];
+  private offers = 0;
+  private offersDeclined = 0;
+  private offersTimedOut = 0;
+  private deadLetters = 0;
+  private batchesAccepted = 0;
+  private ordersInAcceptedBatches = 0;
+  private ordersDeliveredInMultiBatches = 0;
+  private oosLines = 0;
+  private surgeCents = 0;
+  private feeCents = 0;
+  private posApplied = 0;
+  private posDuplicate = 0;
+  private posStale = 0;
+  private requested = 0;
+  private placed = 0;
+
+  constructor(
+    private readonly sc: CityScenario,
+    options: CityRunOptions,
+  ) {
+    this.ev = options.events;
+    this.rs = new RandomStreams(options.seed);
+    this.ledger = new CoreLedgerAdapter(this.sim, this.ev);
+    this.ledgerPort = this.ledger;
+    this.solve = options.solveAssignment ?? standInAssignment;
+    this.solveName =
+      options.solveAssignment === undefined
+        ? "stand-in: Hungarian (src/sim/city/assignment.ts)"
+        : (options.solveAssignmentName ?? "custom solver");
+    const cap = sc.slots.capacityPerZoneSlot;
+    this.slotCap = { description: `stand-in: fixed ${cap} orders per zone slot`, capacity: () => cap };
+    this.durationMs = sc.durationMin * MIN_MS;
+    this.faultsUntilMs = options.faults?.untilMs ?? Number.POSITIVE_INFINITY;
+    this.detour = sc.dispatch.detourFactor;
+    this.buildStores();
+    this.buildWorkforce();
+    this.scheduleDemand(options.replayOrders);
+    this.schedulePos();
+    this.scheduleReplayPos(options.replayPos ?? []);
+  }
+
+  private faultsOn(): boolean {
+    return this.sim.now < this.faultsUntilMs;
+  }
+
+  // ------------------------------------------------------------------------------------------- world
+
+  private buildStores(): void {
+    const rnd = this.rs.stream("catalog");
+    this.sc.stores.forEach((s, idx) => {
+      const c = s.catalog;
+      const n = c.skus;
+      const category = new Int32Array(n);
+      const aisle = new Int32Array(n);
+      const price = new Int32Array(n);
+      const initialStock = new Int32Array(n);
+      const byCategory: number[][] = Array.from({ length: c.categories }, () => []);
+      const skus: string[] = [];
+      const weights = new Float64Array(n);
+      for (let j = 0; j < n; j++) {
+        skus.push(`sku${String(j + 1).padStart(5, "0")}`);
+        category[j] = j % c.categories;
+        aisle[j] = Math.floor((category[j]! * s.aisles) / c.categories);
+        price[j] = rnd.intBetween(c.priceCentsMin, c.priceCentsMax);
+        initialStock[j] = rnd.intBetween(c.stockMin, c.stockMax);
+        byCategory[category[j]!]!.push(j);
+        weights[j] = 1 / (j + 1) ** c.popularityExponent;
+      }
+      const cdf = new Float64Array(n);
+      let acc = 0;
+      for (let j = 0; j < n; j++) cdf[j] = acc += weights[j]!;
+      for (let j = 0; j < n; j++) cdf[j] = cdf[j]! / acc;
+      const store: StoreRt = {
+        idx,
+        id: s.id,
+        point: { x: s.x, y: s.y },
+        openMs: s.openMin * MIN_MS,
+        closeMs: s.closeMin * MIN_MS,
+        skus,
+        category,
+        aisle,
+        price,
+        initialStock,
+        physical: Int32Array.from(initialStock),
+        popularityCdf: cdf,
+        byCategory,
+        pickQueue: [],
+        pickers: [],
+      };
+      this.stores.push(store);
+      for (let j = 0; j < n; j++)
+        if (initialStock[j]! > 0)
+          this.ledgerPort.receive(`load/${s.id}/${skus[j]}`, s.id, skus[j]!, initialStock[j]!);
+      const every = c.restockEveryMin * MIN_MS;
+      if (every > 0)
+        for (let t = every; t < this.durationMs; t += every)
+          this.sim.scheduleAt(t, () => this.restock(store));
+    });
+  }
+
+  /** A delivery tops every SKU up to its initial stock; the ledger receives the same units. */
+  private restock(store: StoreRt): void {
+    for (let j = 0; j < store.skus.length; j++) {
+      const qty = store.initialStock[j]! - store.physical[j]!;
+      if (qty <= 0) continue;
+      store.physical[j] = store.initialStock[j]!;
+      this.ledgerPort.receive(
+        `restock/${store.id}/${this.sim.now}/${store.skus[j]}`,
+        store.id,
+        store.skus[j]!,
+        qty,
+      );
+    }
+  }
+
+  private buildWorkforce(): void {
+    const rnd = this.rs.stream("workforce");
+    const storeIdx = new Map(this.stores.map((s) => [s.id, s.idx]));
+    for (const shift of this.sc.workforce) {
+      for (let k = 1; k <= shift.count; k++) {
+        const home = shift.storeId === undefined ? -1 : storeIdx.get(shift.storeId)!;
+        const point = home >= 0 ? this.stores[home]!.point : shift.start!;
+        const w: WorkerRt = {
+          idx: this.workers.length,
+          id: `${shift.id}-${k}`,
+          role: shift.role,
+          state: "offline",
+          point,
+          msPerMetre: 3600 / shift.speedKmh,
+          acceptProbability: shift.acceptProbability,
+          timeoutShare: shift.timeoutShare,
+          capacityOrders: shift.capacityOrders,
+          vehicle: shift.vehicle,
+          rating: shift.rating,
+          shiftStartMs: shift.startMin * MIN_MS,
+          shiftEndMs: shift.endMin * MIN_MS,
+          homeStore: home,
+          noShow: rnd.bernoulli(shift.noShowProbability),
+          shiftOver: false,
+          onlineSinceMs: 0,
+          onlineMs: 0,
+          busySinceMs: 0,
+          busyMs: 0,
+          distanceM: 0,
+          batch: null,
+        };
+        this.workers.push(w);
+        if (w.role === "picker") this.stores[home]!.pickers.push(w);
+        if (w.noShow && w.shiftStartMs < this.faultsUntilMs) {
+          w.shiftOver = true;
+          continue;
+        }
+        this.sim.scheduleAt(w.shiftStartMs, () => this.goOnline(w));
+        this.sim.scheduleAt(w.shiftEndMs, () => this.endShift(w));
+      }
+    }
+  }
+
+  private goOnline(w: WorkerRt): void {
+    w.state = workerTransition(w.id, w.state, "idle");
+    w.onlineSinceMs = this.sim.now;
+    this.ev.emit(this.sim.now, "shopper.online", {
+      shopperId: w.id,
+      role: w.role,
+      vehicle: w.vehicle,
+      rating: w.rating,
+      x: round3(w.point.x),
+      y: round3(w.point.y),
+    });
+    if (w.role === "picker") this.startPicking(this.stores[w.homeStore]!);
+    this.ensureTicking();
+  }
+
+  private endShift(w: WorkerRt): void {
+    w.shiftOver = true;
+    if (w.state === "idle") this.goOffline(w);
+    // Busy workers finish what they hold, then go offline (see becomeIdle).
+    this.checkStranded();
+  }
+
+  private goOffline(w: WorkerRt): void {
+    w.state = workerTransition(w.id, w.state, "offline");
+    w.onlineMs += this.sim.now - w.onlineSinceMs;
+    this.ev.emit(this.sim.now, "shopper.offline", { shopperId: w.id });
+  }
+
+  private setBusy(w: WorkerRt, to: WorkerState): void {
+    if (w.state === "idle" || w.state === "offered") w.busySinceMs = this.sim.now;
+    w.state = workerTransition(w.id, w.state, to);
+  }
+
+  private becomeIdle(w: WorkerRt): void {
+    if (w.state !== "offered") w.busyMs += this.sim.now - w.busySinceMs;
+    w.state = workerTransition(w.id, w.state, "idle");
+    w.batch = null;
+    if (w.shiftOver) this.goOffline(w);
+    else if (w.role === "picker") this.startPicking(this.stores[w.homeStore]!);
+  }
+
+  // ------------------------------------------------------------------------------------------- demand
+
+  private scheduleDemand(replay: readonly ReplayOrder[] | undefined): void {
+    const d = this.sc.demand;
+    const rnd = this.rs.stream("demand");
+    const zoneW = this.sc.zones.map((z) => z.weight);
+    const requests: {
+      t: number;
+      point: Point;
+      zone: number;
+      lines: StockLine[] | null;
+      id: string | null;
+    }[] = [];
+    if (d.kind === "replay") {
+      assert(replay !== undefined, "a replay scenario needs its orders (read by the CLI adapter)");
+      for (const o of replay) {
+        requests.push({
+          t: o.placedMs,
+          point: { x: o.x, y: o.y },
+          zone: this.nearestZone(o),
+          lines: [...o.lines],
+          id: o.id ?? null,
+        });
+      }
+    } else {
+      const total = d.hourlyProfile.reduce((a, b) => a + b, 0);
+      const hours = Math.ceil(this.durationMs / HOUR_MS);
+      for (let h = 0; h < hours; h++) {
+        const n = rnd.poisson((d.ordersPerDay * d.hourlyProfile[h % 24]!) / total);
+        for (let i = 0; i < n; i++) {
+          const t = Math.min(this.durationMs - 1, h * HOUR_MS + Math.floor(rnd.next() * HOUR_MS));
+          const zone = rnd.weightedIndex(zoneW);
+          const z = this.sc.zones[zone]!;
+          const r = z.radiusM * Math.sqrt(rnd.next());
+          const a = 2 * Math.PI * rnd.next();
+          requests.push({
+            t,
+            point: { x: z.x + r * Math.cos(a), y: z.y + r * Math.sin(a) },
+            zone,
+            lines: null,
+            id: null,
+          });
+        }
+      }
+    }
+    // Stable sort by time: ties keep generation order, so ids are deterministic.
+    const order = requests.map((_, i) => i).sort((a, b) => requests[a]!.t - requests[b]!.t || a - b);
+    const cust = this.rs.stream("customers");
+    for (const i of order) {
+      const q = requests[i]!;
+      const o: OrderRt = {
+        idx: this.orders.length,
+        id: q.id ?? `o${this.orders.length + 1}`,
+        state: "requested",
+        requestMs: q.t,
+        point: q.point,
+        zoneIdx: q.zone,
+        storeIdx: -1,
+        lines: [],
+        reservationId: -1,
+        windowStartMs: 0,
+        windowEndMs: 0,
+        releaseMs: 0,
+        defaultSubstitute: cust.bernoulli(this.sc.customers.defaultSubstituteShare),
+        offerAttempts: 0,
+        searchRounds: 0,
+        declinedBy: [],
+        batch: null,
+        picked: 0,
+        substituted: 0,
+        substitutions: 0,
+        refunded: 0,
+        requestedUnits: 0,
+        deliveredMs: -1,
+        slotKey: null,
+      };
+      this.orders.push(o);
+      const replayLines = q.lines;
+      this.sim.scheduleAt(q.t, () => this.request(o, replayLines));
+    }
+  }
+
+  private nearestZone(p: Point): number {
+    let best = 0;
+    this.sc.zones.forEach((z, i) => {
+      const b = this.sc.zones[best]!;
+      if (euclideanM(p, z) < euclideanM(p, b)) best = i;
+    });
+    return best;
+  }
+
+  private basket(store: StoreRt): LineRt[] {
+    const d = this.sc.demand;
+    const rnd = this.rs.stream("basket");
+    const size =
+      d.kind === "generator"
+        ? Math.min(d.basketSize.max, Math.max(d.basketSize.min, 1 + rnd.poisson(d.basketSize.mean - 1)))
+        : 1;
+    const qty = new Map<number, number>();
+    for (let i = 0; i < size; i++) {
+      const j = lowerBound(store.popularityCdf, rnd.next());
+      qty.set(j, (qty.get(j) ?? 0) + 1);
+    }
+    return [...qty.keys()].sort((a, b) => a - b).map((skuIdx) => ({ skuIdx, qty: qty.get(skuIdx)! }));
+  }
+
+  private request(o: OrderRt, replayLines: StockLine[] | null): void {
+    this.requested++;
+    this.openOrders++;
+    const now = this.sim.now;
+    const radius = this.sc.mode === "qcommerce" ? this.sc.promise.serviceRadiusM : this.sc.storeRadiusM;
+    const candidates = this.stores
+      .filter((s) => s.openMs <= now && now < s.closeMs && euclideanM(s.point, o.point) <= radius)
+      .sort((a, b) => euclideanM(a.point, o.point) - euclideanM(b.point, o.point) || a.idx - b.idx);
+    if (candidates.length === 0) {
+      this.reject(o, "no_store");
+      return;
+    }
+    // The basket is drawn against the nearest store's catalog; other stores carry the same SKU ids.
+    const wanted =
+      replayLines ??
+      this.basket(candidates[0]!).map((l) => ({ sku: candidates[0]!.skus[l.skuIdx]!, qty: l.qty }));
+    let chosen: StoreRt | null = null;
+    let lines: LineRt[] = [];
+    for (const s of candidates) {
+      const mapped = mapLines(s, wanted);
+      if (
+        wanted.every((l) => skuIndex(s, l.sku) >= 0) &&
+        mapped.every((l) => this.ledgerPort.available(s.id, s.skus[l.skuIdx]!) >= l.qty)
+      ) {
+        chosen = s;
+        lines = mapped;
+        break;
+      }
+    }
+    if (chosen === null) {
+      // Nobody has it all: the customer keeps what the nearest store shows as available.
+      const s = candidates[0]!;
+      chosen = s;
+      lines = mapLines(s, wanted).filter((l) => this.ledgerPort.available(s.id, s.skus[l.skuIdx]!) >= l.qty);
+    }
+    if (lines.length === 0) {
+      this.reject(o, "out_of_stock");
+      return;
+    }
+    const store = chosen;
+    o.storeIdx = store.idx;
+    o.lines = lines;
+    o.requestedUnits = lines.reduce((a, l) => a + l.qty, 0);
+
+    // Slot or promise.
+    if (this.sc.mode === "grocery") {
+      const slot = this.pickSlot(o);
+      if (slot === null) {
+        this.reject(o, "no_slot");
+        return;
+      }
+    } else {
+      const onShift = store.pickers.filter((p) => p.state !== "offline").length;
+      if (onShift === 0) {
+        this.reject(o, "no_picker");
+        return;
+      }
+      if (store.pickQueue.length >= onShift * this.sc.promise.maxBacklogPerPicker) {
+        this.reject(o, "store_busy");
+        return;
+      }
+      o.windowStartMs = now;
+      o.windowEndMs = now + this.sc.promise.promiseMin * MIN_MS;
+      o.releaseMs = now;
+    }
+
+    const res = this.ledgerPort.reserve(
+      `${o.id}/cart`,
+      store.id,
+      lines.map((l) => ({ sku: store.skus[l.skuIdx]!, qty: l.qty })),
+    );
+    if (!res.ok) {
+      this.releaseSlot(o);
+      this.reject(o, "out_of_stock");
+      return;
+    }
+    o.reservationId = res.reservationId;
+    const payFail = this.rs.stream("payment").bernoulli(this.sc.payment.failureProbability);
+    if (payFail && this.faultsOn()) {
+      this.ledgerPort.release(`${o.id}/payment`, o.reservationId, "payment_failed");
+      o.reservationId = -1;
+      this.releaseSlot(o);
+      this.reject(o, "payment_failed");
+      return;
+    }
+    this.ledgerPort.harden(`${o.id}/checkout`, o.reservationId);
+    o.state = orderTransition(o.id, o.state, "placed");
+    this.placed++;
+    this.active.push(o);
+    if (o.slotKey !== null) this.slotsBooked.set(o.slotKey, (this.slotsBooked.get(o.slotKey) ?? 0) + 1);
+    this.ev.emit(now, "order.placed", {
+      orderId: o.id,
+      storeId: store.id,
+      zoneId: this.sc.zones[o.zoneIdx]!.id,
+      items: o.requestedUnits,
+      lines: o.lines.length,
+      windowStartMs: o.windowStartMs,
+      windowEndMs: o.windowEndMs,
+    });
+    const cancel = this.rs.stream("cancel");
+    if (cancel.bernoulli(this.sc.customers.cancelProbability) && this.faultsOn()) {
+      const delay = Math.floor(cancel.next() * 30 * MIN_MS);
+      this.sim.schedule(delay, () => this.customerCancel(o));
+    }
+    if (this.sc.mode === "qcommerce") {
+      store.pickQueue.push(o);
+      this.startPicking(store);
+    }
+    this.ensureTicking();
+  }
+
+  private pickSlot(o: OrderRt): number | null {
+    const sl = this.sc.slots;
+    const zoneId = this.sc.zones[o.zoneIdx]!.id;
+    const earliest = this.sim.now + sl.leadMin * MIN_MS;
+    for (
+      let start = sl.firstSlotMin;
+      start + sl.slotLengthMin <= sl.lastSlotMin + sl.slotLengthMin;
+      start += sl.slotLengthMin
+    ) {
+      const startMs = start * MIN_MS;
+      if (startMs < earliest) continue;
+      if (start > sl.lastSlotMin) break;
+      const key = `${zoneId}@${startMs}`;
+      const cap = this.slotCap.capacity(zoneId, startMs);
+      const used = this.slotsBooked.get(key) ?? 0;
+      if (used >= cap) continue;
+      o.slotKey = key;
+      o.windowStartMs = startMs;
+      o.windowEndMs = startMs + sl.slotLengthMin * MIN_MS;
+      o.releaseMs = Math.max(this.sim.now, startMs - this.sc.dispatch.releaseLeadMs);
+      const surge = cap > 0 && used / cap >= sl.surgeThreshold;
+      this.feeCents += sl.baseFeeCents + (surge ? sl.surgeFeeCents : 0);
+      if (surge) this.surgeCents += sl.surgeFeeCents;
+      return startMs;
+    }
+    return null;
+  }
+
+  private releaseSlot(o: OrderRt): void {
+    o.slotKey = null;
+  }
+
+  private reject(o: OrderRt, reason: string): void {
+    o.state = orderTransition(o.id, o.state, "rejected");
+    this.openOrders--;
+    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+    this.ev.emit(this.sim.now, "order.rejected", { orderId: o.id, reason });
+  }
+
+  private cancel(o: OrderRt, reason: string): void {
+    o.state = orderTransition(o.id, o.state, "cancelled");
+    this.openOrders--;
+    if (o.reservationId >= 0) {
+      this.ledgerPort.release(`${o.id}/cancel`, o.reservationId, reason);
+      o.reservationId = -1;
+    }
+    const b = o.batch;
+    if (b !== null) {
+      b.orders = b.orders.filter((x) => x !== o);
+      o.batch = null;
+    }
+    this.cancelled.set(reason, (this.cancelled.get(reason) ?? 0) + 1);
+    this.ev.emit(this.sim.now, "order.cancelled", { orderId: o.id, reason });
+    // A rider waiting at the dark store for this order may now be able to leave (or go idle).
+    if (b !== null && this.sc.mode === "qcommerce") this.maybeDepart(b);
+  }
+
+  private customerCancel(o: OrderRt): void {
+    if (o.state === "placed" || o.state === "offered" || o.state === "assigned") {
+      if (this.sc.mode === "qcommerce") {
+        const q = this.stores[o.storeIdx]!.pickQueue;
+        const i = q.indexOf(o);
+        if (i >= 0) q.splice(i, 1);
+      }
+      this.cancel(o, "customer");
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- POS feed
+
+  private schedulePos(): void {
+    const pf = this.sc.posFeed;
+    const rate = pf.walkInSalesPerStoreHour + pf.shrinkPerStoreHour;
+    if (rate <= 0) return;
+    const rnd = this.rs.stream("pos");
+    for (const store of this.stores) {
+      // Walk-ins and shrink over the store's opening hours within the demand period.
+      let t = store.openMs;
+      const end = Math.min(store.closeMs, this.durationMs);
+      for (let guard = 0; guard < 10_000_000; guard++) {
+        t += Math.max(1, Math.round(rnd.exponential(rate / HOUR_MS)));
+        if (t >= end) break;
+        const shrink = rnd.bernoulli(pf.shrinkPerStoreHour / rate);
+        const sku = lowerBound(store.popularityCdf, rnd.next());
+        this.sim.scheduleAt(t, () => this.walkIn(store, sku, shrink));
+      }
+    }
+  }
+
+  private posSeq = 0;
+
+  private scheduleReplayPos(updates: readonly ReplayPosUpdate[]): void {
+    const byId = new Map(this.stores.map((st) => [st.id, st]));
+    for (const u of updates) {
+      const store = byId.get(u.storeId);
+      assert(store !== undefined, `POS replay: unknown store ${u.storeId} (the loader validates this)`);
+      const j = skuIndex(store, u.sku);
+      assert(j >= 0, `POS replay: ${u.sku} is not in ${u.storeId}'s catalog (the loader validates this)`);
+      this.sim.scheduleAt(u.atMs, () => {
+        // The shelf cannot go below zero: a sale the shelf cannot cover is an inventory error of the feed.
+        const next = Math.max(0, store.physical[j]! + u.delta);
+        store.physical[j] = next;
+        this.sendPos(store, j, u.delta, `r-${u.updateId}`);
+      });
+    }
+  }
+
+  private walkIn(store: StoreRt, skuIdx: number, shrink: boolean): void {
+    if (store.physical[skuIdx]! <= 0) return;
+    store.physical[skuIdx] = store.physical[skuIdx]! - 1;
+    // Shrink (theft, breakage) is invisible to the POS: the ledger only learns at a pick or a count.
+    if (shrink) return;
+    this.sendPos(store, skuIdx, -1, `u${++this.posSeq}`);
+  }
+
+  /** The POS reports a shelf change: it reaches the ledger late, maybe twice (the feed model). */
+  private sendPos(store: StoreRt, skuIdx: number, delta: number, updateId: string): void {
+    const pf = this.sc.posFeed;
+    const rnd = this.rs.stream("pos-delivery");
+    const sourceTimeMs = this.sim.now;
+    const latency = () =>
+      this.faultsOn() ? rnd.intBetween(pf.latencyMsMin, pf.latencyMsMax) : pf.latencyMsMin;
+    const deliver = () => {
+      const status = this.ledgerPort.posDelta(
+        `pos-${store.id}`,
+        updateId,
+        store.id,
+        store.skus[skuIdx]!,
+        sourceTimeMs,
+        delta,
+      );
+      if (status === "applied") this.posApplied++;
+      else if (status === "duplicate") this.posDuplicate++;
+      else this.posStale++;
+    };
+    this.sim.schedule(latency(), deliver);
+    if (this.faultsOn() && rnd.bernoulli(pf.duplicateProbability)) this.sim.schedule(latency(), deliver);
+  }
+
+  // ------------------------------------------------------------------------------------------- dispatch
+
+  private ensureTicking(): void {
+    if (this.ticking) return;
+    this.ticking = true;
+    this.sim.schedule(0, () => this.tick());
+  }
+
+  private tick(): void {
+    const now = this.sim.now;
+    this.checkStranded();
+    this.dispatch();
+    const more = this.openOrders > 0 || now < this.durationMs;
+    if (more && now < this.durationMs + DRAIN_MAX_MS)
+      this.sim.schedule(this.sc.dispatch.tickMs, () => this.tick());
+    else this.ticking = false;
+  }
+
+  /** Orders nobody can serve any more (no worker of the role will be online again) end now. */
+  private checkStranded(): void {
+    const now = this.sim.now;
+    const role = this.sc.mode === "grocery" ? "shopper" : "rider";
+    const anyLeft = this.workers.some((w) => w.role === role && !w.shiftOver && w.shiftEndMs > now);
+    this.compactActive();
+    for (const o of this.active) {
+      if (o.state === "placed" && this.sc.mode === "grocery" && !anyLeft && o.batch === null)
+        this.cancel(o, "no_shopper");
+      else if (
+        this.sc.mode === "qcommerce" &&
+        o.batch === null &&
+        !anyLeft &&
+        (o.state === "placed" || o.state === "picked")
+      ) {
+        if (o.state === "placed") this.removeFromPickQueue(o);
+        this.cancel(o, "no_rider");
+      }
+    }
+    if (this.sc.mode === "qcommerce")
+      for (const s of this.stores) {
+        const pickersLeft = s.pickers.some((p) => !p.shiftOver && p.shiftEndMs > now);
+        if (pickersLeft) continue;
+        for (const o of [...s.pickQueue]) {
+          this.removeFromPickQueue(o);
+          this.cancel(o, "no_picker");
+        }
+      }
+  }
+
+  /** Drops ended orders from the active list (amortized: once per tick, O(active)). */
+  private compactActive(): void {
+    let k = 0;
+    for (const o of this.active) if (!isTerminalOrderState(o.state)) this.active[k++] = o;
+    this.active.length = k;
+  }
+
+  private removeFromPickQueue(o: OrderRt): void {
+    const q = this.stores[o.storeIdx]!.pickQueue;
+    const i = q.indexOf(o);
+    if (i >= 0) q.splice(i, 1);
+  }
+
+  /** One tick: batch the releasable orders, find candidates, assign globally, send offers. */
+  private dispatch(): void {
+    const now = this.sim.now;
+    const dp = this.sc.dispatch;
+    const grocery = this.sc.mode === "grocery";
+    const ready = this.active.filter(
+      (o) =>
+        o.batch === null &&
+        o.releaseMs <= now &&
+        (grocery
+          ? o.state === "placed"
+          : o.state === "placed" || o.state === "picking" || o.state === "picked"),
+    );
+    if (ready.length === 0) return;
+    const role = grocery ? "shopper" : "rider";
+    const free = this.workers.filter((w) => w.role === role && w.state === "idle" && !w.shiftOver);
+    if (free.length === 0) {
+      for (const o of ready) o.searchRounds++;
+      return;
+    }
+    // Batching: same store (and slot), drop-offs within batchRadiusM of the batch's first, up to capacity.
+    ready.sort((a, b) => a.storeIdx - b.storeIdx || a.windowStartMs - b.windowStartMs || a.idx - b.idx);
+    const batches: OrderRt[][] = [];
+    const used = new Uint8Array(ready.length);
+    for (let i = 0; i < ready.length; i++) {
+      if (used[i]) continue;
+      const seed = ready[i]!;
+      const group = [seed];
+      used[i] = 1;
+      for (let j = i + 1; j < ready.length && group.length < dp.batchMaxOrders; j++) {
+        const o = ready[j]!;
+        if (used[j] || o.storeIdx !== seed.storeIdx) continue;
+        if (o.windowStartMs !== seed.windowStartMs && grocery) continue;
+        if (euclideanM(o.point, seed.point) > dp.batchRadiusM) continue;
+        group.push(o);
+        used[j] = 1;
+      }
+      batches.push(group);
+    }
+    // Bound the assignment: at most BATCHES_PER_WORKER batches per free worker enter the matching, the
+    // oldest first (the rest wait a tick); keeps each tick O((workers)³) however long the queue grows.
+    if (batches.length > free.length * BATCHES_PER_WORKER) {
+      const oldest = (g: OrderRt[]) => Math.min(...g.map((o) => o.requestMs));
+      batches.sort((a, b) => oldest(a) - oldest(b) || a[0]!.idx - b[0]!.idx);
+      for (const g of batches.slice(free.length * BATCHES_PER_WORKER)) for (const o of g) o.searchRounds++;
+      batches.length = free.length * BATCHES_PER_WORKER;
+    }
+    const rows = free.length;
+    const cols = batches.length;
+    const cost = new Float64Array(rows * cols).fill(Number.POSITIVE_INFINITY);
+    // Candidate search: the free workers' positions in a kd-tree (the dispatch module's ShopperIndex), one
+    // radius query per batch, so a tick costs the candidates it finds rather than workers × batches.
+    const index = new ShopperIndex(
+      Float64Array.from(free, (w) => w.point.x),
+      Float64Array.from(free, (w) => w.point.y),
+    );
+    const hits = new Int32Array(rows);
+    for (let j = 0; j < cols; j++) {
+      const g = batches[j]!;
+      const store = this.stores[g[0]!.storeIdx]!;
+      const rounds = Math.max(...g.map((o) => o.searchRounds));
+      const radius = Math.min(dp.radiusMaxM, dp.radiusM * dp.radiusGrowth ** rounds);
+      const age = now - Math.min(...g.map((o) => o.requestMs));
+      const found = index.within(store.point.x, store.point.y, radius / this.detour, hits);
+      for (let h = 0; h < found; h++) {
+        const i = hits[h]!;
+        const w = free[i]!;
+        const dM = euclideanM(w.point, store.point) * this.detour;
+        const declined = g.some((o) => o.declinedBy.includes(w.idx));
+        if (dM > radius || g.length > w.capacityOrders || declined) {
+          cost[i * cols + j] = Number.POSITIVE_INFINITY;
+          continue;
+        }
+        // Travel time to the store, minus priority for orders waiting longest; the reward makes any
+        // feasible pair better than none (maximum cardinality first).
+        // Rating breaks near-ties: one star is worth a minute of travel.
+        cost[i * cols + j] = dM * w.msPerMetre - age * 0.1 - w.rating * MIN_MS - MATCH_REWARD * g.length;
+      }
+    }
+    const match = this.solve(cost, rows, cols);
+    const matched = new Uint8Array(cols);
+    for (let i = 0; i < rows; i++) {
+      const j = match[i]!;
+      if (j < 0) continue;
+      matched[j] = 1;
+      this.offer(free[i]!, batches[j]!);
+    }
+    // Radius widening: a batch nobody could take searches wider next tick.
+    for (let j = 0; j < cols; j++) if (!matched[j]) for (const o of batches[j]!) o.searchRounds++;
+  }
+
+  private offer(w: WorkerRt, orders: OrderRt[]): void {
+    const grocery = this.sc.mode === "grocery";
+    const batch: BatchRt = {
+      id: `b${++this.batchSeq}`,
+      storeIdx: orders[0]!.storeIdx,
+      orders: [...orders],
+      worker: w,
+    };
+    w.state = workerTransition(w.id, w.state, "offered");
+    w.batch = batch;
+    for (const o of orders) {
+      o.batch = batch;
+      o.offerAttempts++;
+      if (grocery) o.state = orderTransition(o.id, o.state, "offered");
+    }
+    this.offers++;
+    this.ev.emit(this.sim.now, "offer.sent", {
+      batchId: batch.id,
+      shopperId: w.id,
+      orderIds: orders.map((o) => o.id),
+    });
+    const rnd = this.rs.stream("offers");
+    const dp = this.sc.dispatch;
+    const accept = !this.faultsOn() || rnd.bernoulli(w.acceptProbability);
+    const timeout = !accept && rnd.bernoulli(w.timeoutShare);
+    const respondMs = timeout
+      ? dp.offerTimeoutMs
+      : rnd.intBetween(1000, Math.max(1000, Math.floor(dp.offerTimeoutMs * 0.8)));
+    this.sim.schedule(respondMs, () => {
+      if (accept) this.accepted(w, batch);
+      else this.declined(w, batch, timeout ? "timeout" : "declined");
+    });
+  }
+
+  private declined(w: WorkerRt, batch: BatchRt, how: "timeout" | "declined"): void {
+    if (how === "timeout") this.offersTimedOut++;
+    else this.offersDeclined++;
+    this.ev.emit(this.sim.now, how === "timeout" ? "offer.timeout" : "offer.declined", {
+      batchId: batch.id,
+      shopperId: w.id,
+    });
+    this.becomeIdle(w);
+    for (const o of batch.orders) {
+      o.batch = null;
+      o.declinedBy.push(w.idx);
+      if (o.state === "offered") o.state = orderTransition(o.id, o.state, "placed");
+      if (o.offerAttempts >= this.sc.dispatch.maxOfferAttempts && o.state === "placed") {
+        this.deadLetters++;
+        this.removeFromPickQueue(o);
+        this.cancel(o, "dead_letter");
+      } else if (o.declinedBy.length >= 8) {
+        o.declinedBy.shift(); // bounded memory: the oldest decliner may be asked again
+      }
+    }
+  }
+
+  private accepted(w: WorkerRt, batch: BatchRt): void {
+    const grocery = this.sc.mode === "grocery";
+    this.ev.emit(this.sim.now, "offer.accepted", { batchId: batch.id, shopperId: w.id });
+    if (batch.orders.length === 0) {
+      // Every order of the batch was cancelled while the offer was out.
+      this.becomeIdle(w);
+      return;
+    }
+    this.batchesAccepted++;
+    this.ordersInAcceptedBatches += batch.orders.length;
+    this.setBusy(w, "toStore");
+    const store = this.stores[batch.storeIdx]!;
+    const travelMs = this.travelMs(w, w.point, store.point);
+    for (const o of batch.orders) {
+      if (grocery) o.state = orderTransition(o.id, o.state, "assigned");
+      this.ev.emit(this.sim.now, "order.assigned", { orderId: o.id, shopperId: w.id, batchId: batch.id });
+      const pickMs = grocery ? this.estimatePickMs(batch) : 0;
+      const eta = this.sim.now + travelMs + pickMs + this.estimateDropMs(store.point, o.point, w);
+      this.ev.emit(this.sim.now, "order.eta", { orderId: o.id, etaMs: Math.max(eta, o.windowStartMs) });
+    }
+    this.move(w, store.point, () => this.arrivedAtStore(w, batch));
+  }
+
+  private estimatePickMs(batch: BatchRt): number {
+    const dp = this.sc.dispatch;
+    let lines = 0;
+    for (const o of batch.orders) lines += o.lines.length;
+    return lines * (dp.pickMsPerItem + dp.aisleWalkMs) + dp.checkoutMs;
+  }
+
+  private estimateDropMs(from: Point, to: Point, w: WorkerRt): number {
+    return this.travelMs(w, from, to) + this.sc.dispatch.dropoffServiceMs;
+  }
+
+  private travelMs(w: WorkerRt, a: Point, b: Point): number {
+    return Math.round(euclideanM(a, b) * this.detour * w.msPerMetre);
+  }
+
+  /** Emits the leg's start and end positions (sparse enough to replay a map) and calls `then` on arrival. */
+  private move(w: WorkerRt, to: Point, then: () => void): void {
+    const durationMs = this.travelMs(w, w.point, to);
+    if (durationMs === 0) {
+      w.point = to;
+      this.sim.schedule(0, then);
+      return;
+    }
+    this.ev.emit(this.sim.now, "shopper.moved", {
+      shopperId: w.id,
+      x: round3(w.point.x),
+      y: round3(w.point.y),
+      phase: "depart",
+    });
+    w.distanceM += euclideanM(w.point, to) * this.detour;
+    this.sim.schedule(durationMs, () => {
+      w.point = to;
+      this.ev.emit(this.sim.now, "shopper.moved", {
+        shopperId: w.id,
+        x: round3(to.x),
+        y: round3(to.y),
+        phase: "arrive",
+      });
+      then();
+    });
+  }
+
+  private arrivedAtStore(w: WorkerRt, batch: BatchRt): void {
+    if (batch.orders.length === 0) {
+      this.becomeIdle(w);
+      return;
+    }
+    if (this.sc.mode === "grocery") {
+      this.setBusy(w, "picking");
+      for (const o of batch.orders) o.state = orderTransition(o.id, o.state, "picking");
+      const orders = [...batch.orders];
+      this.sim.process(() => this.pickProcess(orders, () => this.deliverBatch(w, batch)), `pick-${batch.id}`);
+    } else {
+      this.setBusy(w, "waiting");
+      this.maybeDepart(batch);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- picking
+
+  private startPicking(store: StoreRt): void {
+    for (const p of store.pickers) {
+      if (store.pickQueue.length === 0) return;
+      if (p.state !== "idle" || p.shiftOver) continue;
+      const o = store.pickQueue.shift()!;
+      this.setBusy(p, "picking");
+      o.state = orderTransition(o.id, o.state, "picking");
+      this.sim.process(() => this.pickProcess([o], () => this.pickerDone(p, o)), `pick-${o.id}`);
+    }
+  }
+
+  private pickerDone(p: WorkerRt, o: OrderRt): void {
+    this.becomeIdle(p);
+    if (o.state === "picked" && o.batch !== null) this.maybeDepart(o.batch);
+  }
+
+  /**
+   * Picks the orders' lines in aisle order. Out of stock = the shelf (physical) has fewer units than the
+   * ledger promised: the best substitute is proposed; the customer answers within the timeout or their
+   * default applies. The shopper keeps picking and waits at checkout for open answers.
+   */
+  private *pickProcess(orders: OrderRt[], done: () => void): Generator<Yieldable, void, unknown> {
+    const dp = this.sc.dispatch;
+    const store = this.stores[orders[0]!.storeIdx]!;
+    const work: { o: OrderRt; line: LineRt }[] = [];
+    for (const o of orders) for (const line of o.lines) work.push({ o, line });
+    work.sort(
+      (a, b) =>
+        store.aisle[a.line.skuIdx]! - store.aisle[b.line.skuIdx]! ||
+        a.line.skuIdx - b.line.skuIdx ||
+        a.o.idx - b.o.idx,
+    );
+    const pickedBy = new Map<OrderRt, StockLine[]>();
+    /** SKUs found short: counted after checkout, so that the ledger stops promising phantom units. */
+    const oosSkus = new Set<number>();
+    for (const o of orders) pickedBy.set(o, []);
+    let lastAisle = -1;
+    let answersDueMs = this.sim.now;
+    const cust = this.rs.stream("customers");
+    const cs = this.sc.customers;
+    for (const { o, line } of work) {
+      const aisle = store.aisle[line.skuIdx]!;
+      yield dp.pickMsPerItem * line.qty + (aisle !== lastAisle ? dp.aisleWalkMs : 0);
+      lastAisle = aisle;
+      if (o.state === "cancelled") continue;
+      const take = Math.min(line.qty, store.physical[line.skuIdx]!);
+      store.physical[line.skuIdx] = store.physical[line.skuIdx]! - take;
+      o.picked += take;
+      if (take > 0) pickedBy.get(o)!.push({ sku: store.skus[line.skuIdx]!, qty: take });
+      const short = line.qty - take;
+      if (short === 0) continue;
+      this.oosLines++;
+      oosSkus.add(line.skuIdx);
+      const sub = this.bestSubstitute(store, line.skuIdx, short);
+      if (sub < 0) {
+        o.refunded += short;
+        this.ev.emit(this.sim.now, "order.item_refunded", {
+          orderId: o.id,
+          sku: store.skus[line.skuIdx]!,
+          qty: short,
+          reason: "no_substitute",
+        });
+        continue;
+      }
+      const u = cust.next();
+      const answered = u < cs.approveProbability + cs.rejectProbability;
+      const responseMs = answered
+        ? Math.round(cust.exponential(1 / Math.max(1, cs.responseMsMean)))
+        : Number.POSITIVE_INFINITY;
+      const inTime = responseMs <= cs.responseTimeoutMs;
+      const approve = inTime ? u < cs.approveProbability : o.defaultSubstitute;
+      const decidedAt = this.sim.now + (inTime ? responseMs : cs.responseTimeoutMs);
+      answersDueMs = Math.max(answersDueMs, decidedAt);
+      const outcome = !inTime ? "timeout_default" : approve ? "approved" : "rejected";
+      this.ev.emit(this.sim.now, "order.substitution", {
+        orderId: o.id,
+        sku: store.skus[line.skuIdx]!,
+        substituteSku: store.skus[sub]!,
+        qty: short,
+        outcome,
+        substituted: approve,
+      });
+      if (approve && this.takeSubstitute(o, store, sub, short)) o.substituted += short;
+      else o.refunded += short;
+    }
+    if (answersDueMs > this.sim.now) yield answersDueMs - this.sim.now;
+    yield dp.checkoutMs;
+    for (const o of orders) {
+      if (o.state === "cancelled") continue;
+      this.ledgerPort.commit(`${o.id}/pick`, o.reservationId, pickedBy.get(o)!);
+      o.reservationId = -1;
+      this.ev.emit(this.sim.now, "order.picked", {
+        orderId: o.id,
+        picked: o.picked,
+        substituted: o.substituted,
+        refunded: o.refunded,
+      });
+      if (o.picked + o.substituted === 0) {
+        this.cancel(o, "nothing_picked");
+        continue;
+      }
+      o.state = orderTransition(o.id, o.state, "picked");
+    }
+    // After the commits no hold of this batch remains on these rows, so the shelf count (every unit still
+    // on the shelf, other orders' holds included) is exactly what the ledger's available + reserved must be.
+    for (const j of [...oosSkus].sort((a, b) => a - b))
+      this.ledgerPort.cycleCount(
+        `count/${store.id}/${store.skus[j]}/${this.sim.now}/${orders[0]!.id}`,
+        store.id,
+        store.skus[j]!,
+        store.physical[j]!,
+      );
+    done();
+  }
+
+  /** Same category, in stock on the shelf and in the ledger, closest price; -1 if none. */
+  private bestSubstitute(store: StoreRt, skuIdx: number, qty: number): number {
+    let best = -1;
+    let bestScore = Number.POSITIVE_INFINITY;
+    const price = store.price[skuIdx]!;
+    for (const j of store.byCategory[store.category[skuIdx]!]!) {
+      if (j === skuIdx || store.physical[j]! < qty) continue;
+      if (this.ledgerPort.available(store.id, store.skus[j]!) < qty) continue;
+      const score =
+        Math.abs(store.price[j]! - price) / price + (store.aisle[j] === store.aisle[skuIdx] ? 0 : 0.1);
+      if (score < bestScore || (score === bestScore && j < best)) {
+        bestScore = score;
+        best = j;
+      }
+    }
+    return best;
+  }
+
+  /** A substitute is a sale of its own: reserve and commit it at once, so the ledger stays exact. */
+  private takeSubstitute(o: OrderRt, store: StoreRt, skuIdx: number, qty: number): boolean {
+    if (store.physical[skuIdx]! < qty) return false;
+    const sku = store.skus[skuIdx]!;
+    // One key per substitution of the order: the same substitute may stand in for two different lines.
+    o.substitutions++;
+    const key = `${o.id}/sub${o.substitutions}/${sku}`;
+    const r = this.ledgerPort.reserve(key, store.id, [{ sku, qty }]);
+    if (!r.ok) return false;
+    this.ledgerPort.harden(`${key}/approve`, r.reservationId);
+    this.ledgerPort.commit(`${key}/pick`, r.reservationId, [{ sku, qty }]);
+    store.physical[skuIdx] = store.physical[skuIdx]! - qty;
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------- delivery
+
+  /** qcommerce: the rider leaves when it is at the store and every order of its batch is picked. */
+  private maybeDepart(batch: BatchRt): void {
+    const w = batch.worker;
+    if (w === null || w.state !== "waiting") return;
+    if (batch.orders.length === 0) {
+      this.becomeIdle(w);
+      return;
+    }
+    if (!batch.orders.every((o) => o.state === "picked")) return;
+    this.deliverBatch(w, batch);
+  }
+
+  private deliverBatch(w: WorkerRt, batch: BatchRt): void {
+    const orders = batch.orders.filter((o) => o.state === "picked");
+    if (orders.length === 0) {
+      if (w.state === "picking" || w.state === "waiting") this.becomeIdle(w);
+      return;
+    }
+    const dp = this.sc.dispatch;
+    const plan = this.router.plan(
+      w.point,
+      this.sim.now,
+      orders.map((o) => ({ point: o.point, earliestMs: o.windowStartMs, serviceMs: dp.dropoffServiceMs })),
+      w.msPerMetre,
+      this.detour,
+    );
+    this.setBusy(w, "delivering");
+    plan.order.forEach((k, n) => {
+      const o = orders[k]!;
+      o.state = orderTransition(o.id, o.state, "delivering");
+      this.ev.emit(this.sim.now, "order.eta", {
+        orderId: o.id,
+        etaMs: plan.arrivalMs[n]! + dp.dropoffServiceMs,
+      });
+    });
+    const multi = orders.length > 1;
+    const legs = plan.order.map((k) => orders[k]!);
+    const next = (i: number): void => {
+      if (i === legs.length) {
+        if (w.role === "rider" && w.homeStore >= 0) {
+          w.state = workerTransition(w.id, w.state, "returning");
+          this.move(w, this.stores[w.homeStore]!.point, () => this.becomeIdle(w));
+        } else this.becomeIdle(w);
+        return;
+      }
+      const o = legs[i]!;
+      this.move(w, o.point, () => {
+        const wait = Math.max(0, o.windowStartMs - this.sim.now);
+        this.sim.schedule(wait + dp.dropoffServiceMs, () => {
+          this.delivered1(o, w, multi);
+          next(i + 1);
+        });
+      });
+    };
+    next(0);
+  }
+
+  private delivered1(o: OrderRt, w: WorkerRt, multi: boolean): void {
+    o.state = orderTransition(o.id, o.state, "delivered");
+    o.deliveredMs = this.sim.now;
+    o.batch = null;
+    this.openOrders--;
+    this.delivered++;
+    if (multi) this.ordersDeliveredInMultiBatches++;
+    if (this.sim.now <= o.windowEndMs) this.onTime++;
+    this.ctdMin.push((this.sim.now - o.requestMs) / MIN_MS);
+    this.ev.emit(this.sim.now, "order.delivered", {
+      orderId: o.id,
+      shopperId: w.id,
+      onTime: this.sim.now <= o.windowEndMs,
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------- run
+
+  run(): CityRunResult {
+    this.sim.run(200_000_000);
+    const now = this.sim.now;
+    let notTerminal = 0;
+    for (const o of this.orders) if (!isTerminalOrderState(o.state)) notTerminal++;
+    for (const w of this.workers) if (w.state !== "offline") w.onlineMs += now - w.onlineSinceMs;
+    const role = this.sc.mode === "grocery" ? "shopper" : "rider";
+    let onlineMs = 0;
+    let busyMs = 0;
+    let distanceM = 0;
+    for (const w of this.workers) {
+      if (w.role !== role) continue;
+      onlineMs += w.onlineMs;
+      busyMs += w.busyMs;
+      distanceM += w.distanceM;
+    }
+    const sortedCtd = [...this.ctdMin].sort((a, b) => a - b);
+    let requestedUnits = 0;
+    let pickedUnits = 0;
+    let subUnits = 0;
+    let refundUnits = 0;
+    for (const o of this.orders) {
+      if (o.state !== "delivered") continue;
+      requestedUnits += o.requestedUnits;
+      pickedUnits += o.picked;
+      subUnits += o.substituted;
+      refundUnits += o.refunded;
+    }
+    let slotCapacity = 0;
+    let slotBooked = 0;
+    if (this.sc.mode === "grocery") {
+      const sl = this.sc.slots;
+      for (const z of this.sc.zones)
+        for (let s = sl.firstSlotMin; s <= sl.lastSlotMin; s += sl.slotLengthMin) {
+          slotCapacity += this.slotCap.capacity(z.id, s * MIN_MS);
+          slotBooked += this.slotsBooked.get(`${z.id}@${s * MIN_MS}`) ?? 0;
+        }
+    }
+    const audit = this.ledgerPort.audit();
+    const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+    const kpis: CityKpis = {
+      ordersRequested: this.requested,
+      ordersPlaced: this.placed,
+      ordersRejected: sumMap(this.rejected),
+      rejectedByReason: sortedRecord(this.rejected),
+      ordersCancelled: sumMap(this.cancelled),
+      cancelledByReason: sortedRecord(this.cancelled),
+      ordersDelivered: this.delivered,
+      ordersNotTerminal: notTerminal,
+      onTimeRate: ratio(this.onTime, this.delivered),
+      clickToDoorP50Min: sortedCtd.length ? percentileOf(sortedCtd, 50) : 0,
+      clickToDoorP90Min: sortedCtd.length ? percentileOf(sortedCtd, 90) : 0,
+      clickToDoorMeanMin: ratio(
+        sortedCtd.reduce((a, b) => a + b, 0),
+        sortedCtd.length,
+      ),
+      workerUtilization: ratio(busyMs, onlineMs),
+      ordersPerWorkerHour: ratio(this.delivered, onlineMs / HOUR_MS),
+      batchRate: ratio(this.ordersDeliveredInMultiBatches, this.delivered),
+      meanBatchSize: ratio(this.ordersInAcceptedBatches, this.batchesAccepted),
+      distancePerOrderKm: ratio(distanceM / 1000, this.delivered),
+      offers: this.offers,
+      offersDeclined: this.offersDeclined,
+      offersTimedOut: this.offersTimedOut,
+      deadLetters: this.deadLetters,
+      substitutionRate: ratio(subUnits, requestedUnits),
+      refundRate: ratio(refundUnits, requestedUnits),
+      fillRate: ratio(pickedUnits, requestedUnits),
+      outOfStockLines: this.oosLines,
+      ledgerOversells: this.ledger.negativeRowsSeen,
+      ledgerAuditViolations: audit.length,
+      liveReservationsAtEnd: this.ledgerPort.liveReservations(),
+      slotUtilization: this.sc.mode === "grocery" ? ratio(slotBooked, slotCapacity) : null,
+      surgeRevenueCents: this.surgeCents,
+      feeRevenueCents: this.feeCents,
+      posUpdatesApplied: this.posApplied,
+      posUpdatesDuplicate: this.posDuplicate,
+      posUpdatesStale: this.posStale,
+      simulatedEvents: this.sim.eventsProcessed,
+      simulatedMs: now,
+    };
+    return {
+      kpis,
+      modules: {
+        ledger: this.ledgerPort.description,
+        dispatch: `stand-in batching (same store and slot, drop-offs within batchRadiusM) + ${this.solveName}`,
+        routing: this.router.description,
+        slots: this.sc.mode === "grocery" ? this.slotCap.description : "n/a (qcommerce promise)",
+        candidates:
+          "ShopperIndex (kdbush) radius query, widening per unmatched tick (src/optimize/dispatch/shopper-index.ts)",
+      },
+    };
+  }
+}
+
+/** The store's lines for a wanted basket: unknown SKUs dropped, repeated SKUs merged, in SKU order. */
+function mapLines(store: StoreRt, wanted: readonly StockLine[]): LineRt[] {
+  const qty = new Map<number, number>();
+  for (const l of wanted) {
+    const j = skuIndex(store, l.sku);
+    if (j >= 0) qty.set(j, (qty.get(j) ?? 0) + l.qty);
+  }
+  return [...qty.keys()].sort((a, b) => a - b).map((skuIdx) => ({ skuIdx, qty: qty.get(skuIdx)! }));
+}
+
+/** `sku00042` → 41 when the store carries it. */
+function skuIndex(store: StoreRt, sku: string): number {
+  if (!sku.startsWith("sku")) return -1;
+  const j = Number(sku.slice(3)) - 1;
+  return Number.isInteger(j) && j >= 0 && j < store.skus.length && store.skus[j] === sku ? j : -1;
+}
+
+/** First index whose cumulative weight exceeds u. */
+function lowerBound(cdf: Float64Array, u: number): number {
+  let lo = 0;
+  let hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cdf[mid]! > u) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function sumMap(m: Map<string, number>): number {
+  let s = 0;
+  for (const v of m.values()) s += v;
+  return s;
+}
+
+function sortedRecord(m: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
+  return out;
+}
+
+function percentileOf(sorted: readonly number[], p: number): number {
+  const rank = ((sorted.length - 1) * p) / 100;
+  const lo = Math.floor(rank);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
+}

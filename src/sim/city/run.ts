@@ -1,0 +1,165 @@
+/**
+ * One entry point for every mode: `runScenario(scenario, { seed })` → the summary (every KPI, the
+ * scenario's hash, the seed, the library version, which module made each decision) and the event stream.
+ * Both are deterministic: same scenario and seed, same bytes. Wall-clock figures (events/s) are the
+ * caller's to measure and never enter the summary.
+ */
+import { createHash } from "node:crypto";
+import { VERSION } from "../../version.js";
+import { runMeal } from "../mdrp/meal-sim.js";
+import { type MdrpMetrics, mdrpMetrics } from "../mdrp/metrics.js";
+import type { Scenario } from "../scenario/schema.js";
+import {
+  type CityKpis,
+  type FaultOverrides,
+  type ReplayOrder,
+  type ReplayPosUpdate,
+  runCity,
+} from "./city-sim.js";
+import { DISPATCH_ASSIGNMENT_NAME, dispatchAssignment } from "./dispatch-adapter.js";
+import { EventStream, type EventStreamMode, round3 } from "./event-stream.js";
+import type { AssignmentSolver } from "./ports.js";
+
+export interface RunOptions {
+  readonly seed: number;
+  /** Event stream mode: "lines" (default; what `run` writes), "hash" or "count" (benchmarks). */
+  readonly events?: EventStreamMode;
+  /** Receives every event line as it is emitted (use with events: "hash" to stream to a file). */
+  readonly onEventLine?: (line: string) => void;
+  readonly replayOrders?: readonly ReplayOrder[];
+  readonly replayPos?: readonly ReplayPosUpdate[];
+  readonly faults?: FaultOverrides;
+  /** Default: the dispatch module's solveAssignment (src/optimize/dispatch) through dispatch-adapter.ts. */
+  readonly solveAssignment?: AssignmentSolver;
+  /** Name of a custom solver, for the summary's `modules`. */
+  readonly solveAssignmentName?: string;
+}
+
+export interface RunSummary {
+  readonly lastmileVersion: string;
+  readonly scenario: string;
+  readonly mode: Scenario["mode"];
+  readonly scenarioHash: string;
+  readonly seed: number;
+  readonly modules: Record<string, string>;
+  readonly kpis: Record<string, unknown>;
+  readonly events: {
+    readonly total: number;
+    readonly digest: string;
+    readonly byType: Record<string, number>;
+  };
+}
+
+export interface RunOutput {
+  readonly summary: RunSummary;
+  readonly stream: EventStream;
+  /** The mode's raw KPIs (unrounded), for tests and benchmarks. */
+  readonly city: CityKpis | null;
+  readonly mdrp: MdrpMetrics | null;
+}
+
+export function runScenario(scenario: Scenario, options: RunOptions): RunOutput {
+  const stream = new EventStream(options.events ?? "lines", options.onEventLine ?? null);
+  let kpis: Record<string, unknown>;
+  let modules: Record<string, string>;
+  let city: CityKpis | null = null;
+  let mdrp: MdrpMetrics | null = null;
+  const solve = options.solveAssignment ?? dispatchAssignment;
+  const solveName =
+    options.solveAssignment === undefined
+      ? DISPATCH_ASSIGNMENT_NAME
+      : (options.solveAssignmentName ?? "custom solver");
+  if (scenario.mode === "meal") {
+    const r = runMeal(scenario, { events: stream, solveAssignment: solve });
+    mdrp = mdrpMetrics(scenario, r);
+    kpis = { ...mdrp, bundles: r.bundles, dispatchTicks: r.ticks, simulatedEvents: r.simulatedEvents };
+    modules = {
+      ledger: "n/a (meal: restaurants hold no stock)",
+      dispatch: `rolling horizon (f = ${scenario.dispatch.tickMin} min) + per-restaurant parallel-insertion bundling (src/sim/mdrp/meal-sim.ts) + ${solveName}`,
+      routing: "exact drop-off order by enumeration (≤ 4 orders per bundle), cheapest insertion above",
+      slots: "n/a (meal)",
+    };
+  } else {
+    const r = runCity(scenario, {
+      seed: options.seed,
+      events: stream,
+      ...(options.replayOrders === undefined ? {} : { replayOrders: options.replayOrders }),
+      ...(options.replayPos === undefined ? {} : { replayPos: options.replayPos }),
+      ...(options.faults === undefined ? {} : { faults: options.faults }),
+      solveAssignment: solve,
+      solveAssignmentName: solveName,
+    });
+    city = r.kpis;
+    kpis = { ...r.kpis };
+    modules = r.modules;
+  }
+  const summary: RunSummary = {
+    lastmileVersion: VERSION,
+    scenario: scenario.name,
+    mode: scenario.mode,
+    scenarioHash:
+      options.replayOrders === undefined && options.replayPos === undefined
+        ? scenarioHash(scenario)
+        : // Replayed records are part of what was simulated: they enter the hash too.
+          createHash("sha256")
+            .update(
+              canonicalJson({
+                scenario,
+                replayOrders: options.replayOrders ?? [],
+                replayPos: options.replayPos ?? [],
+              }),
+            )
+            .digest("hex"),
+    seed: options.seed,
+    modules,
+    kpis: roundDeep(kpis) as Record<string, unknown>,
+    events: { total: stream.count, digest: stream.digest(), byType: stream.countsSorted() },
+  };
+  return { summary, stream, city, mdrp };
+}
+
+/** SHA-256 of the validated scenario (defaults filled in) serialized with sorted keys. */
+export function scenarioHash(scenario: Scenario): string {
+  return createHash("sha256").update(canonicalJson(scenario)).digest("hex");
+}
+
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(",")}}`;
+}
+
+/** Rounds every number to 3 decimals (NaN → null): the only number form that reaches summary.json. */
+function roundDeep(v: unknown): unknown {
+  if (typeof v === "number") return Number.isFinite(v) ? round3(v) : null;
+  if (Array.isArray(v)) return v.map(roundDeep);
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = roundDeep(x);
+    return out;
+  }
+  return v;
+}
+
+/** The KPI table printed by `lastmile run`: label, value (already formatted). */
+export function kpiTable(summary: RunSummary): [string, string][] {
+  const k = summary.kpis as Record<string, unknown>;
+  const fmt = (v: unknown): string => {
+    if (v === null || v === undefined) return "-";
+    if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(3);
+    if (typeof v === "object")
+      return (
+        Object.entries(v as Record<string, unknown>)
+          .map(([a, b]) => `${a}=${String(b)}`)
+          .join(", ") || "-"
+      );
+    return String(v);
+  };
+  const rows: [string, string][] = [];
+  for (const [key, value] of Object.entries(k)) rows.push([key, fmt(value)]);
+  return rows;
+}
