@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { kpiTable, runScenario } from "../../sim/city/run.js";
 import { loadScenarioFile } from "../feeds/scenario-file.js";
+import { writeReport } from "../report/index.js";
 import { parseIntFlag } from "./errors.js";
 
 export function registerRun(program: Command): void {
@@ -18,7 +19,8 @@ export function registerRun(program: Command): void {
     .option("--seed <n>", "seed of every random stream", "1")
     .option("--out <dir>", "output directory for summary.json and events.jsonl (default out/<scenario name>)")
     .option("--json", "print summary.json to stdout instead of the table")
-    .action((file: string, opts: { seed: string; out?: string; json?: boolean }) => {
+    .option("--no-report", "do not write report.html (the HTML page with charts and the replay map)")
+    .action(async (file: string, opts: { seed: string; out?: string; json?: boolean; report: boolean }) => {
       const seed = parseIntFlag(opts.seed, "--seed");
       const loaded = loadScenarioFile(file);
       const dir = opts.out ?? join("out", loaded.scenario.name);
@@ -52,6 +54,8 @@ export function registerRun(program: Command): void {
       }
       const seconds = (performance.now() - t0) / 1000;
       writeFileSync(join(dir, "summary.json"), `${JSON.stringify(out.summary, null, 2)}\n`);
+      // The report carries the wall time, so unlike summary.json and events.jsonl it is not byte-identical.
+      const reportPath = opts.report ? await writeReport(dir, { wallSeconds: seconds }) : null;
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(out.summary, null, 2)}\n`);
         return;
@@ -70,7 +74,7 @@ export function registerRun(program: Command): void {
         `  events ${s.events.total} (digest ${s.events.digest.slice(0, 16)})  wall ${seconds.toFixed(2)} s  ${Math.round(
           out.summary.events.total / Math.max(seconds, 1e-9),
         )} events/s (wall-clock, not in summary.json)`,
-        `  wrote ${join(dir, "summary.json")} and ${join(dir, "events.jsonl")}`,
+        `  wrote ${join(dir, "summary.json")}, ${join(dir, "events.jsonl")}${reportPath === null ? "" : ` and ${reportPath}`}`,
       ];
       process.stdout.write(`${[...header, ...body, ...footer].join("\n")}\n`);
     });
