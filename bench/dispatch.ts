@@ -11,6 +11,7 @@ import { EuclideanTravelTime } from "../src/core/ports.js";
 import { RandomStream } from "../src/core/random.js";
 import { greedyAssignment, solveAssignment } from "../src/optimize/dispatch/assignment.js";
 import { formBatches } from "../src/optimize/dispatch/batching.js";
+import { exactBatching } from "../src/optimize/dispatch/exact-batching.js";
 import { generateInstance } from "../src/optimize/dispatch/generate.js";
 import { type DispatchMode, dispatchDefaults } from "../src/optimize/dispatch/model.js";
 import {
@@ -22,7 +23,6 @@ import {
 } from "../src/optimize/dispatch/policies.js";
 import { dispatchTick } from "../src/optimize/dispatch/tick.js";
 import { runReferenceCity } from "../src/sim/reference-city.js";
-import { exactBatching } from "../test/dispatch/exact-batching.js";
 import type { BenchRow, BenchSuite } from "./types.js";
 
 type Target = { name: string; measured: number; target: string; pass: boolean };

@@ -3,13 +3,13 @@ import { describe, expect, it } from "vitest";
 import { EuclideanTravelTime } from "../../src/core/ports.js";
 import { formBatches } from "../../src/optimize/dispatch/batching.js";
 import { evaluateBatch } from "../../src/optimize/dispatch/compatibility.js";
+import { exactBatching } from "../../src/optimize/dispatch/exact-batching.js";
 import { generateInstance } from "../../src/optimize/dispatch/generate.js";
 import {
   type DispatchMode,
   type DispatchOrder,
   dispatchDefaults,
 } from "../../src/optimize/dispatch/model.js";
-import { exactBatching } from "./exact-batching.js";
 
 const travel = new EuclideanTravelTime(25, 1.3);
 const MIN = 60_000;

@@ -4,9 +4,9 @@
  * exactly one batch, singles always allowed) by memoised DP over the remaining set, component by component
  * of the "shares a compatible batch" graph. Written independently of src/optimize/dispatch/batching.ts.
  */
-import type { TravelTime } from "../../src/core/ports.js";
-import { evaluateBatch } from "../../src/optimize/dispatch/compatibility.js";
-import type { BatchParams, DispatchOrder } from "../../src/optimize/dispatch/model.js";
+import type { TravelTime } from "../../core/ports.js";
+import { evaluateBatch } from "./compatibility.js";
+import type { BatchParams, DispatchOrder } from "./model.js";
 
 export interface ExactBatching {
   readonly totalCostMs: number;
