@@ -1,6 +1,7 @@
 import { dispatchSuite } from "./dispatch.js";
 import { engineSuite } from "./engine.js";
 import { forecastSuite } from "./forecast.js";
+import { httpSuite } from "./http.js";
 import { ledgerSuite } from "./ledger.js";
 import { routingSuite } from "./routing.js";
 import { simSuite } from "./sim.js";
@@ -14,4 +15,5 @@ export const SUITES: readonly BenchSuite[] = [
   routingSuite,
   dispatchSuite,
   simSuite,
+  httpSuite,
 ];

@@ -1,6 +1,12 @@
 /**
  * lastmile public API. Each module adds its exports here (one block per module).
  */
+// HTTP service and SQL ledger stores (issue 7): `lastmile serve`, SQLite and PostgreSQL behind the ledger.
+export {
+  createService,
+  type Service,
+  type ServiceOptions,
+} from "./adapters/http/service.js";
 export {
   DEFAULT_TARGETS as DEFAULT_REPORT_TARGETS,
   KPI_SPECS as REPORT_KPI_SPECS,
@@ -12,6 +18,14 @@ export {
   writeComparisonReport,
   writeReport,
 } from "./adapters/report/index.js";
+export {
+  EmbeddedLedgerBackend,
+  type LedgerBackend,
+  systemClock,
+} from "./adapters/store/backend.js";
+export { openBackend, parseStoreSpec, type StoreSpec } from "./adapters/store/open.js";
+export { PostgresLedgerBackend } from "./adapters/store/postgres.js";
+export { SqliteLedgerStore, type SqliteLedgerStoreOptions } from "./adapters/store/sqlite.js";
 export { AssertionError, assert, InputError } from "./core/assert.js";
 export * from "./core/geo.js";
 // Reservation ledger (issue 3): stock rows, reservations, POS sync, flash-sale queue, the LedgerStore port.

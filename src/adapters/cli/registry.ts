@@ -12,6 +12,7 @@ import { registerMatch } from "./match.js";
 import { registerReport } from "./report.js";
 import { registerRoute } from "./route.js";
 import { registerRun } from "./run.js";
+import { registerServe } from "./serve.js";
 
 export type CommandRegistrar = (program: Command) => void;
 
@@ -19,6 +20,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerEngineDemo,
   registerBench,
   registerForecast,
+  registerServe,
   registerRoute,
   registerReport,
   registerRun,

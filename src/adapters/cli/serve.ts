@@ -1,0 +1,78 @@
+/**
+ * `lastmile serve`: the HTTP service. SIGTERM / SIGINT stop accepting connections, let in-flight requests
+ * finish (bounded by --shutdown-timeout-ms), close the store, then exit 0.
+ */
+import type { Command } from "commander";
+import { createService } from "../http/service.js";
+import { parseStoreSpec } from "../store/open.js";
+import { CliUsageError } from "./errors.js";
+
+interface ServeOptions {
+  host: string;
+  port: string;
+  store: string;
+  logLevel: string;
+  bodyLimitBytes: string;
+  poolSize: string;
+  sqliteSynchronous: string;
+  shutdownTimeoutMs: string;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("run the HTTP service (reservations, POS updates, availability; /openapi.json)")
+    .option("--host <host>", "address to listen on (loopback unless you mean otherwise)", "127.0.0.1")
+    .option("--port <n>", "port (0: any free port)", "8080")
+    .option("--store <spec>", "memory | sqlite:<file> | postgres://…", "sqlite:lastmile.db")
+    .option("--log-level <level>", `structured JSON log on stdout: ${LOG_LEVELS.join(" | ")}`, "info")
+    .option("--body-limit-bytes <n>", "largest accepted request body", String(1 << 20))
+    .option("--pool-size <n>", "PostgreSQL connections in this process", "10")
+    .option("--sqlite-synchronous <mode>", "normal (survives kill -9) | full (also power loss)", "normal")
+    .option("--shutdown-timeout-ms <n>", "longest wait for in-flight requests on SIGTERM", "10000")
+    .action(async (opts: ServeOptions) => {
+      const port = integer(opts.port, "--port", 0, 65535);
+      const bodyLimitBytes = integer(opts.bodyLimitBytes, "--body-limit-bytes", 1, 1 << 30);
+      const poolSize = integer(opts.poolSize, "--pool-size", 1, 1000);
+      const shutdownTimeoutMs = integer(opts.shutdownTimeoutMs, "--shutdown-timeout-ms", 0, 3_600_000);
+      if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel))
+        throw new CliUsageError(`--log-level: expected one of ${LOG_LEVELS.join(", ")}`);
+      if (opts.sqliteSynchronous !== "normal" && opts.sqliteSynchronous !== "full")
+        throw new CliUsageError("--sqlite-synchronous: expected normal or full");
+      const service = await createService({
+        store: parseStoreSpec(opts.store),
+        logLevel: opts.logLevel === "silent" ? false : (opts.logLevel as "info"),
+        bodyLimitBytes,
+        poolSize,
+        sqlite: { synchronous: opts.sqliteSynchronous },
+      });
+      const url = await service.listen(opts.host, port);
+      process.stderr.write(`lastmile serve: listening on ${url} (store ${opts.store.split("@").pop()})\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.stderr.write(`lastmile serve: ${signal}, finishing in-flight requests\n`);
+          const timer = setTimeout(() => {
+            process.stderr.write("lastmile serve: shutdown timeout, exiting\n");
+            process.exit(1);
+          }, shutdownTimeoutMs);
+          timer.unref();
+          service.close().then(resolve, (error: unknown) => {
+            process.stderr.write(`lastmile serve: error while closing: ${String(error)}\n`);
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.once("SIGTERM", () => stop("SIGTERM"));
+        process.once("SIGINT", () => stop("SIGINT"));
+      });
+    });
+}
+
+function integer(text: string, flag: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new CliUsageError(`${flag}: expected an integer in ${min}..${max}, got '${text}'`);
+  return n;
+}

@@ -1,0 +1,83 @@
+/**
+ * 200 concurrent HTTP clients reserving the last 50 units of a hot SKU: exactly 50 get 201 and 150 get
+ * 422, on every store — one in-process server per store, then two server processes sharing one SQLite
+ * file and two sharing one PostgreSQL database.
+ */
+import { Agent } from "node:http";
+import { afterAll, describe, expect, it } from "vitest";
+import { createService } from "../../src/adapters/http/service.js";
+import { BACKENDS, PG_SKIP_REASON, PG_URL, scratchStore } from "../store/backends.js";
+import { DS, freshKey, request, stockUpdates } from "./helpers.js";
+import { type ServerProcess, startServer } from "./process.js";
+
+const CLIENTS = 200;
+const UNITS = 50;
+
+// One socket per client: the 200 requests really are concurrent on the wire.
+const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+afterAll(() => agent.destroy());
+
+function send(url: string, path: string, body: unknown) {
+  return request(url, "POST", path, body, { agent, key: freshKey("hot") });
+}
+
+/** Seeds the hot SKU through `urls[0]`, fires the clients round-robin over `urls`, checks the outcome. */
+async function lastUnitsRace(urls: readonly string[]): Promise<void> {
+  const seeded = await send(urls[0]!, "/v1/pos-updates", stockUpdates({ hot: UNITS }));
+  expect(seeded.status).toBe(200);
+  const answers = await Promise.all(
+    Array.from({ length: CLIENTS }, (_, i) =>
+      send(urls[i % urls.length]!, "/v1/reservations", {
+        store: DS,
+        lines: [{ sku: "hot", qty: 1 }],
+        kind: "hard",
+      }),
+    ),
+  );
+  const statuses = answers.map((a) => a.status);
+  expect(statuses.filter((s) => s === 201).length).toBe(UNITS);
+  expect(statuses.filter((s) => s === 422).length).toBe(CLIENTS - UNITS);
+  const ids = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.id));
+  expect(ids.size).toBe(UNITS);
+  for (const url of urls) {
+    const res = await request(url, "GET", `/v1/availability?store=${DS}&skus=hot`);
+    expect(res.body.items[0]).toMatchObject({ available: 0, reserved: UNITS });
+  }
+}
+
+if (PG_URL === undefined) it.skip(`two server processes on one PostgreSQL: ${PG_SKIP_REASON}`, () => {});
+
+describe.each(BACKENDS)("200 clients, 50 units, one server: %s", (name) => {
+  it("exactly 50 reservations succeed", async () => {
+    const scratch = await scratchStore(name);
+    const service = await createService({ store: scratch.spec, logLevel: false, poolSize: 20 });
+    try {
+      await lastUnitsRace([await service.listen("127.0.0.1", 0)]);
+    } finally {
+      await service.close();
+      await scratch.cleanup();
+    }
+  });
+});
+
+describe.each(BACKENDS.filter((b) => b !== "memory"))(
+  "200 clients, 50 units, two server processes: %s",
+  (name) => {
+    it("exactly 50 reservations succeed across both processes", async () => {
+      const scratch = await scratchStore(name);
+      const spec =
+        scratch.spec.kind === "sqlite"
+          ? `sqlite:${scratch.spec.file}`
+          : (scratch.spec as { url: string }).url;
+      const servers: ServerProcess[] = [];
+      try {
+        servers.push(await startServer(spec));
+        servers.push(await startServer(spec));
+        await lastUnitsRace(servers.map((s) => s.url));
+      } finally {
+        for (const s of servers) expect(await s.stop()).toBe(0);
+        await scratch.cleanup();
+      }
+    });
+  },
+);
