@@ -12,6 +12,11 @@ import type { StoreSpec } from "../../src/adapters/store/open.js";
 export const PG_URL = process.env.LASTMILE_PG_URL;
 export const PG_SKIP_REASON = "LASTMILE_PG_URL is not set (start one with: bash scripts/postgres.sh start)";
 
+// In CI the PostgreSQL store must be tested, never silently skipped: .ci/run starts a cluster.
+if (PG_URL === undefined && process.env.CI === "true") {
+  throw new Error(`CI=true but ${PG_SKIP_REASON}; .ci/run must start PostgreSQL`);
+}
+
 export type BackendName = "memory" | "sqlite" | "postgres";
 
 /** The backends to test here: PostgreSQL only when a server was given. */
