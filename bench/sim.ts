@@ -225,7 +225,6 @@ export function bigGroceryDay(orders: number): CityScenario {
     zones,
     workforce,
     demand: { ...(base.demand as object), ordersPerDay: orders },
-    slots: { ...(base.slots as object), capacityPerZoneSlot: Math.ceil((orders / zones.length / 13) * 1.3) },
   }) as CityScenario;
 }
 

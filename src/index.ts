@@ -175,6 +175,7 @@ export {
   type SurgePolicy,
   surgeMultiplier,
 } from "./optimize/slots/surge.js";
+export { batchingSetup } from "./sim/city/batching-adapter.js";
 export {
   type CityKpis,
   type CityRunOptions,
@@ -198,7 +199,9 @@ export {
 } from "./sim/city/machines.js";
 export type {
   AssignmentSolver,
+  BatchFormer,
   RoutePlanner,
+  SlotBook,
   SlotCapacity,
   StockLedgerPort,
 } from "./sim/city/ports.js";
@@ -211,6 +214,7 @@ export {
   runScenario,
   scenarioHash,
 } from "./sim/city/run.js";
+export { PlannerSlotBook } from "./sim/city/slot-adapter.js";
 export {
   type EventHandler,
   type EventId,

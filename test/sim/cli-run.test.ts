@@ -33,6 +33,7 @@ describe("lastmile run / import / fuzz", () => {
       "scenarioHash",
       "seed",
       "modules",
+      "stores",
       "kpis",
       "events",
     ]);

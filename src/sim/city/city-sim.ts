@@ -12,7 +12,8 @@
  * drop-off with service time → delivered. Cancellations, declines, timeouts, dead letters and shift ends
  * all move through the state machines of machines.ts, which reject illegal transitions.
  *
- * Grocery: a shopper takes a batch (same store and slot, drop-offs close), shops it and delivers it.
+ * Grocery: a shopper takes a batch (the dispatch module's compatibility batching, one store), shops it and
+ * delivers it; slots, their capacity and surge fees come from the slot planner.
  * Qcommerce: pickers in the dark store pick orders first-come first-served the moment they are placed,
  * riders are offered the order at the next tick (pre-assigned while picking), wait at the store for the
  * last pick of their batch and return to the store after the drop-offs.
@@ -23,10 +24,12 @@
 import { assert } from "../../core/assert.js";
 import { euclideanM, type Point } from "../../core/geo.js";
 import { RandomStreams } from "../../core/random.js";
+import type { DispatchOrder } from "../../optimize/dispatch/model.js";
 import { ShopperIndex } from "../../optimize/dispatch/shopper-index.js";
 import { Simulation, type Yieldable } from "../engine.js";
 import type { CityScenario } from "../scenario/schema.js";
 import { solveAssignment as standInAssignment } from "./assignment.js";
+import { CompatibilityBatcher } from "./batching-adapter.js";
 import type { EventStream } from "./event-stream.js";
 import { round3 } from "./event-stream.js";
 import { CoreLedgerAdapter } from "./ledger-adapter.js";
@@ -37,8 +40,17 @@ import {
   type WorkerState,
   workerTransition,
 } from "./machines.js";
-import type { AssignmentSolver, RoutePlanner, SlotCapacity, StockLedgerPort, StockLine } from "./ports.js";
+import type {
+  AssignmentSolver,
+  BatchFormer,
+  RoutePlanner,
+  SlotBook,
+  SlotQuote,
+  StockLedgerPort,
+  StockLine,
+} from "./ports.js";
 import { ExactRoutePlanner } from "./router.js";
+import { PlannerSlotBook } from "./slot-adapter.js";
 
 const MIN_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -177,7 +189,8 @@ interface OrderRt {
   refunded: number;
   requestedUnits: number;
   deliveredMs: number;
-  slotKey: string | null;
+  /** The slot quoted to (then booked by) a grocery order. */
+  slot: SlotQuote | null;
 }
 
 interface BatchRt {
@@ -223,7 +236,9 @@ class CitySim {
   private readonly ledger: CoreLedgerAdapter;
   private readonly ledgerPort: StockLedgerPort;
   private readonly router: RoutePlanner = new ExactRoutePlanner();
-  private readonly slotCap: SlotCapacity;
+  /** Grocery only (null in qcommerce). */
+  private readonly slots: SlotBook | null;
+  private readonly batcher: BatchFormer;
   private readonly solve: AssignmentSolver;
   private readonly solveName: string;
   private readonly stores: StoreRt[] = [];
@@ -231,7 +246,6 @@ class CitySim {
   private readonly orders: OrderRt[] = [];
   /** Placed orders not yet ended, in placement order: what ticks scan instead of the whole day. */
   private readonly active: OrderRt[] = [];
-  private readonly slotsBooked = new Map<string, number>();
   private readonly durationMs: number;
   private readonly faultsUntilMs: number;
   private readonly detour: number;
@@ -273,8 +287,8 @@ class CitySim {
       options.solveAssignment === undefined
         ? "stand-in: Hungarian (src/sim/city/assignment.ts)"
         : (options.solveAssignmentName ?? "custom solver");
-    const cap = sc.slots.capacityPerZoneSlot;
-    this.slotCap = { description: `stand-in: fixed ${cap} orders per zone slot`, capacity: () => cap };
+    this.slots = sc.mode === "grocery" ? new PlannerSlotBook(sc) : null;
+    this.batcher = new CompatibilityBatcher(sc);
     this.durationMs = sc.durationMin * MIN_MS;
     this.faultsUntilMs = options.faults?.untilMs ?? Number.POSITIVE_INFINITY;
     this.detour = sc.dispatch.detourFactor;
@@ -517,7 +531,7 @@ class CitySim {
         refunded: 0,
         requestedUnits: 0,
         deliveredMs: -1,
-        slotKey: null,
+        slot: null,
       };
       this.orders.push(o);
       const replayLines = q.lines;
@@ -638,16 +652,41 @@ class CitySim {
     o.state = orderTransition(o.id, o.state, "placed");
     this.placed++;
     this.active.push(o);
-    if (o.slotKey !== null) this.slotsBooked.set(o.slotKey, (this.slotsBooked.get(o.slotKey) ?? 0) + 1);
+    // The slot is booked (and its fee earned) only now that the order is placed: the planner has no
+    // "unbook", and a rejected order must not hold capacity.
+    const booking = o.slot === null || this.slots === null ? null : this.slots.book(o.slot.slotId, now);
+    if (booking !== null) {
+      this.feeCents += booking.paid.feeCents;
+      this.surgeCents += booking.paid.feeCents - this.sc.slots.baseFeeCents;
+    }
     this.ev.emit(now, "order.placed", {
       orderId: o.id,
       storeId: store.id,
       zoneId: this.sc.zones[o.zoneIdx]!.id,
+      x: round3(o.point.x),
+      y: round3(o.point.y),
       items: o.requestedUnits,
       lines: o.lines.length,
       windowStartMs: o.windowStartMs,
       windowEndMs: o.windowEndMs,
+      ...(booking === null
+        ? {}
+        : {
+            slotId: booking.paid.slotId,
+            feeCents: booking.paid.feeCents,
+            surge: round3(booking.paid.surge),
+          }),
     });
+    if (booking !== null) {
+      const a = booking.after;
+      this.ev.emit(now, "slot.updated", {
+        slotId: a.slotId,
+        zoneId: a.zoneId,
+        booked: a.booked,
+        capacity: a.capacity,
+        surge: round3(a.surge),
+      });
+    }
     const cancel = this.rs.stream("cancel");
     if (cancel.bernoulli(this.sc.customers.cancelProbability) && this.faultsOn()) {
       const delay = Math.floor(cancel.next() * 30 * MIN_MS);
@@ -660,36 +699,19 @@ class CitySim {
     this.ensureTicking();
   }
 
+  /** Grocery: the earliest open slot of the order's zone (quoted; booked at placement). */
   private pickSlot(o: OrderRt): number | null {
-    const sl = this.sc.slots;
-    const zoneId = this.sc.zones[o.zoneIdx]!.id;
-    const earliest = this.sim.now + sl.leadMin * MIN_MS;
-    for (
-      let start = sl.firstSlotMin;
-      start + sl.slotLengthMin <= sl.lastSlotMin + sl.slotLengthMin;
-      start += sl.slotLengthMin
-    ) {
-      const startMs = start * MIN_MS;
-      if (startMs < earliest) continue;
-      if (start > sl.lastSlotMin) break;
-      const key = `${zoneId}@${startMs}`;
-      const cap = this.slotCap.capacity(zoneId, startMs);
-      const used = this.slotsBooked.get(key) ?? 0;
-      if (used >= cap) continue;
-      o.slotKey = key;
-      o.windowStartMs = startMs;
-      o.windowEndMs = startMs + sl.slotLengthMin * MIN_MS;
-      o.releaseMs = Math.max(this.sim.now, startMs - this.sc.dispatch.releaseLeadMs);
-      const surge = cap > 0 && used / cap >= sl.surgeThreshold;
-      this.feeCents += sl.baseFeeCents + (surge ? sl.surgeFeeCents : 0);
-      if (surge) this.surgeCents += sl.surgeFeeCents;
-      return startMs;
-    }
-    return null;
+    const q = this.slots!.firstOpen(this.sc.zones[o.zoneIdx]!.id, this.sim.now);
+    if (q === null) return null;
+    o.slot = q;
+    o.windowStartMs = q.startMs;
+    o.windowEndMs = q.endMs;
+    o.releaseMs = Math.max(this.sim.now, q.startMs - this.sc.dispatch.releaseLeadMs);
+    return q.startMs;
   }
 
   private releaseSlot(o: OrderRt): void {
-    o.slotKey = null;
+    o.slot = null;
   }
 
   private reject(o: OrderRt, reason: string): void {
@@ -880,25 +902,25 @@ class CitySim {
       for (const o of ready) o.searchRounds++;
       return;
     }
-    // Batching: same store (and slot), drop-offs within batchRadiusM of the batch's first, up to capacity.
-    ready.sort((a, b) => a.storeIdx - b.storeIdx || a.windowStartMs - b.windowStartMs || a.idx - b.idx);
-    const batches: OrderRt[][] = [];
-    const used = new Uint8Array(ready.length);
-    for (let i = 0; i < ready.length; i++) {
-      if (used[i]) continue;
-      const seed = ready[i]!;
-      const group = [seed];
-      used[i] = 1;
-      for (let j = i + 1; j < ready.length && group.length < dp.batchMaxOrders; j++) {
-        const o = ready[j]!;
-        if (used[j] || o.storeIdx !== seed.storeIdx) continue;
-        if (o.windowStartMs !== seed.windowStartMs && grocery) continue;
-        if (euclideanM(o.point, seed.point) > dp.batchRadiusM) continue;
-        group.push(o);
-        used[j] = 1;
-      }
-      batches.push(group);
+    // Bound the batching: the oldest orders first, as many as the free workers could take in this tick's
+    // matching (BATCHES_PER_WORKER batches of up to batchMaxOrders each); the rest wait a tick, searching
+    // wider. Keeps each tick's pair screening bounded however long the queue grows.
+    ready.sort((a, b) => a.requestMs - b.requestMs || a.idx - b.idx);
+    const feedMax = free.length * BATCHES_PER_WORKER * dp.batchMaxOrders;
+    if (ready.length > feedMax) {
+      for (const o of ready.slice(feedMax)) o.searchRounds++;
+      ready.length = feedMax;
     }
+    // Batching: the dispatch module's savings merge over the five-score compatibility (batching-adapter.ts).
+    // Its input order is by store, then placement, so that equal savings break ties the same way each run.
+    ready.sort((a, b) => a.storeIdx - b.storeIdx || a.requestMs - b.requestMs || a.idx - b.idx);
+    const formed = this.batcher.form(
+      ready.map((o) => this.dispatchOrder(o)),
+      now,
+    );
+    const batches: OrderRt[][] = formed.map((b) => b.orderIndices.map((k) => ready[k]!));
+    const compat = new Map<OrderRt[], number>();
+    for (let k = 0; k < formed.length; k++) compat.set(batches[k]!, formed[k]!.compatibility);
     // Bound the assignment: at most BATCHES_PER_WORKER batches per free worker enter the matching, the
     // oldest first (the rest wait a tick); keeps each tick O((workers)³) however long the queue grows.
     if (batches.length > free.length * BATCHES_PER_WORKER) {
@@ -945,13 +967,28 @@ class CitySim {
       const j = match[i]!;
       if (j < 0) continue;
       matched[j] = 1;
-      this.offer(free[i]!, batches[j]!);
+      this.offer(free[i]!, batches[j]!, compat.get(batches[j]!) ?? 1);
     }
     // Radius widening: a batch nobody could take searches wider next tick.
     for (let j = 0; j < cols; j++) if (!matched[j]) for (const o of batches[j]!) o.searchRounds++;
   }
 
-  private offer(w: WorkerRt, orders: OrderRt[]): void {
+  /** The module's view of an order: store, drop-off, units, placement and delivery window. */
+  private dispatchOrder(o: OrderRt): DispatchOrder {
+    const store = this.stores[o.storeIdx]!;
+    return {
+      id: o.id,
+      storeId: store.id,
+      store: store.point,
+      dropoff: o.point,
+      items: o.requestedUnits,
+      placedMs: o.requestMs,
+      windowStartMs: o.windowStartMs,
+      windowEndMs: o.windowEndMs,
+    };
+  }
+
+  private offer(w: WorkerRt, orders: OrderRt[], compatibility: number): void {
     const grocery = this.sc.mode === "grocery";
     const batch: BatchRt = {
       id: `b${++this.batchSeq}`,
@@ -971,6 +1008,7 @@ class CitySim {
       batchId: batch.id,
       shopperId: w.id,
       orderIds: orders.map((o) => o.id),
+      compatibility: round3(compatibility),
     });
     const rnd = this.rs.stream("offers");
     const dp = this.sc.dispatch;
@@ -1343,16 +1381,7 @@ class CitySim {
       subUnits += o.substituted;
       refundUnits += o.refunded;
     }
-    let slotCapacity = 0;
-    let slotBooked = 0;
-    if (this.sc.mode === "grocery") {
-      const sl = this.sc.slots;
-      for (const z of this.sc.zones)
-        for (let s = sl.firstSlotMin; s <= sl.lastSlotMin; s += sl.slotLengthMin) {
-          slotCapacity += this.slotCap.capacity(z.id, s * MIN_MS);
-          slotBooked += this.slotsBooked.get(`${z.id}@${s * MIN_MS}`) ?? 0;
-        }
-    }
+    const slotTotals = this.slots?.totals() ?? { capacity: 0, booked: 0 };
     const audit = this.ledgerPort.audit();
     const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
     const kpis: CityKpis = {
@@ -1387,7 +1416,7 @@ class CitySim {
       ledgerOversells: this.ledger.negativeRowsSeen,
       ledgerAuditViolations: audit.length,
       liveReservationsAtEnd: this.ledgerPort.liveReservations(),
-      slotUtilization: this.sc.mode === "grocery" ? ratio(slotBooked, slotCapacity) : null,
+      slotUtilization: this.slots === null ? null : ratio(slotTotals.booked, slotTotals.capacity),
       surgeRevenueCents: this.surgeCents,
       feeRevenueCents: this.feeCents,
       posUpdatesApplied: this.posApplied,
@@ -1400,9 +1429,9 @@ class CitySim {
       kpis,
       modules: {
         ledger: this.ledgerPort.description,
-        dispatch: `stand-in batching (same store and slot, drop-offs within batchRadiusM) + ${this.solveName}`,
+        dispatch: `${this.batcher.description} + ${this.solveName}`,
         routing: this.router.description,
-        slots: this.sc.mode === "grocery" ? this.slotCap.description : "n/a (qcommerce promise)",
+        slots: this.slots === null ? "n/a (qcommerce promise)" : this.slots.description,
         candidates:
           "ShopperIndex (kdbush) radius query, widening per unmatched tick (src/optimize/dispatch/shopper-index.ts)",
       },

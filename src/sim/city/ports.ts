@@ -7,9 +7,13 @@
  * - AssignmentSolver: global min-cost assignment (src/sim/city/assignment.ts, a Hungarian stand-in for
  *   the dispatch module's solveAssignment, same signature).
  * - RoutePlanner: the drop-off order and arrival times of one batch (src/optimize/routing/exact.ts).
- * - SlotCapacity: capacity of a (zone, slot) (fixed capacity stand-in for src/optimize/slots).
+ * - BatchFormer: groups the releasable orders of a tick into batches (the dispatch module's savings merge
+ *   and five-score compatibility, src/optimize/dispatch, via batching-adapter.ts).
+ * - SlotBook: grocery delivery slots, their capacity, fees and bookings (the slot planner and surge curves
+ *   of src/optimize/slots, via slot-adapter.ts).
  */
 import type { Point } from "../../core/geo.js";
+import type { DispatchOrder } from "../../optimize/dispatch/model.js";
 
 export interface StockLine {
   readonly sku: string;
@@ -74,7 +78,51 @@ export interface RoutePlanner {
   ): RoutePlan;
 }
 
+/**
+ * Capacity of a (zone, slot). No longer used by the simulator (SlotBook replaced it: capacity alone cannot
+ * price surge or honour release horizons); kept because src/index.ts exports it.
+ */
 export interface SlotCapacity {
   readonly description: string;
   capacity(zoneId: string, slotStartMs: number): number;
+}
+
+export interface FormedBatch {
+  /** Indices into the orders given to `form`, ascending. */
+  readonly orderIndices: readonly number[];
+  /** Weighted compatibility score (1 for a single order). */
+  readonly compatibility: number;
+}
+
+export interface BatchFormer {
+  readonly description: string;
+  /** Batches over `orders` (every order in exactly one batch), deterministic for the same input. */
+  form(orders: readonly DispatchOrder[], nowMs: number): readonly FormedBatch[];
+}
+
+/** A slot as quoted to a customer at a given time. */
+export interface SlotQuote {
+  readonly slotId: string;
+  readonly zoneId: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly capacity: number;
+  readonly booked: number;
+  /** Fee in cents and its surge multiplier (1 = no surge). */
+  readonly feeCents: number;
+  readonly surge: number;
+}
+
+export interface SlotBook {
+  readonly description: string;
+  /** The earliest open slot of the zone a customer can book at nowMs, or null. */
+  firstOpen(zoneId: string, nowMs: number): SlotQuote | null;
+  /**
+   * Books one order into a slot quoted at the same nowMs (the simulator quotes and books within one event,
+   * so nothing books in between). Returns the fee paid and the slot after the booking (booked + 1, and the
+   * fee the next customer would be quoted).
+   */
+  book(slotId: string, nowMs: number): { readonly paid: SlotQuote; readonly after: SlotQuote };
+  /** Σ capacity and Σ bookings over every (zone, slot). */
+  totals(): { readonly capacity: number; readonly booked: number };
 }

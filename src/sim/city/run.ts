@@ -42,6 +42,8 @@ export interface RunSummary {
   readonly scenarioHash: string;
   readonly seed: number;
   readonly modules: Record<string, string>;
+  /** Store (meal: restaurant) positions in metres, for the report's map. */
+  readonly stores: readonly { readonly id: string; readonly x: number; readonly y: number }[];
   readonly kpis: Record<string, unknown>;
   readonly events: {
     readonly total: number;
@@ -112,6 +114,13 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutput 
             .digest("hex"),
     seed: options.seed,
     modules,
+    stores: roundDeep(
+      (scenario.mode === "meal" ? scenario.restaurants : scenario.stores).map((s) => ({
+        id: s.id,
+        x: s.x,
+        y: s.y,
+      })),
+    ) as RunSummary["stores"],
     kpis: roundDeep(kpis) as Record<string, unknown>,
     events: { total: stream.count, digest: stream.digest(), byType: stream.countsSorted() },
   };

@@ -250,9 +250,31 @@ const dispatchSchema = z.object({
   radiusM: z.number().positive().max(200_000).default(3000),
   radiusGrowth: z.number().min(1).max(10).default(1.5),
   radiusMaxM: z.number().positive().max(500_000).default(20_000),
+  /**
+   * Batching is the dispatch module's savings merge with the seeds' five-score compatibility
+   * (src/optimize/dispatch/batching.ts, compatibility.ts); these fields map onto its BatchParams.
+   * At most this many orders (module: maxOrders) and, for a batch of several orders, this many items.
+   */
   batchMaxOrders: z.number().int().min(1).max(8).default(3),
-  /** Orders join a batch only if their drop-offs are within this distance of the batch's first. */
-  batchRadiusM: z.number().min(0).max(100_000).default(2000),
+  batchMaxItems: z.number().int().min(1).max(10_000).default(80),
+  /** A batch of several orders needs a weighted compatibility score at or above this. */
+  batchThreshold: z.number().min(0).max(1).default(0.7),
+  /** Weights of the store, location, time-window, size and route scores. */
+  batchWeights: z
+    .object({
+      store: z.number().min(0).max(1).default(0.2),
+      location: z.number().min(0).max(1).default(0.25),
+      time: z.number().min(0).max(1).default(0.25),
+      size: z.number().min(0).max(1).default(0.15),
+      route: z.number().min(0).max(1).default(0.15),
+    })
+    .default({ store: 0.2, location: 0.25, time: 0.25, size: 0.15, route: 0.15 }),
+  /** Location score = max(0, 1 − max pairwise drop-off distance / this) (10 miles). */
+  batchLocationScaleM: z.number().positive().max(1_000_000).default(16_093.44),
+  /** Window overlap at which the time score reaches 1 (grocery 60 min, qcommerce 10 min when absent). */
+  batchFullOverlapMs: z.number().int().min(1).max(86_400_000).optional(),
+  /** Fixed worker time per batch in the savings objective (grocery 10 min, qcommerce 5 min when absent). */
+  batchFixedMs: z.number().int().min(0).max(86_400_000).optional(),
   pickMsPerItem: durationMs.default(40_000),
   aisleWalkMs: durationMs.default(15_000),
   checkoutMs: durationMs.default(180_000),
@@ -269,11 +291,27 @@ const slotsSchema = z.object({
   lastSlotMin: minuteOfDay.default(1260),
   /** Earliest slot a customer can book starts at least this long after the order. */
   leadMin: z.number().int().min(0).max(1440).default(90),
-  /** Fixed capacity (orders) of each zone's slot: the stand-in for the slot-capacity planner. */
-  capacityPerZoneSlot: z.number().int().min(0).max(1_000_000).default(30),
-  surgeThreshold: probability.default(0.85),
-  baseFeeCents: z.number().int().min(0).default(399),
-  surgeFeeCents: z.number().int().min(0).default(300),
+  /**
+   * Capacity of a (zone, slot) comes from the slot planner (src/optimize/slots/planner.ts):
+   * floor(q_τ(planned shoppers) × ordersPerShopperHour × utilization), τ = 1 − serviceLevel, where the
+   * planned shoppers of a zone and hour come from the shift schedule (see docs/scenario.md).
+   */
+  serviceLevel: z.number().gt(0).lt(1).default(0.9),
+  utilization: z.number().gt(0).max(1).default(0.85),
+  /** Orders one shopper delivers per hour (the planner's expected batch size per shopper-hour). */
+  ordersPerShopperHour: z.number().positive().max(100).default(1.8),
+  /** Share of a slot's capacity held back until expressReleaseMin before it (the express product). */
+  expressShare: z.number().min(0).lt(1).default(0.15),
+  expressReleaseMin: z.number().int().min(0).max(10_080).default(120),
+  /** Standard slots are bookable this long ahead. */
+  standardReleaseMin: z.number().int().min(0).max(43_200).default(4320),
+  /** Surge (src/optimize/slots/surge.ts): fee × multiplier once fill = booked / capacity > threshold. */
+  surgePolicy: z.enum(["none", "step", "ramp"]).default("ramp"),
+  surgeThreshold: z.number().gt(0).lt(1).default(0.85),
+  surgeStepMultiplier: z.number().min(1).max(10).default(1.5),
+  surgeRampMin: z.number().min(1).max(10).default(1.2),
+  surgeRampMax: z.number().min(1).max(10).default(2),
+  baseFeeCents: z.number().int().min(0).max(1_000_000).default(399),
 });
 
 const promiseSchema = z.object({
@@ -364,6 +402,28 @@ export const cityScenarioSchema = z
       ctx.addIssue({ code: "custom", path: ["workforce"], message: "qcommerce needs riders" });
     if (s.mode === "qcommerce" && !s.workforce.some((w) => w.role === "picker"))
       ctx.addIssue({ code: "custom", path: ["workforce"], message: "qcommerce needs pickers" });
+    if (s.mode === "grocery") {
+      const sl = s.slots;
+      // The slot planner plans hourly slots on the hour (its supply plan is hourly).
+      if (sl.slotLengthMin !== 60)
+        ctx.addIssue({
+          code: "custom",
+          path: ["slots", "slotLengthMin"],
+          message: "must be 60 (hourly slots)",
+        });
+      if (sl.firstSlotMin % 60 !== 0)
+        ctx.addIssue({ code: "custom", path: ["slots", "firstSlotMin"], message: "must be on the hour" });
+      if (sl.lastSlotMin < sl.firstSlotMin)
+        ctx.addIssue({ code: "custom", path: ["slots", "lastSlotMin"], message: "must be >= firstSlotMin" });
+      if (sl.expressReleaseMin > sl.standardReleaseMin)
+        ctx.addIssue({
+          code: "custom",
+          path: ["slots", "expressReleaseMin"],
+          message: "must be <= standardReleaseMin",
+        });
+      if (sl.surgeRampMax < sl.surgeRampMin)
+        ctx.addIssue({ code: "custom", path: ["slots", "surgeRampMax"], message: "must be >= surgeRampMin" });
+    }
     if (s.mode === "grocery" && !s.workforce.some((w) => w.role === "shopper"))
       ctx.addIssue({ code: "custom", path: ["workforce"], message: "grocery needs shoppers" });
   });
