@@ -131,6 +131,8 @@ export function runMeal(scenario: MealScenario, options: MealRunOptions): MealRu
         storeId: o.restaurantId,
         items: 1,
         readyMs: at(o.readyMin),
+        x: o.x,
+        y: o.y,
       });
     });
   }
