@@ -53,9 +53,11 @@ export const routingSuite: BenchSuite = {
       .filter(Boolean);
     const rows: BenchRow[] = [];
     const targets: Target[] = [];
-    const notes: string[] = [
-      `seed ${seed}; Solomon ${solomonSeconds} s per instance, Homberger ${hgSeconds} s, one core, single run each`,
-    ];
+    const budgets = [
+      parts.has("solomon") || parts.has("vehicles") ? `Solomon ${solomonSeconds} s per instance` : "",
+      parts.has("homberger") ? `Homberger ${hgSeconds} s per instance` : "",
+    ].filter(Boolean);
+    const notes: string[] = [`seed ${seed}; ${[...budgets, "one run per instance"].join(", ")}`];
     const pick = (names: string[], quickSet: string[] | null): string[] => {
       if (filter !== undefined) return names.filter((n) => filter.some((f) => n === f || n.startsWith(f)));
       return ctx.quick && quickSet !== null ? names.filter((n) => quickSet.includes(n)) : names;
