@@ -7,7 +7,7 @@
  * - vehicles:  Solomon, vehicles-then-distance: best-known vehicle count reached?
  * - homberger: Gehring–Homberger 1000-customer instances: gap to best-known at 1, 2, 5, 10 minutes.
  *
- * Environment: LASTMILE_DATA (default /work/shared/data), LASTMILE_ROUTING_SECONDS (Solomon seconds per
+ * Environment: LASTMILE_DATA (default ../shared/data, beside the checkout), LASTMILE_ROUTING_SECONDS (Solomon seconds per
  * instance, default 60), LASTMILE_ROUTING_HG_SECONDS (Homberger seconds, default 600),
  * LASTMILE_ROUTING_INSTANCES (comma list of instance names or prefixes, e.g. "R1,C101"),
  * LASTMILE_ROUTING_SEED (default 1). `--quick`: 2 s on 6 Solomon instances, 20 s on one Homberger instance.
@@ -16,7 +16,7 @@
  * solution found by each checkpoint (the search is anytime; its annealing schedule follows the full limit).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { RandomStream } from "../src/core/random.js";
 import { solveSmallRoute } from "../src/optimize/routing/exact.js";
 import { solveVrptwExact } from "../src/optimize/routing/exact-vrptw.js";
@@ -39,7 +39,7 @@ export const routingSuite: BenchSuite = {
   description:
     "CVRPTW: exact batch solver speed, small-instance optimality, Solomon and Gehring–Homberger gaps",
   async run(ctx) {
-    const dataDir = process.env.LASTMILE_DATA ?? "/work/shared/data";
+    const dataDir = process.env.LASTMILE_DATA ?? resolve("..", "shared", "data");
     const parts = new Set(
       (process.env.LASTMILE_ROUTING_PARTS ?? "exact,small,solomon,vehicles,homberger")
         .split(",")

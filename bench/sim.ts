@@ -5,12 +5,12 @@
  *   order, orders per bundle, and the trivial lower bound of instance_stats.csv (never beaten, or it is a bug).
  *   Bars: undelivered <= paper + 0.5 points, |CtD mean − paper| <= 5 %. Measured baseline in the same run:
  *   the same dispatcher without bundling (maxBundleSize 1) and with the paper's Δu = 10 horizon.
- *   Data from $LASTMILE_DATA (default /work/shared/data); skipped with a note when absent.
+ *   Data from $LASTMILE_DATA (default ../shared/data, beside the checkout); skipped with a note when absent.
  * - Speed: the largest MDRP instance here (5o50t100s1p100, 1,362 orders, 173 couriers) < 10 s; a generated
  *   50,000-order grocery day < 60 s; `fuzz` over 100 seeds (every order must end).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fuzzOnce } from "../src/sim/city/fuzz.js";
 import { runScenario } from "../src/sim/city/run.js";
 import { parseMdrpInstance } from "../src/sim/mdrp/parse.js";
@@ -38,7 +38,7 @@ export const simSuite: BenchSuite = {
     const notes: string[] = [
       "Wall-clock figures were measured on a shared 2-core machine with other jobs running: treat them as noisy.",
     ];
-    const mdrpDir = join(process.env.LASTMILE_DATA ?? "/work/shared/data", "mdrp");
+    const mdrpDir = join(process.env.LASTMILE_DATA ?? resolve("..", "shared", "data"), "mdrp");
     if (existsSync(join(mdrpDir, "published_results.csv")))
       mdrpRows(mdrpDir, ctx.quick, rows, targets, ctx.log);
     else notes.push(`MDRP table skipped: ${mdrpDir} not found (set LASTMILE_DATA).`);

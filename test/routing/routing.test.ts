@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/assert.js";
@@ -24,7 +24,7 @@ import { twoOptStarApply, twoOptStarDelta } from "../../src/optimize/routing/two
 
 const FIXTURE_TXT = "test/routing/fixtures/r101-25.txt";
 const FIXTURE_VRP = "test/routing/fixtures/r101-25.vrp";
-const DATA = process.env.LASTMILE_DATA ?? "/work/shared/data";
+const DATA = process.env.LASTMILE_DATA ?? resolve("..", "shared", "data");
 
 /** Random instance with integer coordinates (exact under DIMACS units), tight-ish windows. */
 function generate(seed: number, customers: number, capacity = 30, fleet = customers): RoutingInstance {

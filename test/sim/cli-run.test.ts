@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const CLI = "dist/cli.js";
-const MDRP_DIR = join(process.env.LASTMILE_DATA ?? "/work/shared/data", "mdrp", "0o50t100s1p100");
+const MDRP_DIR = join(process.env.LASTMILE_DATA ?? resolve("..", "shared", "data"), "mdrp", "0o50t100s1p100");
 
 function cli(args: string[]) {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/assert.js";
 import { runScenario } from "../../src/sim/city/run.js";
 import { parseMdrpInstance } from "../../src/sim/mdrp/parse.js";
 import { type MealScenario, parseScenario } from "../../src/sim/scenario/schema.js";
 
-const DATA = process.env.LASTMILE_DATA ?? "/work/shared/data";
+const DATA = process.env.LASTMILE_DATA ?? resolve("..", "shared", "data");
 const MDRP = join(DATA, "mdrp");
 const haveData = existsSync(join(MDRP, "instance_stats.csv"));
 
