@@ -230,12 +230,17 @@ describe("service", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/v1/availability",
+      "/v1/match",
       "/v1/pos-updates",
       "/v1/reservations",
       "/v1/reservations/{key}",
       "/v1/reservations/{key}/commit",
       "/v1/reservations/{key}/harden",
       "/v1/reservations/{key}/release",
+      "/v1/route",
+      "/v1/slots",
+      "/v1/slots/{slotId}/bookings",
+      "/v1/slots/{slotId}/bookings/{bookingKey}",
     ]);
     const reserve = doc.paths["/v1/reservations"].post;
     const schema = reserve.requestBody.content["application/json"].schema;

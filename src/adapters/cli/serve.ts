@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { createService } from "../http/service.js";
+import { loadSlotPlan } from "../http/slot-routes.js";
 import { parseStoreSpec } from "../store/open.js";
 import { CliUsageError } from "./errors.js";
 
@@ -16,6 +17,8 @@ interface ServeOptions {
   poolSize: string;
   sqliteSynchronous: string;
   shutdownTimeoutMs: string;
+  slots?: string;
+  routeTimeLimitMs: string;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -23,7 +26,7 @@ const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("run the HTTP service (reservations, POS updates, availability; /openapi.json)")
+    .description("run the HTTP service (reservations, POS, availability, match, route, slots; /openapi.json)")
     .option("--host <host>", "address to listen on (loopback unless you mean otherwise)", "127.0.0.1")
     .option("--port <n>", "port (0: any free port)", "8080")
     .option("--store <spec>", "memory | sqlite:<file> | postgres://…", "sqlite:lastmile.db")
@@ -32,11 +35,19 @@ export function registerServe(program: Command): void {
     .option("--pool-size <n>", "PostgreSQL connections in this process", "10")
     .option("--sqlite-synchronous <mode>", "normal (survives kill -9) | full (also power loss)", "normal")
     .option("--shutdown-timeout-ms <n>", "longest wait for in-flight requests on SIGTERM", "10000")
+    .option(
+      "--slots <plan.json>",
+      "supply plan per zone for /v1/slots (docs/http.md); without it /v1/slots is 503",
+    )
+    .option("--route-time-limit-ms <n>", "longest search one POST /v1/route may run", "10000")
     .action(async (opts: ServeOptions) => {
       const port = integer(opts.port, "--port", 0, 65535);
       const bodyLimitBytes = integer(opts.bodyLimitBytes, "--body-limit-bytes", 1, 1 << 30);
       const poolSize = integer(opts.poolSize, "--pool-size", 1, 1000);
       const shutdownTimeoutMs = integer(opts.shutdownTimeoutMs, "--shutdown-timeout-ms", 0, 3_600_000);
+      const routeTimeLimitMaxMs = integer(opts.routeTimeLimitMs, "--route-time-limit-ms", 1, 600_000);
+      // Read before opening the store: a bad plan exits 2 without touching the database.
+      const slots = opts.slots === undefined ? undefined : loadSlotPlan(opts.slots);
       if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel))
         throw new CliUsageError(`--log-level: expected one of ${LOG_LEVELS.join(", ")}`);
       if (opts.sqliteSynchronous !== "normal" && opts.sqliteSynchronous !== "full")
@@ -47,6 +58,8 @@ export function registerServe(program: Command): void {
         bodyLimitBytes,
         poolSize,
         sqlite: { synchronous: opts.sqliteSynchronous },
+        routeTimeLimitMaxMs,
+        ...(slots === undefined ? {} : { slots }),
       });
       const url = await service.listen(opts.host, port);
       process.stderr.write(`lastmile serve: listening on ${url} (store ${opts.store.split("@").pop()})\n`);

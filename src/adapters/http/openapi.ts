@@ -61,7 +61,8 @@ export function buildOpenApi(routes: readonly RouteSpec[]): Json {
       title: "lastmile",
       version: VERSION,
       description:
-        "Reservation ledger, POS feed and availability over HTTP. Errors have the body " +
+        "Reservation ledger, POS feed, availability, dispatch (match), routing and delivery slots over HTTP. " +
+        "Errors have the body " +
         "{ error: { code, message, issues? } }; 400 names each bad field by its path.",
     },
     paths,

@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 
-export type HttpMethod = "GET" | "POST";
+export type HttpMethod = "GET" | "POST" | "DELETE";
 
 /**
  * What a mutating call carries. The ledger records the first result under the key atomically with the

@@ -4,11 +4,15 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../../core/ports.js";
+import type { SlotPlanner } from "../../optimize/slots/planner.js";
 import { type LedgerBackend, type LedgerSettings, systemClock } from "../store/backend.js";
 import { openBackend, type StoreSpec } from "../store/open.js";
 import type { SqliteLedgerStoreOptions } from "../store/sqlite.js";
 import { ledgerRoutes } from "./ledger-routes.js";
+import { matchRoutes } from "./match-routes.js";
+import { routingRoutes } from "./routing-routes.js";
 import { buildServer, type ServerOptions } from "./server.js";
+import { slotRoutes } from "./slot-routes.js";
 
 export interface ServiceOptions {
   readonly store: StoreSpec;
@@ -20,6 +24,10 @@ export interface ServiceOptions {
   readonly bodyLimitBytes?: number;
   /** Expiry sweep period; 0 disables the timer (operations still expire what they touch). Default 1 s. */
   readonly sweepIntervalMs?: number;
+  /** The slot planner behind /v1/slots (from `--slots plan.json`); absent: the slot endpoints answer 503. */
+  readonly slots?: SlotPlanner;
+  /** Longest search one POST /v1/route may run (default 10 s). */
+  readonly routeTimeLimitMaxMs?: number;
 }
 
 /** Reservations expired per sweep tick: bounds the tick's work; a backlog drains over several ticks. */
@@ -43,7 +51,14 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
   });
   const app = buildServer({
-    routes: ledgerRoutes(backend),
+    routes: [
+      ...ledgerRoutes(backend),
+      ...matchRoutes(),
+      ...routingRoutes(
+        options.routeTimeLimitMaxMs === undefined ? {} : { timeLimitMaxMs: options.routeTimeLimitMaxMs },
+      ),
+      ...slotRoutes({ planner: options.slots, clock }),
+    ],
     ready: () => backend.ping(),
     ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
     ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),

@@ -126,6 +126,10 @@ export type BookingResult =
       readonly reason: "unknown-slot" | "too-late" | "not-released" | "full";
     };
 
+export type UnbookResult =
+  | { readonly ok: true; readonly slotId: string; readonly booked: number }
+  | { readonly ok: false; readonly slotId: string; readonly reason: "unknown-slot" | "not-booked" };
+
 export interface CalibrationChange {
   readonly slotId: string;
   readonly capacityBefore: number;
@@ -255,6 +259,21 @@ export class SlotPlanner {
     z.booked[h] = z.booked[h]! + 1;
     assert(z.booked[h]! <= z.capacity[h]!, "booked must not exceed capacity at booking time");
     return { ok: true, slotId, fee: offer.fee, feeMultiplier: offer.feeMultiplier, kind: offer.kind };
+  }
+
+  /**
+   * Gives back one booking of a slot (a cancelled order): booked falls by one, never below zero, so the
+   * capacity is on offer again (subject to release and cutoff, as always). No time check: cancelling a
+   * slot that has started or passed only corrects the count. The caller tracks which bookings exist;
+   * `not-booked` means the slot has no booking left to give back.
+   */
+  unbook(slotId: string): UnbookResult {
+    const parsed = this.parseId(slotId);
+    if (parsed === undefined) return { ok: false, slotId, reason: "unknown-slot" };
+    const { z, h } = parsed;
+    if (z.booked[h]! <= 0) return { ok: false, slotId, reason: "not-booked" };
+    z.booked[h] = z.booked[h]! - 1;
+    return { ok: true, slotId, booked: z.booked[h]! };
   }
 
   /** Bookings of a zone per forecast hour (a copy). */

@@ -1,0 +1,414 @@
+/**
+ * Delivery slots over HTTP: list a zone's slots for a day with capacity, remaining and the surged fee;
+ * book one (idempotent under the Idempotency-Key, which becomes the booking's key); cancel a booking.
+ * Backed by `SlotPlanner` (src/optimize/slots/planner.ts) built from a supply plan file
+ * (`lastmile serve --slots plan.json`, format in docs/http.md and `slotPlanSchema` below).
+ *
+ * Bookings and their idempotency records live in this process's memory: a restart forgets them (the plan
+ * file's `booked` arrays can carry counts across restarts). Handlers are synchronous between reading and
+ * writing the planner, so concurrent requests cannot interleave inside one booking.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { AssertionError, InputError } from "../../core/assert.js";
+import type { Clock } from "../../core/ports.js";
+import { HOUR_MS } from "../../optimize/forecast/time.js";
+import { type SlotOffer, SlotPlanner, type ZoneSupplyPlan } from "../../optimize/slots/planner.js";
+import { formatPath } from "../cli/errors.js";
+import { HttpError, notFound } from "./errors.js";
+import { defineRoute, type RouteSpec } from "./route.js";
+
+const DAY_MS = 24 * HOUR_MS;
+/** A plan covers at most a year of hours per zone. */
+const PLAN_HOURS_MAX = 366 * 24;
+const PLAN_ZONES_MAX = 10_000;
+/** Idempotency and booking records kept in memory; beyond this, bookings are refused with 503. */
+export const SLOT_RECORDS_MAX = 1_000_000;
+
+const CONTROL_OR_LONE_SURROGATE = /[\p{Cc}\p{Cs}]/u;
+const name = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((s) => !CONTROL_OR_LONE_SURROGATE.test(s), "no control characters or lone surrogates");
+
+const surgeSchema = z.strictObject({
+  policy: z.enum(["none", "step", "ramp"]).optional(),
+  threshold: z.number().gt(0).lt(1).optional(),
+  stepMultiplier: z.number().min(1).max(100).optional(),
+  rampMin: z.number().min(1).max(100).optional(),
+  rampMax: z.number().min(1).max(100).optional(),
+});
+
+const hoursArray = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(PLAN_HOURS_MAX);
+
+/** The `--slots` file: planner settings (any subset of `SlotPlannerConfig`) and one supply plan per zone. */
+export const slotPlanSchema = z.strictObject({
+  config: z
+    .strictObject({
+      serviceLevel: z.number().gt(0).lt(1).optional(),
+      utilization: z.number().gt(0).max(1).optional(),
+      baseFee: z.number().min(0).max(1e6).optional(),
+      surge: surgeSchema.optional(),
+      standardReleaseMs: z
+        .int()
+        .min(0)
+        .max(365 * DAY_MS)
+        .optional(),
+      standardReleaseUncertainMs: z
+        .int()
+        .min(0)
+        .max(365 * DAY_MS)
+        .optional(),
+      expressReleaseMs: z
+        .int()
+        .min(0)
+        .max(365 * DAY_MS)
+        .optional(),
+      expressShare: z.number().min(0).lt(1).optional(),
+      bookingCutoffMs: z
+        .int()
+        .min(0)
+        .max(365 * DAY_MS)
+        .optional(),
+    })
+    .default({}),
+  zones: z
+    .array(
+      z
+        .strictObject({
+          zone: name,
+          startMs: z
+            .int()
+            .min(0)
+            .max(8.64e15)
+            .refine((ms) => ms % HOUR_MS === 0, "must be on the hour (epoch ms)"),
+          mean: hoursArray(z.number().min(0).max(1e6)).meta({
+            description: "forecast mean shoppers per hour",
+          }),
+          size: hoursArray(z.number().gt(0).max(1e12).nullable()).meta({
+            description: "negative-binomial size per hour; null = Poisson",
+          }),
+          batchSize: z.union([z.number().gt(0).max(1000), hoursArray(z.number().gt(0).max(1000))]),
+          booked: hoursArray(z.int().min(0).max(1e9)).optional(),
+        })
+        .superRefine((zone, ctx) => {
+          const hours = zone.mean.length;
+          for (const field of ["size", "batchSize", "booked"] as const) {
+            const v = zone[field];
+            if (Array.isArray(v) && v.length !== hours)
+              ctx.addIssue({ code: "custom", message: `needs ${hours} entries, as mean`, path: [field] });
+          }
+        }),
+    )
+    .min(1)
+    .max(PLAN_ZONES_MAX)
+    .superRefine((zones, ctx) => {
+      const seen = new Set<string>();
+      zones.forEach((z, i) => {
+        if (seen.has(z.zone)) ctx.addIssue({ code: "custom", message: "duplicate zone", path: [i, "zone"] });
+        seen.add(z.zone);
+      });
+    }),
+});
+
+export type SlotPlanFile = z.input<typeof slotPlanSchema>;
+
+/** Validates a plan (parsed JSON) and builds the planner; bad input raises InputError with the path. */
+export function slotPlannerFromJson(raw: unknown, source = "slots"): SlotPlanner {
+  const parsed = slotPlanSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InputError(`${source}: ${formatPath(issue.path)}`, issue.message);
+  }
+  const { config, zones } = parsed.data;
+  const plans: ZoneSupplyPlan[] = zones.map((z) => ({
+    zone: z.zone,
+    startMs: z.startMs,
+    mean: z.mean,
+    size: z.size.map((s) => s ?? Number.POSITIVE_INFINITY),
+    batchSize: z.batchSize,
+    ...(z.booked === undefined ? {} : { booked: z.booked }),
+  }));
+  try {
+    const defaults = new SlotPlanner([]).config;
+    return new SlotPlanner(plans, { ...config, surge: { ...defaults.surge, ...config.surge } });
+  } catch (error) {
+    // The planner's own consistency rules (release order, surge ramp): reported as input errors.
+    if (error instanceof AssertionError) throw new InputError(`${source}: config`, error.message);
+    throw error;
+  }
+}
+
+/** Reads and validates a `--slots` file. */
+export function loadSlotPlan(file: string): SlotPlanner {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new InputError(file, `cannot read: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(file, `invalid JSON: ${(error as Error).message}`);
+  }
+  return slotPlannerFromJson(raw, file);
+}
+
+const slotIdParam = name.meta({ description: "`<zone>@<start epoch ms>`, as listed by GET /v1/slots" });
+
+export const slotsQuery = z.strictObject({
+  zone: name,
+  day: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD")
+    .refine(
+      (d) =>
+        !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+      "not a calendar day",
+    )
+    .optional()
+    .meta({ description: "UTC day; omitted: every released slot" }),
+});
+
+export const bookingBody = z
+  .strictObject({ orderId: name.optional().meta({ description: "the client's order, echoed back" }) })
+  .default({});
+
+const slotView = z.object({
+  slotId: z.string(),
+  zone: z.string(),
+  startMs: z.int(),
+  endMs: z.int(),
+  kind: z.enum(["standard", "express"]),
+  capacity: z.int(),
+  releasedCapacity: z.int(),
+  booked: z.int(),
+  remaining: z.int(),
+  feeMultiplier: z.number(),
+  fee: z.number().meta({ description: "base fee × surge multiplier at the current fill" }),
+  open: z.boolean(),
+});
+
+const bookingView = z.object({
+  bookingKey: z.string(),
+  slotId: z.string(),
+  status: z.enum(["booked", "cancelled"]),
+  orderId: z.string().nullable(),
+  kind: z.enum(["standard", "express"]),
+  fee: z.number(),
+  feeMultiplier: z.number(),
+  bookedAtMs: z.int(),
+  cancelledAtMs: z.int().nullable(),
+});
+type BookingView = z.infer<typeof bookingView>;
+
+interface Recorded {
+  readonly fingerprint: string;
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface SlotRouteOptions {
+  /** No planner: every slot endpoint answers 503 with how to load one. */
+  readonly planner: SlotPlanner | undefined;
+  readonly clock: Clock;
+}
+
+export function slotRoutes(options: SlotRouteOptions): RouteSpec[] {
+  const { planner, clock } = options;
+  const bookings = new Map<string, BookingView>();
+  const records = new Map<string, Recorded>();
+
+  const need = (): SlotPlanner => {
+    if (planner === undefined)
+      throw new HttpError(
+        503,
+        "slots_unavailable",
+        "no slot plan is loaded: start the service with `lastmile serve --slots <plan.json>` (docs/http.md)",
+      );
+    return planner;
+  };
+
+  /** Same key and request → the first answer; same key, other request → 409; 4xx answers are not kept. */
+  const idempotent = (key: string, fingerprint: string, run: () => { status: number; body: unknown }) => {
+    const seen = records.get(key);
+    if (seen !== undefined) {
+      if (seen.fingerprint !== fingerprint)
+        throw new HttpError(
+          409,
+          "idempotency_conflict",
+          `Idempotency-Key ${JSON.stringify(key)} was used with another request`,
+          { key },
+        );
+      return { status: seen.status, body: seen.body };
+    }
+    if (records.size >= SLOT_RECORDS_MAX)
+      throw new HttpError(
+        503,
+        "slots_memory_full",
+        "too many slot bookings kept in memory; restart with a new plan",
+      );
+    const result = run();
+    records.set(key, { fingerprint, status: result.status, body: result.body });
+    return result;
+  };
+
+  const bookingNotFound = (slotId: string, key: string) =>
+    notFound(`booking ${JSON.stringify(key)} of slot ${JSON.stringify(slotId)}`);
+
+  return [
+    defineRoute({
+      method: "GET",
+      path: "/v1/slots",
+      operationId: "listSlots",
+      summary: "A zone's released slots (of one UTC day) with capacity, remaining and the surged fee",
+      tags: ["slots"],
+      mutating: false,
+      query: slotsQuery,
+      responses: {
+        200: {
+          description: "slots in time order",
+          schema: z.object({
+            zone: z.string(),
+            day: z.string().nullable(),
+            nowMs: z.int(),
+            slots: z.array(slotView),
+          }),
+        },
+        404: { description: "the plan has no such zone" },
+        503: { description: "no slot plan is loaded (`lastmile serve --slots <plan.json>`)" },
+      },
+      handle: async ({ query }) => {
+        const p = need();
+        if (!p.zoneNames.includes(query.zone)) throw notFound(`zone ${JSON.stringify(query.zone)}`);
+        const nowMs = clock.nowMs();
+        let slots = p.listSlots(query.zone, nowMs);
+        if (query.day !== undefined) {
+          const dayStart = Date.parse(`${query.day}T00:00:00Z`);
+          slots = slots.filter((s) => s.startMs >= dayStart && s.startMs < dayStart + DAY_MS);
+        }
+        return {
+          status: 200,
+          body: { zone: query.zone, day: query.day ?? null, nowMs, slots: slots.map(viewSlot) },
+        };
+      },
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/v1/slots/{slotId}/bookings",
+      operationId: "bookSlot",
+      summary: "Book one order into a slot; the Idempotency-Key becomes the booking's key",
+      tags: ["slots"],
+      mutating: true,
+      params: z.strictObject({ slotId: slotIdParam }),
+      body: bookingBody,
+      responses: {
+        201: {
+          description: "booked at the quoted fee; a retry with the same key returns this again",
+          schema: bookingView,
+        },
+        404: { description: "no such slot" },
+        409: { description: "the Idempotency-Key was used with another request" },
+        422: {
+          description: "slot_full (no remaining capacity) or slot_closed (not released yet, or too late)",
+        },
+        503: { description: "no slot plan is loaded" },
+      },
+      handle: async ({ params, body, idempotency }) => {
+        const p = need();
+        const key = idempotency!.key;
+        const fingerprint = JSON.stringify(["book", params.slotId, body.orderId ?? null]);
+        return idempotent(key, fingerprint, () => {
+          const nowMs = clock.nowMs();
+          const result = p.book(params.slotId, nowMs);
+          if (!result.ok) {
+            if (result.reason === "unknown-slot") throw notFound(`slot ${JSON.stringify(params.slotId)}`);
+            const slot = p.slot(params.slotId, nowMs);
+            if (result.reason === "full")
+              throw new HttpError(422, "slot_full", `slot ${params.slotId} is full`, {
+                slotId: params.slotId,
+                capacity: slot?.capacity ?? 0,
+                releasedCapacity: slot?.releasedCapacity ?? 0,
+                booked: slot?.booked ?? 0,
+              });
+            throw new HttpError(
+              422,
+              "slot_closed",
+              result.reason === "too-late"
+                ? `slot ${params.slotId} has started or is past its booking cutoff`
+                : `slot ${params.slotId} is not released yet`,
+              { slotId: params.slotId, reason: result.reason },
+            );
+          }
+          const booking: BookingView = {
+            bookingKey: key,
+            slotId: params.slotId,
+            status: "booked",
+            orderId: body.orderId ?? null,
+            kind: result.kind,
+            fee: result.fee,
+            feeMultiplier: result.feeMultiplier,
+            bookedAtMs: nowMs,
+            cancelledAtMs: null,
+          };
+          bookings.set(key, booking);
+          return { status: 201, body: booking };
+        });
+      },
+    }),
+    defineRoute({
+      method: "DELETE",
+      path: "/v1/slots/{slotId}/bookings/{bookingKey}",
+      operationId: "cancelSlotBooking",
+      summary:
+        "Cancel a booking: its capacity is on offer again. Cancelling a cancelled booking changes nothing",
+      tags: ["slots"],
+      mutating: true,
+      params: z.strictObject({
+        slotId: slotIdParam,
+        bookingKey: name.meta({ description: "Idempotency-Key of the request that booked it" }),
+      }),
+      responses: {
+        200: { description: "the booking, now cancelled", schema: bookingView },
+        404: { description: "no booking with this key in this slot" },
+        503: { description: "no slot plan is loaded" },
+      },
+      handle: async ({ params, idempotency }) => {
+        const p = need();
+        const fingerprint = JSON.stringify(["cancel", params.slotId, params.bookingKey]);
+        return idempotent(idempotency!.key, fingerprint, () => {
+          const booking = bookings.get(params.bookingKey);
+          if (booking === undefined || booking.slotId !== params.slotId)
+            throw bookingNotFound(params.slotId, params.bookingKey);
+          if (booking.status === "cancelled") return { status: 200, body: booking };
+          const result = p.unbook(params.slotId);
+          // Every live booking holds one unit of `booked`, so unbook cannot find the slot empty.
+          if (!result.ok) throw new Error(`unbook ${params.slotId} refused a live booking: ${result.reason}`);
+          const cancelled: BookingView = { ...booking, status: "cancelled", cancelledAtMs: clock.nowMs() };
+          bookings.set(params.bookingKey, cancelled);
+          return { status: 200, body: cancelled };
+        });
+      },
+    }),
+  ];
+}
+
+function viewSlot(s: SlotOffer): z.infer<typeof slotView> {
+  return {
+    slotId: s.slotId,
+    zone: s.zone,
+    startMs: s.startMs,
+    endMs: s.endMs,
+    kind: s.kind,
+    capacity: s.capacity,
+    releasedCapacity: s.releasedCapacity,
+    booked: s.booked,
+    remaining: s.remaining,
+    feeMultiplier: Math.round(s.feeMultiplier * 1000) / 1000,
+    fee: s.fee,
+    open: s.open,
+  };
+}
