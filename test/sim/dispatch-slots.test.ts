@@ -149,28 +149,41 @@ describe("grocery slots: the slot planner's capacity and surge", () => {
   for (const policy of ["step", "ramp"] as const) {
     it(`${policy}: bookings never exceed capacity; surge only above ${0.85} full; fees add up`, () => {
       const s = load("default");
-      const { placed, slots, out } = run({ ...s, slots: { ...s.slots, surgePolicy: policy } });
+      const { events, placed, slots, out } = run({ ...s, slots: { ...s.slots, surgePolicy: policy } });
       expect(slots.length).toBeGreaterThan(50);
-      const last = new Map<string, SlotUpdated>();
-      for (const u of slots) {
-        expect(u.booked).toBeGreaterThan(0);
-        expect(u.booked).toBeLessThanOrEqual(u.capacity);
-        const prev = last.get(u.slotId);
-        expect(u.booked).toBe((prev?.booked ?? 0) + 1);
-        if (prev !== undefined) expect(u.capacity).toBe(prev.capacity);
-        expect(u.slotId.startsWith(`${u.zoneId}@`)).toBe(true);
-        last.set(u.slotId, u);
+      // Replay the stream in order: a booking adds one, a cancellation before the slot starts gives one back.
+      const booked = new Map<string, number>();
+      const capacityOf = new Map<string, number>();
+      const bookedBefore = new Map<string, number>(); // orderId -> bookings of its slot when it booked
+      let pendingOrder: Placed | null = null;
+      let unbooked = 0;
+      for (const e of events) {
+        if (e.type === "order.placed") {
+          pendingOrder = e as unknown as Placed;
+          bookedBefore.set(pendingOrder.orderId, booked.get(pendingOrder.slotId!) ?? 0);
+        } else if (e.type === "slot.updated") {
+          const u = e as unknown as SlotUpdated;
+          const prev = booked.get(u.slotId) ?? 0;
+          expect(u.booked).toBeGreaterThanOrEqual(0);
+          expect(u.booked).toBeLessThanOrEqual(u.capacity);
+          expect(Math.abs(u.booked - prev)).toBe(1);
+          if (u.booked < prev) unbooked++;
+          else expect(pendingOrder?.slotId).toBe(u.slotId); // a booking follows its order.placed
+          const cap = capacityOf.get(u.slotId);
+          if (cap !== undefined) expect(u.capacity).toBe(cap);
+          expect(u.slotId.startsWith(`${u.zoneId}@`)).toBe(true);
+          booked.set(u.slotId, u.booked);
+          capacityOf.set(u.slotId, u.capacity);
+        }
       }
+      expect(unbooked).toBeGreaterThan(0); // the default day has cancellations before their slot starts
+      expect(unbooked).toBeLessThanOrEqual(out.city!.ordersCancelled);
       const base = s.slots.baseFeeCents;
       let fees = 0;
       let surged = 0;
-      const bookedSoFar = new Map<string, number>();
       for (const p of placed.values()) {
         expect(p.slotId).toBeDefined();
-        const before = bookedSoFar.get(p.slotId!) ?? 0;
-        bookedSoFar.set(p.slotId!, before + 1);
-        const capacity = last.get(p.slotId!)!.capacity;
-        const fill = before / capacity;
+        const fill = bookedBefore.get(p.orderId)! / capacityOf.get(p.slotId!)!;
         if (fill > 0.85) {
           expect(p.feeCents!).toBeGreaterThan(base);
           if (policy === "step") expect(p.feeCents).toBe(Math.round(base * 1.5));

@@ -191,6 +191,8 @@ interface OrderRt {
   deliveredMs: number;
   /** The slot quoted to (then booked by) a grocery order. */
   slot: SlotQuote | null;
+  /** The slot booking is held (placed and not yet given back). */
+  slotBooked: boolean;
 }
 
 interface BatchRt {
@@ -532,6 +534,7 @@ class CitySim {
         requestedUnits: 0,
         deliveredMs: -1,
         slot: null,
+        slotBooked: false,
       };
       this.orders.push(o);
       const replayLines = q.lines;
@@ -652,10 +655,11 @@ class CitySim {
     o.state = orderTransition(o.id, o.state, "placed");
     this.placed++;
     this.active.push(o);
-    // The slot is booked (and its fee earned) only now that the order is placed: the planner has no
-    // "unbook", and a rejected order must not hold capacity.
+    // The slot is booked (and its fee earned) only now that the order is placed: a rejected order must
+    // never hold capacity. A cancellation gives the booking back (see cancel()).
     const booking = o.slot === null || this.slots === null ? null : this.slots.book(o.slot.slotId, now);
     if (booking !== null) {
+      o.slotBooked = true;
       this.feeCents += booking.paid.feeCents;
       this.surgeCents += booking.paid.feeCents - this.sc.slots.baseFeeCents;
     }
@@ -735,6 +739,19 @@ class CitySim {
     }
     this.cancelled.set(reason, (this.cancelled.get(reason) ?? 0) + 1);
     this.ev.emit(this.sim.now, "order.cancelled", { orderId: o.id, reason });
+    if (o.slotBooked && o.slot !== null && this.slots !== null) {
+      o.slotBooked = false;
+      const freed = this.slots.unbook(o.slot.slotId, this.sim.now);
+      if (freed !== null) {
+        this.ev.emit(this.sim.now, "slot.updated", {
+          slotId: freed.slotId,
+          zoneId: freed.zoneId,
+          booked: freed.booked,
+          capacity: freed.capacity,
+          surge: round3(freed.surge),
+        });
+      }
+    }
     // A rider waiting at the dark store for this order may now be able to leave (or go idle).
     if (b !== null && this.sc.mode === "qcommerce") this.maybeDepart(b);
   }

@@ -123,6 +123,11 @@ export interface SlotBook {
    * fee the next customer would be quoted).
    */
   book(slotId: string, nowMs: number): { readonly paid: SlotQuote; readonly after: SlotQuote };
+  /**
+   * Gives a cancelled order's booking back while its slot has not started (then another customer can
+   * take it); returns the slot after the change, or null when the slot has started (nothing to free).
+   */
+  unbook(slotId: string, nowMs: number): SlotQuote | null;
   /** Σ capacity and Σ bookings over every (zone, slot). */
   totals(): { readonly capacity: number; readonly booked: number };
 }

@@ -97,6 +97,15 @@ export class PlannerSlotBook implements SlotBook {
     return { paid: quote(before), after: quote(after) };
   }
 
+  unbook(slotId: string, nowMs: number): SlotQuote | null {
+    const before = this.planner.slot(slotId, nowMs);
+    assert(before !== undefined, `slot ${slotId} is unknown`);
+    if (before.startMs <= nowMs) return null;
+    const r = this.planner.unbook(slotId);
+    assert(r.ok, `slot ${slotId} had no booking to give back`);
+    return quote(this.planner.slot(slotId, nowMs)!);
+  }
+
   totals(): { capacity: number; booked: number } {
     let capacity = 0;
     let booked = 0;
