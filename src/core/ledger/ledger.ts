@@ -286,10 +286,8 @@ export class Ledger {
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i]!;
         const row = store.row(current.storeId, line.sku);
-        assert(
-          row !== undefined && row.reserved >= line.qty,
-          `row ${current.storeId}/${line.sku} lost a hold`,
-        );
+        if (row === undefined || row.reserved < line.qty)
+          assert(false, `row ${current.storeId}/${line.sku} lost a hold`);
         const back = line.qty - taken[i]!.qty;
         changes.rows.push(
           nextRow(row, row.available + back, row.reserved - line.qty, row.damaged, row.inTransit),
@@ -388,7 +386,10 @@ export class Ledger {
       const id = this.store.nextDue(nowMs);
       if (id < 0) break;
       const r = this.store.reservation(id);
-      assert(r !== undefined && isLive(r.status), `expiry index returned reservation ${id} that is not live`);
+      // Messages are formatted only on failure (here and below): a template argument to assert() would
+      // build a string on every call of a hot path.
+      if (r === undefined || !isLive(r.status))
+        assert(false, `expiry index returned reservation ${id} that is not live`);
       this.expire(r, nowMs);
       expired++;
     }
@@ -409,7 +410,7 @@ export class Ledger {
         return next;
       }
       const reread = this.store.reservation(current.id);
-      assert(reread !== undefined, `reservation ${current.id} vanished while live`);
+      if (reread === undefined) assert(false, `reservation ${current.id} vanished while live`);
       if (!isLive(reread.status) || reread.expiresAtMs === null || reread.expiresAtMs > nowMs) return reread;
       current = reread;
     }
@@ -653,7 +654,8 @@ export class Ledger {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       const row = this.store.row(r.storeId, line.sku);
-      assert(row !== undefined && row.reserved >= line.qty, `row ${r.storeId}/${line.sku} lost a hold`);
+      if (row === undefined || row.reserved < line.qty)
+        assert(false, `row ${r.storeId}/${line.sku} lost a hold`);
       changes.rows.push(
         nextRow(row, row.available + line.qty, row.reserved - line.qty, row.damaged, row.inTransit),
       );
@@ -749,10 +751,14 @@ export class Ledger {
     if (lines.length === 0 && !allowEmpty) throw new InputError(path, "must not be empty");
     if (lines.length > LEDGER_LIMITS.linesMax)
       throw new InputError(path, `at most ${LEDGER_LIMITS.linesMax} lines`);
+    // The paths are built only on failure: formatting them up front cost two strings per line per call.
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
-      checkName(line.sku, `${path}[${i}].sku`);
-      checkQty(line.qty, `${path}[${i}].qty`, qtyMin === 1 ? 1 : 0);
+      const sku = line.sku;
+      if (typeof sku !== "string" || sku.length === 0) checkName(sku, `${path}[${i}].sku`);
+      const qty = line.qty;
+      if (!(Number.isSafeInteger(qty) && qty >= qtyMin && qty <= LEDGER_LIMITS.qtyMax))
+        checkQty(qty, `${path}[${i}].qty`, qtyMin);
     }
     // Duplicate SKUs: a pairwise scan is cheapest for short orders, a set for long ones.
     if (lines.length <= 8) {
@@ -782,7 +788,7 @@ function nextRow(
   damaged: number,
   inTransit: number,
 ): StockRow {
-  assert(available >= 0 && reserved >= 0, `row ${row.storeId}/${row.sku} would go negative`);
+  if (available < 0 || reserved < 0) assert(false, `row ${row.storeId}/${row.sku} would go negative`);
   return {
     storeId: row.storeId,
     sku: row.sku,
@@ -804,10 +810,8 @@ function nextRowOf(
   damaged: number,
   inTransit: number,
 ): StockRow {
-  assert(
-    available >= 0 && reserved >= 0 && damaged >= 0 && inTransit >= 0,
-    `row ${storeId}/${sku} would go negative`,
-  );
+  if (available < 0 || reserved < 0 || damaged < 0 || inTransit < 0)
+    assert(false, `row ${storeId}/${sku} would go negative`);
   return {
     storeId,
     sku,

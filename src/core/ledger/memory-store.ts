@@ -25,6 +25,8 @@ import { isLive, type Reservation, type StockRow } from "./types.js";
  */
 class ReservationPages {
   private readonly pages: ((Reservation | undefined)[] | undefined)[] = [];
+  /** Per id, the sequence number of the idempotency record its reserve wrote; -1 if none. */
+  private readonly seqPages: (Float64Array | undefined)[] = [];
   private readonly counts: number[] = [];
   get(id: number): Reservation | undefined {
     const page = this.pages[id >>> 12];
@@ -36,6 +38,7 @@ class ReservationPages {
     if (page === undefined) {
       page = new Array(4096);
       this.pages[p] = page;
+      this.seqPages[p] = new Float64Array(4096).fill(-1);
       this.counts[p] = 0;
     }
     if (page[id & 4095] === undefined) this.counts[p]!++;
@@ -46,7 +49,20 @@ class ReservationPages {
     const page = this.pages[p];
     if (page === undefined || page[id & 4095] === undefined) return;
     page[id & 4095] = undefined;
-    if (--this.counts[p]! === 0) this.pages[p] = undefined;
+    this.seqPages[p]![id & 4095] = -1;
+    if (--this.counts[p]! === 0) {
+      this.pages[p] = undefined;
+      this.seqPages[p] = undefined;
+    }
+  }
+  /** The reserve's idempotency record of a stored reservation, or -1. */
+  firstSeq(id: number): number {
+    const seqs = this.seqPages[id >>> 12];
+    return seqs === undefined ? -1 : seqs[id & 4095]!;
+  }
+  /** Only for a stored id. */
+  setFirstSeq(id: number, seq: number): void {
+    this.seqPages[id >>> 12]![id & 4095] = seq;
   }
   /** Ascending id order. */
   values(): Reservation[] {
@@ -70,6 +86,10 @@ class RowSlot {
   liveCount = 0;
   constructor(public row: StockRow) {}
 }
+
+/** Entries in the read-slot ring: at least LEDGER_LIMITS.linesMax, so a whole order's reads fit. */
+const READ_RING_SIZE = 1024;
+const READ_RING_MASK = READ_RING_SIZE - 1;
 
 /** Append-only FIFO of (key, time) with a moving head: retention is pruned oldest-first in O(1) each. */
 class TimedFifo<K> {
@@ -123,6 +143,20 @@ export class InMemoryLedgerStore implements LedgerStore {
    */
   private absentKey: string | null = null;
   private readonly posDedupMaxEntries: number;
+  /**
+   * The SKU map of the store looked up last: nearly every call names the same store as the one before,
+   * and an identity check of the storeId string is cheaper than a Map lookup.
+   */
+  private lastStoreId: string | null = null;
+  private lastByStore: Map<string, RowSlot> | undefined = undefined;
+  /**
+   * Ring of the slots `row()` found, in call order. The ledger reads a change set's rows in the order it
+   * then writes them, right before `apply`, so phase 1 of `apply` usually finds each slot here and skips
+   * two Map lookups per row. A hit is confirmed by storeId and SKU, so a stale entry only costs a lookup.
+   */
+  private readonly readSlots: (RowSlot | undefined)[] = new Array(READ_RING_SIZE);
+  /** Next ring position (always masked). */
+  private readCount = 0;
 
   constructor(options: InMemoryLedgerStoreOptions = {}) {
     this.posDedupMaxEntries = options.posDedupMaxEntries ?? 1_000_000;
@@ -130,7 +164,19 @@ export class InMemoryLedgerStore implements LedgerStore {
   }
 
   row(storeId: string, sku: string): StockRow | undefined {
-    return this.stores.get(storeId)?.get(sku)?.row;
+    const slot = this.slotOf(storeId, sku);
+    if (slot === undefined) return undefined;
+    this.readSlots[this.readCount] = slot;
+    this.readCount = (this.readCount + 1) & READ_RING_MASK; // kept masked: stays a small integer forever
+    return slot.row;
+  }
+
+  private slotOf(storeId: string, sku: string): RowSlot | undefined {
+    if (storeId !== this.lastStoreId) {
+      this.lastByStore = this.stores.get(storeId);
+      this.lastStoreId = storeId;
+    }
+    return this.lastByStore?.get(sku);
   }
 
   reservation(id: number): Reservation | undefined {
@@ -157,9 +203,14 @@ export class InMemoryLedgerStore implements LedgerStore {
     const rows = changes.rows;
     const reservations = changes.reservations;
     const slots = this.slotScratch;
+    const ringStart = this.readCount - rows.length;
     for (let i = 0; i < rows.length; i++) {
       const next = rows[i]!;
-      const slot = this.stores.get(next.storeId)?.get(next.sku);
+      const read = this.readSlots[(ringStart + i) & READ_RING_MASK];
+      const slot =
+        read !== undefined && read.row.sku === next.sku && read.row.storeId === next.storeId
+          ? read
+          : this.slotOf(next.storeId, next.sku);
       slots[i] = slot;
       if ((slot === undefined ? 0 : slot.row.version) !== next.version - 1) {
         throw new VersionConflictError(
@@ -196,6 +247,7 @@ export class InMemoryLedgerStore implements LedgerStore {
       if (byStore === undefined) {
         byStore = new Map();
         this.stores.set(next.storeId, byStore);
+        this.lastStoreId = null; // the cache may hold this store's absence
       }
       const created = new RowSlot(next);
       byStore.set(next.sku, created);
@@ -203,7 +255,16 @@ export class InMemoryLedgerStore implements LedgerStore {
     }
     for (let i = 0; i < reservations.length; i++) this.writeReservation(reservations[i]!, changes.atMs, rows);
     for (let i = 0; i < rows.length; i++) slots[i] = undefined; // no stale references between calls
-    if (key !== null) this.idempotencyTable.insert(key, changes.idempotency!);
+    if (key !== null) {
+      const record = changes.idempotency!;
+      const seq = this.idempotencyTable.insert(key, record);
+      // A reserve's record: remember it, so the transition that supersedes this version can hand the record
+      // the newer one (see IdempotencyTable.supersede) and let this one be collected young.
+      for (let i = 0; i < reservations.length; i++) {
+        const r = reservations[i]!;
+        if (r === record.result && r.version === 1) this.reservationsById.setFirstSeq(r.id, seq);
+      }
+    }
     if (posKey !== null) {
       this.posSeenAt.set(posKey, changes.atMs);
       this.posFifo.push(posKey, changes.atMs);
@@ -214,10 +275,13 @@ export class InMemoryLedgerStore implements LedgerStore {
   private writeReservation(next: Reservation, atMs: number, rows: readonly StockRow[]): void {
     const previous = this.reservationsById.get(next.id);
     this.reservationsById.set(next.id, next);
+    if (previous !== undefined) {
+      const seq = this.reservationsById.firstSeq(next.id);
+      if (seq >= 0) this.idempotencyTable.supersede(seq, previous, next);
+    }
     const wasLive = previous !== undefined && isLive(previous.status);
     const nowLive = isLive(next.status);
     if (wasLive !== nowLive) {
-      const byStore = this.stores.get(next.storeId)!;
       const lines = next.lines;
       const slots = this.slotScratch;
       for (let i = 0; i < lines.length; i++) {
@@ -227,13 +291,20 @@ export class InMemoryLedgerStore implements LedgerStore {
         const slot =
           row !== undefined && row.sku === sku && row.storeId === next.storeId
             ? slots[i]!
-            : byStore.get(sku)!;
+            : this.slotOf(next.storeId, sku)!;
         if (nowLive) {
           const ids = (slot.liveIds ??= []);
           ids.push(next.id);
           slot.liveCount++;
           if (ids.length > 2 * slot.liveCount + 32) this.compactLive(slot);
-        } else slot.liveCount--;
+        } else {
+          slot.liveCount--;
+          // An id appears at most once (a reservation goes live once). When it is the newest entry — a
+          // reserve followed by its own commit or release — drop it now instead of leaving it for compaction,
+          // which would have to look up every id on the list.
+          const ids = slot.liveIds;
+          if (ids !== null && ids.length > 0 && ids[ids.length - 1] === next.id) ids.pop();
+        }
       }
     }
     const previousExpiry = wasLive ? previous.expiresAtMs : null;
@@ -276,11 +347,11 @@ export class InMemoryLedgerStore implements LedgerStore {
       if (r !== undefined && isLive(r.status)) ids[n++] = ids[i]!;
     }
     ids.length = n;
-    assert(n === slot.liveCount, `live index of ${slot.row.storeId}/${slot.row.sku} lost track`);
+    if (n !== slot.liveCount) assert(false, `live index of ${slot.row.storeId}/${slot.row.sku} lost track`);
   }
 
   liveReservationIds(storeId: string, sku: string): number[] {
-    const slot = this.stores.get(storeId)?.get(sku);
+    const slot = this.slotOf(storeId, sku);
     if (slot === undefined || slot.liveIds === null) return [];
     this.compactLive(slot);
     return slot.liveIds!.slice().sort((a, b) => a - b);
