@@ -426,6 +426,26 @@ export function ledgerConformance(storeName: string, makeStore: () => LedgerStor
     });
 
     describe("POS sync", () => {
+      it("a late delta still applies (deltas commute) unless an applied count already includes it", () => {
+        const { ledger } = setup();
+        const pos = (updateId: string, sourceTimeMs: number, u: { count?: number; delta?: number }) =>
+          ledger.applyPos({ source: "ncr", updateId, storeId: DS, sku: "milk", sourceTimeMs, ...u });
+        expect(pos("c1", 100, { count: 10 }).status).toBe("applied");
+        expect(pos("d2", 300, { delta: -2 }).row?.available).toBe(8);
+        // A sale at 200 reported after the sale at 300: both happened, both count.
+        expect(pos("d1", 200, { delta: -1 }).status).toBe("applied");
+        expect(counts(ledger, "milk")?.available).toBe(7);
+        expect(ledger.row(DS, "milk")).toMatchObject({ lastPosSourceMs: 300, lastCountSourceMs: 100 });
+        // A sale at 50 is already inside the count taken at 100.
+        expect(pos("d0", 50, { delta: -1 }).status).toBe("stale");
+        // A count taken at 250 is older than the sale at 300 already applied: it would undo it.
+        expect(pos("c2", 250, { count: 4 }).status).toBe("stale");
+        expect(counts(ledger, "milk")?.available).toBe(7);
+        // A newer count anchors again: deltas before it are now inside it.
+        expect(pos("c3", 400, { count: 5 }).row?.available).toBe(5);
+        expect(pos("d3", 350, { delta: -1 }).status).toBe("stale");
+      });
+
       it("applies counts and deltas, drops duplicates, ignores older updates", () => {
         const { ledger, events } = setup();
         const pos = (updateId: string, sourceTimeMs: number, u: { count?: number; delta?: number }) =>
@@ -944,6 +964,7 @@ function runScenario(
         ? {
             seen: inner.posSeen(`pos\u0000u${op.update}`),
             last: inner.row(DS, SKUS[op.sku]!)?.lastPosSourceMs ?? null,
+            lastCount: inner.row(DS, SKUS[op.sku]!)?.lastCountSourceMs ?? null,
           }
         : null;
     const eventsBefore = events.events.length;
@@ -1064,13 +1085,17 @@ function runScenario(
       }
     }
     if (error === null && !injected && !ackLost && posBefore !== null && op.op === "pos") {
-      // POS ordering: duplicates dropped, older-than-applied ignored, everything else applied.
+      // POS ordering: duplicates dropped; a count older than any applied update ignored; a delta older
+      // than the last count ignored (it is inside the count); everything else applied, in any order.
       const status = (result as { status: string }).status;
+      const anchor = op.count !== null ? posBefore.last : posBefore.lastCount;
       if (posBefore.seen) expect(status).toBe("duplicate");
-      else if (posBefore.last !== null && op.time < posBefore.last) expect(status).toBe("stale");
+      else if (anchor !== null && op.time < anchor) expect(status).toBe("stale");
       else {
         expect(status).toBe("applied");
-        expect(inner.row(DS, SKUS[op.sku]!)?.lastPosSourceMs).toBe(op.time);
+        const after = inner.row(DS, SKUS[op.sku]!);
+        expect(after?.lastPosSourceMs).toBe(Math.max(posBefore.last ?? op.time, op.time));
+        expect(after?.lastCountSourceMs).toBe(op.count !== null ? op.time : posBefore.lastCount);
       }
     }
     if (

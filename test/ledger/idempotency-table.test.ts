@@ -13,6 +13,7 @@ function row(n: number): StockRow {
     inTransit: 0,
     version: 1,
     lastPosSourceMs: null,
+    lastCountSourceMs: null,
   };
 }
 

@@ -53,7 +53,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_stock (
   store_id TEXT NOT NULL, sku TEXT NOT NULL,
   available BIGINT NOT NULL, reserved BIGINT NOT NULL, damaged BIGINT NOT NULL, in_transit BIGINT NOT NULL,
-  version BIGINT NOT NULL, last_pos_source_ms BIGINT,
+  version BIGINT NOT NULL, last_pos_source_ms BIGINT, last_count_source_ms BIGINT,
   PRIMARY KEY (store_id, sku)
 );
 CREATE TABLE IF NOT EXISTS ledger_reservation (
@@ -119,14 +119,17 @@ BEGIN
   FOR cs IN SELECT * FROM jsonb_array_elements(sets) LOOP
     FOR r IN SELECT * FROM jsonb_array_elements(cs->'rows') LOOP
       IF (r->>'version')::bigint = 1 THEN
-        INSERT INTO ledger_stock (store_id, sku, available, reserved, damaged, in_transit, version, last_pos_source_ms)
+        INSERT INTO ledger_stock (store_id, sku, available, reserved, damaged, in_transit, version, last_pos_source_ms,
+                                 last_count_source_ms)
         VALUES (r->>'storeId', r->>'sku', (r->>'available')::bigint, (r->>'reserved')::bigint,
-                (r->>'damaged')::bigint, (r->>'inTransit')::bigint, 1, (r->>'lastPosSourceMs')::bigint)
+                (r->>'damaged')::bigint, (r->>'inTransit')::bigint, 1, (r->>'lastPosSourceMs')::bigint,
+                (r->>'lastCountSourceMs')::bigint)
         ON CONFLICT DO NOTHING;
       ELSE
         UPDATE ledger_stock SET available = (r->>'available')::bigint, reserved = (r->>'reserved')::bigint,
           damaged = (r->>'damaged')::bigint, in_transit = (r->>'inTransit')::bigint,
-          version = (r->>'version')::bigint, last_pos_source_ms = (r->>'lastPosSourceMs')::bigint
+          version = (r->>'version')::bigint, last_pos_source_ms = (r->>'lastPosSourceMs')::bigint,
+          last_count_source_ms = (r->>'lastCountSourceMs')::bigint
         WHERE store_id = r->>'storeId' AND sku = r->>'sku' AND version = (r->>'version')::bigint - 1;
       END IF;
       GET DIAGNOSTICS n = ROW_COUNT;

@@ -23,6 +23,7 @@ export interface StockRowRecord {
   in_transit: number;
   version: number;
   last_pos_source_ms: number | null;
+  last_count_source_ms: number | null;
 }
 
 export interface ReservationRecord {
@@ -46,7 +47,7 @@ export interface IdempotencyRow {
 }
 
 export const STOCK_COLUMNS =
-  "store_id, sku, available, reserved, damaged, in_transit, version, last_pos_source_ms";
+  "store_id, sku, available, reserved, damaged, in_transit, version, last_pos_source_ms, last_count_source_ms";
 export const RESERVATION_COLUMNS =
   "id, key, store_id, status, lines, committed, created_at_ms, updated_at_ms, expires_at_ms, version";
 
@@ -60,6 +61,7 @@ export function stockFromRecord(r: StockRowRecord): StockRow {
     inTransit: Number(r.in_transit),
     version: Number(r.version),
     lastPosSourceMs: r.last_pos_source_ms === null ? null : Number(r.last_pos_source_ms),
+    lastCountSourceMs: r.last_count_source_ms === null ? null : Number(r.last_count_source_ms),
   };
 }
 
@@ -98,6 +100,7 @@ export function stockParams(row: StockRow): (string | number | null)[] {
     row.inTransit,
     row.version,
     row.lastPosSourceMs,
+    row.lastCountSourceMs,
   ];
 }
 

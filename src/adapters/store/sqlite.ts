@@ -40,7 +40,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_stock (
   store_id TEXT NOT NULL, sku TEXT NOT NULL,
   available INTEGER NOT NULL, reserved INTEGER NOT NULL, damaged INTEGER NOT NULL, in_transit INTEGER NOT NULL,
-  version INTEGER NOT NULL, last_pos_source_ms INTEGER,
+  version INTEGER NOT NULL, last_pos_source_ms INTEGER, last_count_source_ms INTEGER,
   PRIMARY KEY (store_id, sku)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ledger_reservation (
@@ -218,6 +218,7 @@ export class SqliteLedgerStore implements LedgerStore {
               row.inTransit,
               row.version,
               row.lastPosSourceMs,
+              row.lastCountSourceMs,
               row.storeId,
               row.sku,
               row.version - 1,
@@ -309,11 +310,11 @@ function prepare(db: Database.Database) {
       "UPDATE ledger_sequence SET value = value + ? WHERE name = 'reservation' RETURNING value",
     ),
     insertRow: db.prepare(
-      `INSERT INTO ledger_stock (${STOCK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO ledger_stock (${STOCK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ),
     updateRow: db.prepare(
       "UPDATE ledger_stock SET available = ?, reserved = ?, damaged = ?, in_transit = ?, version = ?, " +
-        "last_pos_source_ms = ? WHERE store_id = ? AND sku = ? AND version = ?",
+        "last_pos_source_ms = ?, last_count_source_ms = ? WHERE store_id = ? AND sku = ? AND version = ?",
     ),
     insertReservation: db.prepare(
       `INSERT INTO ledger_reservation (${RESERVATION_COLUMNS}, live) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ` +

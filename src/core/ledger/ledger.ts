@@ -443,13 +443,18 @@ export class Ledger {
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       if (store.posSeen(dedupKey)) return { status: "duplicate", row: null, shortfall: null };
       const row = store.row(storeId, sku);
-      if (row !== undefined && row.lastPosSourceMs !== null && sourceTimeMs < row.lastPosSourceMs) {
-        return { status: "stale", row, shortfall: null };
+      // A count older than any applied update would undo newer information; a delta older than the last
+      // count is already inside it. Other deltas commute, so a delta arriving out of order still applies.
+      const anchorMs = count !== undefined ? row?.lastPosSourceMs : row?.lastCountSourceMs;
+      if (anchorMs !== undefined && anchorMs !== null && sourceTimeMs < anchorMs) {
+        return { status: "stale", row: row!, shortfall: null };
       }
       const onShelf = row === undefined ? 0 : row.available + row.reserved;
       const target = count !== undefined ? count : Math.max(0, onShelf + delta!);
       const changes = new ChangeSet(nowMs);
-      const next = this.planShelfCount(row, storeId, sku, target, sourceTimeMs);
+      const lastPosMs = Math.max(row?.lastPosSourceMs ?? sourceTimeMs, sourceTimeMs);
+      const lastCountMs = count !== undefined ? sourceTimeMs : (row?.lastCountSourceMs ?? null);
+      const next = this.planShelfCount(row, storeId, sku, target, lastPosMs, lastCountMs);
       changes.rows.push(next);
       changes.posDedupKey = dedupKey;
       if (!this.tryApply(changes)) continue;
@@ -523,7 +528,14 @@ export class Ledger {
           next = nextRowOf(row, storeId, sku, available + qty, reserved, damaged, inTransit);
           break;
         case "cycle_count":
-          next = this.planShelfCount(row, storeId, sku, qty, row?.lastPosSourceMs ?? null);
+          next = this.planShelfCount(
+            row,
+            storeId,
+            sku,
+            qty,
+            row?.lastPosSourceMs ?? null,
+            row?.lastCountSourceMs ?? null,
+          );
           break;
       }
       const changes = new ChangeSet(nowMs);
@@ -672,6 +684,7 @@ export class Ledger {
     sku: string,
     onShelf: number,
     lastPosSourceMs: number | null,
+    lastCountSourceMs: number | null,
   ): StockRow {
     const reserved = row?.reserved ?? 0;
     return {
@@ -683,6 +696,7 @@ export class Ledger {
       inTransit: row?.inTransit ?? 0,
       version: (row?.version ?? 0) + 1,
       lastPosSourceMs,
+      lastCountSourceMs,
     };
   }
 
@@ -798,6 +812,7 @@ function nextRow(
     inTransit,
     version: row.version + 1,
     lastPosSourceMs: row.lastPosSourceMs,
+    lastCountSourceMs: row.lastCountSourceMs,
   };
 }
 
@@ -821,6 +836,7 @@ function nextRowOf(
     inTransit,
     version: (row?.version ?? 0) + 1,
     lastPosSourceMs: row?.lastPosSourceMs ?? null,
+    lastCountSourceMs: row?.lastCountSourceMs ?? null,
   };
 }
 

@@ -18,8 +18,13 @@ export interface StockRow {
   readonly inTransit: number;
   /** Bumped by every write; a store applies a change only if the stored version is `version - 1`. */
   readonly version: number;
-  /** Source time of the last applied POS update; older updates are ignored. null before the first. */
+  /** Newest source time of any applied POS update; an absolute count older than it is ignored. */
   readonly lastPosSourceMs: number | null;
+  /**
+   * Source time of the last applied absolute count. A delta older than it is already inside that count and
+   * is ignored; any other delta applies whatever its order (deltas commute), so a late sale is never lost.
+   */
+  readonly lastCountSourceMs: number | null;
 }
 
 export type ReservationKind = "soft" | "hard";
