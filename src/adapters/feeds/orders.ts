@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { InputError } from "../../core/assert.js";
 import type { ReplayOrder } from "../../sim/city/city-sim.js";
+import { parseJsonlRecords, RECORDS_MAX, validateRecord } from "./records.js";
 
 const lineSchema = z.object({
   id: z.string().min(1).max(64).optional(),
@@ -24,34 +25,20 @@ const lineSchema = z.object({
     .max(1000),
 });
 
-export const REPLAY_ORDERS_MAX = 5_000_000;
+export const REPLAY_ORDERS_MAX = RECORDS_MAX;
 
 export function readOrdersFile(path: string): ReplayOrder[] {
-  const text = readFileSync(path, "utf8");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new InputError(path, "cannot read the file");
+  }
   return path.endsWith(".csv") ? parseOrdersCsv(text, path) : parseOrdersJsonl(text, path);
 }
 
 export function parseOrdersJsonl(text: string, file = "orders.jsonl"): ReplayOrder[] {
-  const out: ReplayOrder[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.trim();
-    if (raw === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      throw new InputError(`${file}:${i + 1}`, "not valid JSON");
-    }
-    const r = lineSchema.safeParse(value);
-    if (!r.success) {
-      const issue = r.error.issues[0]!;
-      throw new InputError(`${file}:${i + 1}:${issue.path.join(".")}`, issue.message);
-    }
-    out.push(toReplay(r.data));
-    if (out.length > REPLAY_ORDERS_MAX) throw new InputError(file, `more than ${REPLAY_ORDERS_MAX} orders`);
-  }
-  return out;
+  return parseJsonlRecords(text, file, lineSchema).map(toReplay);
 }
 
 export function parseOrdersCsv(text: string, file = "orders.csv"): ReplayOrder[] {
@@ -75,18 +62,19 @@ export function parseOrdersCsv(text: string, file = "orders.csv"): ReplayOrder[]
       const [sku, qty] = part.split(":");
       return { sku: (sku ?? "").trim(), qty: Number(qty) };
     });
-    const r = lineSchema.safeParse({
-      id: cells[0]?.trim() || undefined,
-      placedMin: num(1, "placed_min"),
-      x: num(2, "x"),
-      y: num(3, "y"),
-      items,
-    });
-    if (!r.success) {
-      const issue = r.error.issues[0]!;
-      throw new InputError(`${file}:${i + 1}:${issue.path.join(".")}`, issue.message);
-    }
-    out.push(toReplay(r.data));
+    const record = validateRecord(
+      lineSchema,
+      {
+        id: cells[0]?.trim() || undefined,
+        placedMin: num(1, "placed_min"),
+        x: num(2, "x"),
+        y: num(3, "y"),
+        items,
+      },
+      file,
+      i + 1,
+    );
+    out.push(toReplay(record));
     if (out.length > REPLAY_ORDERS_MAX) throw new InputError(file, `more than ${REPLAY_ORDERS_MAX} orders`);
   }
   return out;

@@ -38,7 +38,7 @@ export function parseJsonlRecords<T>(text: string, file: string, schema: z.ZodTy
     } catch {
       throw new InputError(`${file}:${i + 1}`, "not valid JSON");
     }
-    out.push(validate(schema, value, file, i + 1));
+    out.push(validateRecord(schema, value, file, i + 1));
     if (out.length > RECORDS_MAX) throw new InputError(file, `more than ${RECORDS_MAX} records`);
   }
   return out;
@@ -81,13 +81,14 @@ export function parseCsvRecords<T>(
         record[outer] = obj;
         delete record[key];
       }
-    out.push(validate(schema, record, file, i + 1));
+    out.push(validateRecord(schema, record, file, i + 1));
     if (out.length > RECORDS_MAX) throw new InputError(file, `more than ${RECORDS_MAX} records`);
   }
   return out;
 }
 
-function validate<T>(schema: z.ZodType<T>, value: unknown, file: string, line: number): T {
+/** Validates one record; a failure names `<file>:<line>:<field>` and the reason. */
+export function validateRecord<T>(schema: z.ZodType<T>, value: unknown, file: string, line: number): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
