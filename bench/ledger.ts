@@ -297,6 +297,7 @@ export const ledgerSuite: BenchSuite = {
     // Warm-up so the JIT has compiled the hot paths before anything is timed.
     pairs1Line({ quick: true, log() {} }, 50_000, 1);
     orders40Line({ quick: true, log() {} }, 2_000, 1);
+    flashSale({ quick: true, log() {} }, 10_000, 5_000, 1);
 
     const p = pairs1Line(ctx, pairs, reps);
     const o = orders40Line(ctx, orders, reps);

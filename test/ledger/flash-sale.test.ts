@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { FlashSaleError, FlashSaleQueue } from "../../src/core/ledger/flash-sale.js";
 import { Ledger } from "../../src/core/ledger/ledger.js";
 import { ManualClock } from "../../src/core/ports.js";
+import { ReferenceFlashSaleQueue } from "./flash-sale-reference.js";
 
 const DS = "DS1";
 
@@ -167,6 +168,88 @@ describe("FlashSaleQueue", () => {
             if (waiting.length > 0 && served.length > 0) {
               expect(Math.min(...waiting)).toBeGreaterThan(Math.max(...served));
             }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+  it("behaves step for step like the reference (four-map) queue: statuses, claims, errors, stats", () => {
+    type Queue = FlashSaleQueue | ReferenceFlashSaleQueue;
+    const build = (stock: number, k: number, queueLengthMax: number, make: "current" | "reference") => {
+      const clock = new ManualClock(0);
+      const ledger = new Ledger({ clock });
+      if (stock > 0) ledger.adjust({ key: "load", storeId: DS, sku: "deal", kind: "receive", qty: stock });
+      const options = {
+        saleId: "noon",
+        storeId: DS,
+        sku: "deal",
+        maxConcurrent: k,
+        claimWindowMs: 1000,
+        queueLengthMax,
+      };
+      const queue: Queue =
+        make === "current"
+          ? new FlashSaleQueue(ledger, clock, options)
+          : new ReferenceFlashSaleQueue(ledger, clock, options);
+      return { clock, ledger, queue };
+    };
+    const outcome = (f: () => unknown): unknown => {
+      try {
+        return { ok: f() };
+      } catch (error) {
+        // FlashSaleError from the queue, InsufficientStockError from the competing regular orders.
+        expect(error).toBeInstanceOf(Error);
+        const e = error as Error & { code?: string };
+        return { error: e.name, code: e.code, message: e.message };
+      }
+    };
+    const user = fc.integer({ min: 0, max: 9 });
+    const action = fc.oneof(
+      fc.record({ a: fc.constant("join" as const), u: user }),
+      fc.record({ a: fc.constant("claim" as const), u: user }),
+      fc.record({ a: fc.constant("leave" as const), u: user }),
+      fc.record({ a: fc.constant("status" as const), u: user }),
+      fc.record({ a: fc.constant("wait" as const), ms: fc.constantFrom(1, 499, 500, 1000, 2500) }),
+      // Stock leaving through another channel, and coming back.
+      fc.record({ a: fc.constant("order" as const), u: user }),
+      fc.record({ a: fc.constant("receive" as const), u: user }),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 8 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(action, { maxLength: 100 }),
+        (stock, k, queueLengthMax, actions) => {
+          const cur = build(stock, k, queueLengthMax, "current");
+          const ref = build(stock, k, queueLengthMax, "reference");
+          let step = 0;
+          for (const act of actions) {
+            step++;
+            const results = [cur, ref].map(({ queue, ledger, clock }) => {
+              if (act.a === "wait") {
+                clock.advance(act.ms);
+                queue.advance(clock.nowMs());
+                return null;
+              }
+              const u = `u${act.u}`;
+              if (act.a === "join") return outcome(() => queue.join(u));
+              if (act.a === "claim") return outcome(() => queue.claim(u));
+              if (act.a === "leave") return outcome(() => queue.leave(u));
+              if (act.a === "status") return queue.status(u);
+              if (act.a === "receive") {
+                ledger.adjust({ key: `recv${step}`, storeId: DS, sku: "deal", kind: "receive", qty: 1 });
+                return null;
+              }
+              return outcome(() =>
+                ledger.reserve({ key: `order${step}`, storeId: DS, lines: [{ sku: "deal", qty: 1 }] }),
+              );
+            });
+            expect(results[0]).toEqual(results[1]);
+            expect(cur.queue.stats()).toEqual(ref.queue.stats());
+            for (let i = 0; i < 10; i++) expect(cur.queue.status(`u${i}`)).toEqual(ref.queue.status(`u${i}`));
+            expect(cur.ledger.row(DS, "deal")).toEqual(ref.ledger.row(DS, "deal"));
           }
         },
       ),

@@ -55,6 +55,35 @@ const SERVICE_EWMA_WEIGHT = 1 / 16;
 /** Compact the FIFO arrays once this many consumed entries sit at their front. */
 const COMPACT_AFTER = 4096;
 
+/** Where a user stands. A user is in exactly one state, so one map entry holds everything about them. */
+const QUEUED = 0;
+const ADMITTED = 1;
+const CLAIMED = 2;
+const LAPSED = 3;
+/** Left the line (or lost a worthless slot): the entry is out of the map; FIFO references to it are stale. */
+const GONE = 4;
+
+/**
+ * Everything the queue knows about one user, behind a single map lookup (the hot paths used to do ~8
+ * lookups per claim across four maps). Always built through the constructor with every field set, so all
+ * entries share one hidden class and the accessors below stay monomorphic.
+ */
+class Entry {
+  state: number;
+  /** Ticket while QUEUED (also the last ticket held afterwards; only read while QUEUED). */
+  ticket: number;
+  /** Claim deadline while ADMITTED. */
+  deadlineMs: number;
+  /** Reservation id once CLAIMED. */
+  reservationId: number;
+  constructor(ticket: number) {
+    this.state = QUEUED;
+    this.ticket = ticket;
+    this.deadlineMs = 0;
+    this.reservationId = 0;
+  }
+}
+
 export class FlashSaleQueue {
   readonly saleId: string;
   readonly storeId: string;
@@ -64,18 +93,21 @@ export class FlashSaleQueue {
   readonly qtyPerClaim: number;
   readonly queueLengthMax: number;
 
-  /** Waiting users by ticket; ticket t sits at queue[t - queueBase]. */
-  private queue: string[] = [];
+  /** Every user who joined and has not left, with their state. */
+  private readonly users = new Map<string, Entry>();
+  /** Waiting entries by ticket; ticket t sits at queue[t - queueBase] (stale once the entry moved on). */
+  private queue: Entry[] = [];
   private queueBase = 0;
   private nextTicketToAdmit = 0;
-  private readonly ticketOf = new Map<string, number>();
-  /** Admitted users → claim deadline; the FIFO below lapses them in deadline order. */
-  private readonly admitted = new Map<string, number>();
-  private admittedUsers: string[] = [];
+  /** Admitted entries in admission order, whose deadlines are non-decreasing; lapsed from the head. */
+  private admittedFifo: Entry[] = [];
   private admittedDeadlines: number[] = [];
   private admittedHead = 0;
-  private readonly claimed = new Map<string, number>();
-  private readonly lapsed = new Set<string>();
+  /** Users per state (the sizes of the former per-state maps). */
+  private waitingCount = 0;
+  private admittedCount = 0;
+  private claimedCount = 0;
+  private lapsedCount = 0;
   /** Smoothed time a slot is held (admission → claim or lapse), for wait estimates. */
   private serviceMs: number;
   private readonly claimLines: readonly ReservationLine[];
@@ -108,19 +140,28 @@ export class FlashSaleQueue {
   join(userId: string): FlashSaleStatus {
     const nowMs = this.clock.nowMs();
     this.advance(nowMs);
-    if (this.ticketOf.has(userId) || this.admitted.has(userId) || this.claimed.has(userId)) {
-      return this.status(userId);
-    }
+    const existing = this.users.get(userId);
+    if (existing !== undefined && existing.state !== LAPSED) return this.statusOf(existing);
     if (this.isSoldOut()) return SOLD_OUT;
-    if (this.ticketOf.size >= this.queueLengthMax) {
+    if (this.waitingCount >= this.queueLengthMax) {
       throw new FlashSaleError("queue_full", `flash sale ${this.saleId} has ${this.queueLengthMax} waiting`);
     }
-    this.lapsed.delete(userId); // a lapsed user may queue again, at the back
     const ticket = this.queueBase + this.queue.length;
-    this.queue.push(userId);
-    this.ticketOf.set(userId, ticket);
+    let entry: Entry;
+    if (existing !== undefined) {
+      // A lapsed user may queue again, at the back.
+      this.lapsedCount--;
+      existing.state = QUEUED;
+      existing.ticket = ticket;
+      entry = existing;
+    } else {
+      entry = new Entry(ticket);
+      this.users.set(userId, entry);
+    }
+    this.queue.push(entry);
+    this.waitingCount++;
     this.advance(nowMs);
-    return this.status(userId);
+    return this.statusOf(entry);
   }
 
   /**
@@ -130,17 +171,20 @@ export class FlashSaleQueue {
   claim(userId: string): Reservation {
     const nowMs = this.clock.nowMs();
     this.advance(nowMs);
-    const prior = this.claimed.get(userId);
-    if (prior !== undefined) {
-      const r = this.ledger.reservation(prior);
-      if (r !== undefined) return r;
-    }
-    const deadlineMs = this.admitted.get(userId);
-    if (deadlineMs === undefined) {
-      if (this.lapsed.has(userId)) throw new FlashSaleError("lapsed", `${userId}'s claim window has passed`);
-      if (this.ticketOf.has(userId)) throw new FlashSaleError("not_admitted", `${userId} is still queued`);
+    const entry = this.users.get(userId);
+    if (entry === undefined)
       throw new FlashSaleError("not_joined", `${userId} has not joined flash sale ${this.saleId}`);
+    const state = entry.state;
+    if (state !== ADMITTED) {
+      if (state === CLAIMED) {
+        const r = this.ledger.reservation(entry.reservationId);
+        if (r !== undefined) return r;
+        throw new FlashSaleError("not_joined", `${userId} has not joined flash sale ${this.saleId}`);
+      }
+      if (state === LAPSED) throw new FlashSaleError("lapsed", `${userId}'s claim window has passed`);
+      throw new FlashSaleError("not_admitted", `${userId} is still queued`);
     }
+    const deadlineMs = entry.deadlineMs;
     let reservation: Reservation;
     try {
       reservation = this.ledger.reserve({
@@ -152,12 +196,16 @@ export class FlashSaleQueue {
     } catch (error) {
       if (!(error instanceof InsufficientStockError)) throw error;
       // Stock left through another channel (regular orders, a POS count): the slot is worthless.
-      this.admitted.delete(userId);
+      this.admittedCount--;
+      entry.state = GONE;
+      this.users.delete(userId);
       this.advance(nowMs);
       throw new FlashSaleError("sold_out", `flash sale ${this.saleId} is sold out`);
     }
-    this.admitted.delete(userId);
-    this.claimed.set(userId, reservation.id);
+    this.admittedCount--;
+    this.claimedCount++;
+    entry.state = CLAIMED;
+    entry.reservationId = reservation.id;
     this.observeService(this.claimWindowMs - (deadlineMs - nowMs));
     this.advance(nowMs);
     return reservation;
@@ -166,84 +214,105 @@ export class FlashSaleQueue {
   /** Leaves the line or gives back a slot; a no-op for users who hold neither. */
   leave(userId: string): void {
     const nowMs = this.clock.nowMs();
-    if (!this.ticketOf.delete(userId) && this.admitted.delete(userId)) this.advance(nowMs);
+    const entry = this.users.get(userId);
+    if (entry === undefined) return;
+    const state = entry.state;
+    if (state === QUEUED) {
+      this.waitingCount--;
+      entry.state = GONE;
+      this.users.delete(userId);
+    } else if (state === ADMITTED) {
+      this.admittedCount--;
+      entry.state = GONE;
+      this.users.delete(userId);
+      this.advance(nowMs);
+    }
   }
 
   status(userId: string): FlashSaleStatus {
-    const reservationId = this.claimed.get(userId);
-    if (reservationId !== undefined) return { status: "claimed", reservationId };
-    const deadlineMs = this.admitted.get(userId);
-    if (deadlineMs !== undefined) return { status: "admitted", deadlineMs };
-    const ticket = this.ticketOf.get(userId);
-    if (ticket !== undefined) {
-      if (this.isSoldOut()) return SOLD_OUT;
-      // Tickets ahead that are still unserved (holes of users who left included: an upper bound).
-      const position = ticket - this.nextTicketToAdmit + 1;
-      const rounds = Math.ceil(position / this.maxConcurrent);
-      return { status: "queued", position, estimatedWaitMs: Math.round(rounds * this.serviceMs) };
-    }
-    if (this.lapsed.has(userId)) return { status: "lapsed" };
-    return { status: "not_joined" };
+    const entry = this.users.get(userId);
+    return entry === undefined ? { status: "not_joined" } : this.statusOf(entry);
   }
 
   /** Counts for dashboards and tests. */
   stats(): { waiting: number; admitted: number; claimed: number; lapsed: number } {
     return {
-      waiting: this.ticketOf.size,
-      admitted: this.admitted.size,
-      claimed: this.claimed.size,
-      lapsed: this.lapsed.size,
+      waiting: this.waitingCount,
+      admitted: this.admittedCount,
+      claimed: this.claimedCount,
+      lapsed: this.lapsedCount,
     };
   }
 
   /** Lapses slots whose window has passed, then admits from the head while slots and stock allow. */
   advance(nowMs: number): void {
-    while (
-      this.admittedHead < this.admittedUsers.length &&
-      this.admittedDeadlines[this.admittedHead]! <= nowMs
-    ) {
-      const user = this.admittedUsers[this.admittedHead]!;
-      const deadlineMs = this.admittedDeadlines[this.admittedHead]!;
-      this.admittedHead++;
-      if (this.admitted.get(user) === deadlineMs) {
-        this.admitted.delete(user);
-        this.lapsed.add(user);
+    const fifo = this.admittedFifo;
+    const deadlines = this.admittedDeadlines;
+    let head = this.admittedHead;
+    while (head < fifo.length && deadlines[head]! <= nowMs) {
+      const entry = fifo[head]!;
+      const deadlineMs = deadlines[head]!;
+      head++;
+      // Stale when the user claimed, left, or lapsed and was admitted again with a later deadline.
+      if (entry.state === ADMITTED && entry.deadlineMs === deadlineMs) {
+        entry.state = LAPSED;
+        this.admittedCount--;
+        this.lapsedCount++;
         this.observeService(this.claimWindowMs);
       }
     }
-    if (this.admittedHead >= COMPACT_AFTER && this.admittedHead * 2 >= this.admittedUsers.length) {
-      this.admittedUsers = this.admittedUsers.slice(this.admittedHead);
-      this.admittedDeadlines = this.admittedDeadlines.slice(this.admittedHead);
+    this.admittedHead = head;
+    if (head >= COMPACT_AFTER && head * 2 >= fifo.length) {
+      this.admittedFifo = fifo.slice(head);
+      this.admittedDeadlines = deadlines.slice(head);
       this.admittedHead = 0;
     }
-    if (this.admitted.size >= this.maxConcurrent || this.ticketOf.size === 0) return;
+    if (this.admittedCount >= this.maxConcurrent || this.waitingCount === 0) return;
     const available = this.ledger.row(this.storeId, this.sku)?.available ?? 0;
-    const end = this.queueBase + this.queue.length;
+    const queue = this.queue;
+    const queueBase = this.queueBase;
+    const end = queueBase + queue.length;
     // Each iteration consumes one ticket, so the loop is bounded by the queue length.
     while (
-      this.admitted.size < this.maxConcurrent &&
+      this.admittedCount < this.maxConcurrent &&
       this.nextTicketToAdmit < end &&
-      (this.admitted.size + 1) * this.qtyPerClaim <= available
+      (this.admittedCount + 1) * this.qtyPerClaim <= available
     ) {
       const ticket = this.nextTicketToAdmit++;
-      const user = this.queue[ticket - this.queueBase]!;
-      if (this.ticketOf.get(user) !== ticket) continue; // left the line (or re-joined later)
-      this.ticketOf.delete(user);
+      const entry = queue[ticket - queueBase]!;
+      if (entry.state !== QUEUED || entry.ticket !== ticket) continue; // left the line (or re-joined later)
       const deadlineMs = nowMs + this.claimWindowMs;
-      this.admitted.set(user, deadlineMs);
-      this.admittedUsers.push(user);
+      entry.state = ADMITTED;
+      entry.deadlineMs = deadlineMs;
+      this.waitingCount--;
+      this.admittedCount++;
+      this.admittedFifo.push(entry);
       this.admittedDeadlines.push(deadlineMs);
     }
-    const consumed = this.nextTicketToAdmit - this.queueBase;
-    if (consumed >= COMPACT_AFTER && consumed * 2 >= this.queue.length) {
-      this.queue = this.queue.slice(consumed);
+    const consumed = this.nextTicketToAdmit - queueBase;
+    if (consumed >= COMPACT_AFTER && consumed * 2 >= queue.length) {
+      this.queue = queue.slice(consumed);
       this.queueBase = this.nextTicketToAdmit;
     }
   }
 
+  private statusOf(entry: Entry): FlashSaleStatus {
+    const state = entry.state;
+    if (state === CLAIMED) return { status: "claimed", reservationId: entry.reservationId };
+    if (state === ADMITTED) return { status: "admitted", deadlineMs: entry.deadlineMs };
+    if (state === QUEUED) {
+      if (this.isSoldOut()) return SOLD_OUT;
+      // Tickets ahead that are still unserved (holes of users who left included: an upper bound).
+      const position = entry.ticket - this.nextTicketToAdmit + 1;
+      const rounds = Math.ceil(position / this.maxConcurrent);
+      return { status: "queued", position, estimatedWaitMs: Math.round(rounds * this.serviceMs) };
+    }
+    return { status: "lapsed" }; // GONE entries are never in the map, so this is LAPSED
+  }
+
   /** No slot outstanding and the ledger cannot cover one more claim. */
   private isSoldOut(): boolean {
-    if (this.admitted.size > 0) return false;
+    if (this.admittedCount > 0) return false;
     return (this.ledger.row(this.storeId, this.sku)?.available ?? 0) < this.qtyPerClaim;
   }
 
