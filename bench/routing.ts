@@ -20,6 +20,7 @@ import { join, resolve } from "node:path";
 import { RandomStream } from "../src/core/random.js";
 import { solveSmallRoute } from "../src/optimize/routing/exact.js";
 import { solveVrptwExact } from "../src/optimize/routing/exact-vrptw.js";
+import { generateRoutingInstance } from "../src/optimize/routing/generate.js";
 import {
   buildInstance,
   checkSolution,
@@ -165,7 +166,12 @@ function smallPart(ctx: BenchContext, rows: BenchRow[], targets: Target[], seed:
   let found = 0;
   for (let k = 0; k < cases; k++) {
     const customers = 5 + (k % 6);
-    const inst = generated(seed * 100_003 + k, customers);
+    const inst = generateRoutingInstance({
+      seed: seed * 100_003 + k,
+      customers,
+      fleetLimit: 4,
+      stream: "routing-bench",
+    });
     const exact = solveVrptwExact(inst);
     if (!exact.feasible) continue;
     solved++;
@@ -186,31 +192,6 @@ function smallPart(ctx: BenchContext, rows: BenchRow[], targets: Target[], seed:
     pass: found === solved,
   });
   ctx.log(`small: ${found}/${solved} optima found`);
-}
-
-function generated(seed: number, customers: number) {
-  const rng = new RandomStream(seed, "routing-bench");
-  const x = [50];
-  const y = [50];
-  const demand = [0];
-  const earliest = [0];
-  const latest = [400];
-  const service = [0];
-  for (let c = 1; c <= customers; c++) {
-    x.push(rng.intBetween(0, 100));
-    y.push(rng.intBetween(0, 100));
-    demand.push(rng.intBetween(1, 10));
-    const d0 = Math.hypot(x[c]! - 50, y[c]! - 50);
-    const open = Math.floor(d0 + rng.uniform(0, 200));
-    const close = Math.min(open + rng.intBetween(20, 120), Math.floor(400 - d0 - 5));
-    earliest.push(Math.min(open, close));
-    latest.push(close);
-    service.push(5);
-  }
-  return buildInstance(
-    { name: `gen-${seed}`, x, y, demand, earliest, latest, service, capacity: 30, fleetLimit: 4 },
-    "dimacs",
-  );
 }
 
 interface Bks {

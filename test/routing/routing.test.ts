@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/assert.js";
 import { RandomStream } from "../../src/core/random.js";
 import { solveVrptwExact } from "../../src/optimize/routing/exact-vrptw.js";
+import { generateRoutingInstance } from "../../src/optimize/routing/generate.js";
 import {
   buildInstance,
   checkSolution,
@@ -26,38 +27,8 @@ const FIXTURE_TXT = "test/routing/fixtures/r101-25.txt";
 const FIXTURE_VRP = "test/routing/fixtures/r101-25.vrp";
 const DATA = process.env.LASTMILE_DATA ?? resolve("..", "shared", "data");
 
-/** Random instance with integer coordinates (exact under DIMACS units), tight-ish windows. */
 function generate(seed: number, customers: number, capacity = 30, fleet = customers): RoutingInstance {
-  const rng = new RandomStream(seed, "routing-test");
-  const x = [50];
-  const y = [50];
-  const demand = [0];
-  const earliest = [0];
-  const latest = [400];
-  const service = [0];
-  for (let c = 1; c <= customers; c++) {
-    x.push(rng.intBetween(0, 100));
-    y.push(rng.intBetween(0, 100));
-    demand.push(rng.intBetween(1, 10));
-    const d0 = Math.hypot(x[c]! - 50, y[c]! - 50);
-    const open = Math.floor(d0 + rng.uniform(0, 200));
-    earliest.push(open);
-    latest.push(Math.min(open + rng.intBetween(20, 120), Math.floor(400 - d0 - 5)));
-    service.push(5);
-    if (latest[c]! < earliest[c]!) earliest[c] = latest[c]!;
-  }
-  const raw: RawInstance = {
-    name: `gen-${seed}`,
-    x,
-    y,
-    demand,
-    earliest,
-    latest,
-    service,
-    capacity,
-    fleetLimit: fleet,
-  };
-  return buildInstance(raw, "dimacs");
+  return generateRoutingInstance({ seed, customers, capacity, fleetLimit: fleet, stream: "routing-test" });
 }
 
 function randomRoutes(inst: RoutingInstance, routes: number, rng: RandomStream): number[][] {

@@ -14,6 +14,7 @@ export {
   type SmallRouteResult,
   solveSmallRoute,
 } from "./exact.js";
+export { type GenerateRoutingOptions, generateRoutingInstance } from "./generate.js";
 export {
   buildInstance,
   matricesFromTravelTime,
