@@ -292,9 +292,38 @@ describe("POST /v1/route", () => {
     const mixed = lineJob();
     (mixed.jobs[1] as { location: unknown }).location = { lat: 1, lng: 2 };
     expect(paths((await post(app, "/v1/route", mixed, null)).body)).toEqual(["body.jobs[1].location"]);
+    const elsewhere = lineJob();
+    elsewhere.vehicles[1]!.start = { x: 1, y: 0 };
+    const twoDepots = (await post(app, "/v1/route", elsewhere, null)).body;
+    expect(paths(twoDepots)).toEqual(["body.vehicles[1].start"]);
+    expect(JSON.stringify(twoDepots)).toMatch(/single depot/);
+    const otherEnd = lineJob();
+    otherEnd.vehicles[1]!.end = { x: 5, y: 5 };
+    expect(paths((await post(app, "/v1/route", otherEnd, null)).body)).toEqual(["body.vehicles[1].end"]);
     const hetero = lineJob();
     hetero.vehicles[1]!.capacity = 9;
-    expect(paths((await post(app, "/v1/route", hetero, null)).body)).toEqual(["body.vehicles[1].capacity"]);
+    expect((await post(app, "/v1/route", hetero, null)).status).toBe(200);
+    const stepId = lineJob({
+      shipments: [
+        {
+          amount: 1,
+          pickup: { id: "j1", location: { x: 1, y: 1 } },
+          delivery: { id: "d", location: { x: 2, y: 2 } },
+        },
+      ],
+    });
+    expect(paths((await post(app, "/v1/route", stepId, null)).body)).toEqual(["body.shipments[0].pickup.id"]);
+    const costOnly = lineJob();
+    (costOnly.jobs[0] as { latenessCost?: number }).latenessCost = 2;
+    expect(paths((await post(app, "/v1/route", costOnly, null)).body)).toEqual(["body.jobs[0].latenessCost"]);
+    const early = lineJob();
+    (early.jobs[1] as { timeWindows: unknown; due?: number }).timeWindows = [[10, 50]];
+    (early.jobs[1] as { due?: number }).due = 5;
+    expect(paths((await post(app, "/v1/route", early, null)).body)).toEqual(["body.jobs[1].due"]);
+    const exactDue = lineJob({ options: { solver: "exact" } });
+    exactDue.vehicles = [exactDue.vehicles[0]!];
+    (exactDue.jobs[2] as { due?: number }).due = 50;
+    expect(paths((await post(app, "/v1/route", exactDue, null)).body)).toEqual(["body.jobs[2].due"]);
     const twoWindows = lineJob();
     (twoWindows.jobs[0] as { timeWindows: unknown }).timeWindows = [
       [0, 1],
@@ -317,6 +346,151 @@ describe("POST /v1/route", () => {
     expect(paths((await post(app, "/v1/route", dup, null)).body)).toEqual(["body.jobs[3].id"]);
     const budget = lineJob({ options: { iterations: 0 } });
     expect(paths((await post(app, "/v1/route", budget, null)).body)).toEqual(["body.options.iterations"]);
+  });
+});
+
+/** A matrix request: node 0 is the depot; `m[i][j]` both distance and duration. */
+function matrixJob(durations: number[][], extra: Record<string, unknown>) {
+  return { matrix: { durations }, options: { seed: 3, iterations: 300 }, ...extra };
+}
+
+type Step = {
+  type: string;
+  job?: string;
+  id?: string;
+  shipment?: string;
+  arrival: number;
+  serviceStart?: number;
+  late?: number;
+  load: number;
+};
+type RouteOut = { vehicle: string; steps: Step[]; distance: number; cost: number };
+
+describe("POST /v1/route: vehicle types, shipments and soft deadlines", () => {
+  // Depot 0; locations 1 and 2 are 10 from the depot and 5 from each other.
+  const line = [
+    [0, 10, 10],
+    [10, 0, 5],
+    [10, 5, 0],
+  ];
+
+  it("a mixed fleet: each route gets a vehicle of its type, none twice, fixed costs in the objective", async () => {
+    const app = await service();
+    const body = matrixJob(line, {
+      vehicles: [
+        { id: "bike-1", start: 0, end: 0, capacity: 2 },
+        { id: "van", start: 0, end: 0, capacity: 4, costs: { fixed: 50 } },
+        { id: "bike-2", start: 0, end: 0, capacity: 2 },
+      ],
+      jobs: [
+        { id: "a", location: 1, delivery: 2 },
+        { id: "b", location: 1, delivery: 2 },
+        { id: "c", location: 1, delivery: 3 },
+      ],
+    });
+    const res = await post(app, "/v1/route", body, null);
+    expect(res.status).toBe(200);
+    expect(res.body.unassigned).toEqual([]);
+    const routes = res.body.routes as RouteOut[];
+    // Bikes carry a and b (2 each); only the van carries c (3). Cost: 3 × 20 + 50.
+    const byVehicle = new Map(routes.map((r) => [r.vehicle, r.steps.flatMap((s) => (s.job ? [s.job] : []))]));
+    expect([...byVehicle.keys()].sort()).toEqual(["bike-1", "bike-2", "van"]);
+    expect(byVehicle.get("van")).toEqual(["c"]);
+    expect(res.body.summary).toMatchObject({ routes: 3, assigned: 3, distance: 60, cost: 110, lateness: 0 });
+    expect(res.body.check).toMatchObject({ feasible: true, cost: 110, vehicles: 3 });
+    expect(routes.find((r) => r.vehicle === "van")!.cost).toBe(70);
+  });
+
+  it("vehicles with different shifts: each job goes to the vehicle whose window can reach it", async () => {
+    const app = await service();
+    const body = matrixJob(line, {
+      vehicles: [
+        { id: "early", start: 0, end: 0, capacity: 5, timeWindow: [0, 30] },
+        { id: "late", start: 0, end: 0, capacity: 5, timeWindow: [50, 200] },
+      ],
+      jobs: [
+        { id: "x", location: 1, timeWindows: [[0, 15]] },
+        { id: "y", location: 2, timeWindows: [[60, 80]] },
+      ],
+    });
+    const res = await post(app, "/v1/route", body, null);
+    expect(res.status).toBe(200);
+    expect(res.body.unassigned).toEqual([]);
+    const routes = res.body.routes as RouteOut[];
+    const late = routes.find((r) => r.vehicle === "late")!;
+    expect(late.steps.map((s) => s.job ?? s.type)).toEqual(["start", "y", "end"]);
+    expect(late.steps[0]!.arrival).toBe(50);
+    expect(routes.find((r) => r.vehicle === "early")!.steps[1]!.job).toBe("x");
+  });
+
+  it("shipments: pickup before delivery on one route, the load follows, an oversized one is left out", async () => {
+    const app = await service();
+    const body = matrixJob(line, {
+      vehicles: [{ id: "van", start: 0, end: 0, capacity: 3 }],
+      jobs: [{ id: "j", location: 2, delivery: 1 }],
+      shipments: [
+        { id: "s", amount: 3, pickup: { id: "s-p", location: 1 }, delivery: { id: "s-d", location: 2 } },
+        { amount: 9, pickup: { id: "big-p", location: 1 }, delivery: { id: "big-d", location: 2 } },
+      ],
+    });
+    const res = await post(app, "/v1/route", body, null);
+    expect(res.status).toBe(200);
+    expect(res.body.unassigned).toEqual([
+      {
+        shipment: "big-p/big-d",
+        reason: expect.stringMatching(/no route can serve it: load 9 exceeds the capacity 3/),
+      },
+    ]);
+    // The job (1) must be dropped before the shipment (3) comes on board: capacity 3.
+    const steps = (res.body.routes as RouteOut[])[0]!.steps;
+    expect(steps.map((s) => [s.type, s.job ?? s.id ?? null, s.load])).toEqual([
+      ["start", null, 1],
+      ["job", "j", 0],
+      ["pickup", "s-p", 3],
+      ["delivery", "s-d", 0],
+      ["end", null, 0],
+    ]);
+    expect(steps[2]!.shipment).toBe("s");
+    expect(res.body.summary).toMatchObject({ assigned: 2, unassigned: 1, distance: 30, cost: 30 });
+  });
+
+  it("the exact solver serves a shipment's pickup first", async () => {
+    const app = await service();
+    const body = matrixJob(line, {
+      vehicles: [{ id: "van", start: 0, end: 0, capacity: 5 }],
+      jobs: [{ id: "j", location: 1, delivery: 1 }],
+      shipments: [{ amount: 2, pickup: { id: "p", location: 2 }, delivery: { id: "d", location: 1 } }],
+      options: { solver: "exact" },
+    });
+    const res = await post(app, "/v1/route", body, null);
+    expect(res.status).toBe(200);
+    expect(res.body.check.feasible).toBe(true);
+    const order = (res.body.routes as RouteOut[])[0]!.steps.map((s) => s.job ?? s.id ?? s.type);
+    expect(order.indexOf("p")).toBeLessThan(order.indexOf("d"));
+    expect(order).toHaveLength(5);
+  });
+
+  it("soft deadlines: lateness per step and in the cost", async () => {
+    const app = await service();
+    const body = matrixJob(line, {
+      vehicles: [{ id: "van", start: 0, end: 0 }],
+      jobs: [
+        { id: "a", location: 1, due: 4, latenessCost: 2 },
+        { id: "b", location: 2, due: 100 },
+      ],
+    });
+    const res = await post(app, "/v1/route", body, null);
+    expect(res.status).toBe(200);
+    const steps = (res.body.routes as RouteOut[])[0]!.steps;
+    // a first (10, 6 late at 2), then b at 15 (on time): 25 + 12; b first would make a 11 late: 25 + 22.
+    expect(steps.map((s) => [s.job ?? s.type, s.late])).toEqual([
+      ["start", undefined],
+      ["a", 6],
+      ["b", 0],
+      ["end", undefined],
+    ]);
+    expect(res.body.summary).toMatchObject({ distance: 25, lateness: 6, cost: 37 });
+    expect(res.body.check).toMatchObject({ cost: 37, lateness: 6 });
   });
 });
 

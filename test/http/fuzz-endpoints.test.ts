@@ -97,6 +97,29 @@ const routeBases = [
     options: { iterations: 10 },
   }),
   () => ({
+    vehicles: [
+      { id: "v", start: 0, end: 0, capacity: 4, timeWindow: [0, 50], costs: { fixed: 3 } },
+      { id: "w", start: 0, end: 0, capacity: 9 },
+    ],
+    jobs: [{ id: "a", location: 1, delivery: 1, due: 5, latenessCost: 2 }],
+    shipments: [
+      {
+        id: "s",
+        amount: 2,
+        pickup: { id: "p", location: 2, service: 1 },
+        delivery: { id: "d", location: 1, due: 9 },
+      },
+    ],
+    matrix: {
+      durations: [
+        [0, 1, 2],
+        [1, 0, 1],
+        [2, 1, 0],
+      ],
+    },
+    options: { iterations: 10 },
+  }),
+  () => ({
     vehicles: [{ id: "v", start: { lat: 52.5, lng: 13.4 } }],
     jobs: [{ id: "a", location: { lat: 52.51, lng: 13.41 }, service: 60 }],
     travel: { speedKmh: 20, detourFactor: 1.2 },
@@ -249,6 +272,113 @@ describe("fuzzed requests on match, route and slots", () => {
         expect(out.routes.length).toBeLessThanOrEqual(r.vehicles.length);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("POST /v1/route on random mixed fleets with shipments and deadlines: always 200, all accounted for", async () => {
+    const stopArb = (n: number) =>
+      fc.record({
+        location: fc.integer({ min: 1, max: n }),
+        service: fc.integer({ min: 0, max: 10 }),
+        window: fc.tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 })),
+        due: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+      });
+    const stepOf = (
+      id: string,
+      s: { location: number; service: number; window: number[]; due?: number },
+    ) => ({
+      id,
+      location: s.location,
+      service: s.service,
+      timeWindows: [[s.window[0]!, s.window[0]! + s.window[1]!]],
+      ...(s.due === undefined ? {} : { due: s.window[0]! + s.due, latenessCost: 1 + (s.due % 3) }),
+    });
+    const request = fc.integer({ min: 1, max: 8 }).chain((n) =>
+      fc.record({
+        vehicles: fc.array(
+          fc.record({
+            capacity: fc.integer({ min: 0, max: 10 }),
+            window: fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 200 })),
+            fixed: fc.integer({ min: 0, max: 30 }),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        open: fc.boolean(),
+        jobs: fc.array(fc.record({ stop: stopArb(n), delivery: fc.integer({ min: 0, max: 6 }) }), {
+          maxLength: 6,
+        }),
+        shipments: fc.array(
+          fc.record({ pickup: stopArb(n), delivery: stopArb(n), amount: fc.integer({ min: 0, max: 6 }) }),
+          { maxLength: 3 },
+        ),
+        matrix: fc.array(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: n + 1, maxLength: n + 1 }), {
+          minLength: n + 1,
+          maxLength: n + 1,
+        }),
+        seed: fc.nat(1000),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(request, async (r) => {
+        const body = {
+          vehicles: r.vehicles.map((v, i) => ({
+            id: `v${i}`,
+            start: 0,
+            ...(r.open ? {} : { end: 0 }),
+            capacity: v.capacity,
+            timeWindow: [v.window[0], v.window[0] + v.window[1]],
+            costs: { fixed: v.fixed },
+          })),
+          jobs: r.jobs.map((j, i) => ({ ...stepOf(`j${i}`, j.stop), delivery: j.delivery })),
+          shipments: r.shipments.map((s, i) => ({
+            amount: s.amount,
+            pickup: stepOf(`p${i}`, s.pickup),
+            delivery: stepOf(`d${i}`, s.delivery),
+          })),
+          matrix: { durations: r.matrix },
+          options: { seed: r.seed, iterations: 30 },
+        };
+        const res = await app.inject({
+          method: "POST",
+          url: "/v1/route",
+          headers: { "content-type": "application/json" },
+          payload: JSON.stringify(body),
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        const out = JSON.parse(res.body);
+        expect(out.check.feasible).toBe(true);
+        const steps: { type: string; job?: string; id?: string; shipment?: string }[] = out.routes.flatMap(
+          (x: { steps: unknown[] }) => x.steps,
+        );
+        const jobs = steps.flatMap((s) => (s.job === undefined ? [] : [s.job]));
+        const leftJobs = out.unassigned.flatMap((u: { job?: string }) =>
+          u.job === undefined ? [] : [u.job],
+        );
+        expect([...jobs, ...leftJobs].sort()).toEqual(body.jobs.map((j) => j.id).sort());
+        const shipments = steps.flatMap((s) => (s.type === "pickup" ? [s.shipment] : []));
+        const leftShipments = out.unassigned.flatMap((u: { shipment?: string }) =>
+          u.shipment === undefined ? [] : [u.shipment],
+        );
+        expect([...shipments, ...leftShipments].sort()).toEqual(
+          body.shipments.map((_, i) => `p${i}/d${i}`).sort(),
+        );
+        for (const route of out.routes as { steps: { type: string; shipment?: string }[] }[]) {
+          const pickups = route.steps.flatMap((s, i) =>
+            s.type === "pickup" ? [[s.shipment, i] as const] : [],
+          );
+          for (const [shipment, at] of pickups) {
+            const delivery = route.steps.findIndex((s) => s.type === "delivery" && s.shipment === shipment);
+            expect(delivery).toBeGreaterThan(at);
+          }
+        }
+        const vehicles = out.routes.map((x: { vehicle: string }) => x.vehicle);
+        expect(new Set(vehicles).size).toBe(vehicles.length);
+        expect(out.summary.cost).toBeCloseTo(out.check.cost, 6);
+        // The schedule's own arithmetic (per route) agrees with the checker's total.
+        const routeCosts = out.routes.reduce((sum: number, x: { cost: number }) => sum + x.cost, 0);
+        expect(routeCosts).toBeCloseTo(out.check.cost, 6);
+      }),
+      { numRuns: 150 },
     );
   });
 

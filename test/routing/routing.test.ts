@@ -31,6 +31,107 @@ function generate(seed: number, customers: number, capacity = 30, fleet = custom
   return generateRoutingInstance({ seed, customers, capacity, fleetLimit: fleet, stream: "routing-test" });
 }
 
+/**
+ * A generated instance with three vehicle types (capacity, shift, fixed cost differ), soft deadlines on
+ * half of the stops and four pickup-and-delivery pairs.
+ */
+function extendedInstance(seed: number, customers: number): RoutingInstance {
+  const base = generate(seed, customers);
+  const rng = new RandomStream(seed, "extended");
+  const n = base.n;
+  const raw: RawInstance = {
+    name: "extended",
+    x: Array.from(base.x!),
+    y: Array.from(base.y!),
+    demand: Array.from(base.demand),
+    earliest: Array.from(base.earliest, (v) => v / base.scale),
+    latest: Array.from(base.latest, (v) => v / base.scale),
+    service: Array.from(base.service, (v) => v / base.scale),
+    capacity: 30,
+    fleetLimit: customers,
+    vehicleTypes: [
+      { capacity: 30, count: 3, fixedCost: 0 },
+      { capacity: 15, count: 3, earliest: 20, latest: 300, fixedCost: 25 },
+      { capacity: 45, count: 3, latest: 350, fixedCost: 60 },
+    ],
+    due: Array.from({ length: n }, (_, i) =>
+      i > 0 && rng.next() < 0.5 ? base.earliest[i]! / base.scale + rng.int(40) : null,
+    ),
+    latenessCost: Array.from({ length: n }, () => 0.5 + rng.int(3)),
+    pairs: [
+      [1, 2],
+      [4, 3],
+      [5, 9],
+      [12, 7],
+    ],
+  };
+  return buildInstance(raw, "dimacs");
+}
+
+/** Penalised cost change of a move computed by walking the new routes from scratch (no segments). */
+function naiveDelta(
+  ctx: MoveContext,
+  rs: RouteSet,
+  kind: number,
+  ru: number,
+  pu: number,
+  k: number,
+  rv: number,
+  pv: number,
+): number {
+  let delta: number;
+  if (kind === 0) delta = relocateDelta(ctx, ru, pu, k, rv, Math.min(pv, rs.len[rv]!));
+  else if (kind === 1) delta = swapDelta(ctx, ru, pu, Math.min(k, 2), rv, pv, 1);
+  else if (kind === 2)
+    delta = twoOptStarDelta(ctx, ru, Math.min(pu, rs.len[ru]!), rv, Math.min(pv, rs.len[rv]!));
+  else delta = twoOptDelta(ctx, ru, Math.min(pu, pv), Math.max(pu, pv));
+  return delta;
+}
+
+/** Penalised cost of every route by a plain forward walk from its type's shift start. */
+function walkCost(
+  inst: RoutingInstance,
+  rs: RouteSet,
+  pen: { loadWeight: number; timeWarpWeight: number },
+): number {
+  const n = inst.n;
+  let total = 0;
+  for (let r = 0; r < rs.maxRoutes; r++) {
+    const len = rs.len[r]!;
+    if (len === 0) continue;
+    const t = rs.typeOf[r]!;
+    let time = inst.types.earliest[t]!;
+    let warp = 0;
+    let late = 0;
+    let dist = 0;
+    let load = 0;
+    for (let p = 1; p <= len; p++) load += inst.depotLoad[rs.nodeAt(r, p)]!;
+    let peak = load;
+    let at = 0;
+    for (let p = 1; p <= len + 1; p++) {
+      const u = rs.nodeAt(r, p);
+      dist += inst.distance[at * n + u]!;
+      time += (at === 0 ? 0 : inst.service[at]!) + inst.duration[at * n + u]!;
+      const e = u === 0 ? inst.types.earliest[t]! : inst.earliest[u]!;
+      const l = u === 0 ? inst.types.latest[t]! : inst.latest[u]!;
+      time = Math.max(time, e);
+      if (time > l) {
+        warp += time - l;
+        time = l;
+      }
+      if (u !== 0) {
+        if (time > inst.due[u]!) late += (time - inst.due[u]!) * inst.latenessCost[u]!;
+        load += inst.loadChange[u]!;
+        peak = Math.max(peak, load);
+      }
+      at = u;
+    }
+    const excess = Math.max(0, peak - inst.types.capacity[t]!);
+    total += dist + rs.fixedCost[t]! + late + excess * pen.loadWeight + warp * pen.timeWarpWeight;
+  }
+  return total;
+}
+
 function randomRoutes(inst: RoutingInstance, routes: number, rng: RandomStream): number[][] {
   const out: number[][] = Array.from({ length: routes }, () => []);
   for (let c = 1; c < inst.n; c++) out[rng.int(routes)]!.push(c);
@@ -44,9 +145,9 @@ describe("operators: the O(1) delta equals the real change in penalised cost", (
       fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 2, max: 5 }), (seed, routes) => {
         const inst = generate(seed, 14, 25, routes + 1);
         const rng = new RandomStream(seed, "moves");
-        const rs = new RouteSet(inst, routes + 1);
+        const rs = new RouteSet(inst, routes + 1, 7);
         rs.load(randomRoutes(inst, routes, rng));
-        const ctx = new MoveContext(rs, new PenaltyManager(3.5, 2.25), 7);
+        const ctx = new MoveContext(rs, new PenaltyManager(3.5, 2.25));
         for (let step = 0; step < 60; step++) {
           const ru = rng.int(routes + 1);
           const rv = rng.int(routes + 1);
@@ -55,7 +156,7 @@ describe("operators: the O(1) delta equals the real change in penalised cost", (
           const kind = rng.int(4);
           const k = 1 + rng.int(3);
           const kv = 1 + rng.int(2);
-          const before = rs.totalCost(ctx.pen, ctx.vehicleCost);
+          const before = rs.totalCost(ctx.pen);
           let delta: number;
           if (kind === 0) delta = relocateDelta(ctx, ru, pu, k, rv, Math.min(pv, rs.len[rv]!));
           else if (kind === 1) delta = swapDelta(ctx, ru, pu, Math.min(k, 2), rv, pv, kv);
@@ -69,7 +170,7 @@ describe("operators: the O(1) delta equals the real change in penalised cost", (
           else if (kind === 2)
             twoOptStarApply(ctx, ru, Math.min(pu, rs.len[ru]!), rv, Math.min(pv, rs.len[rv]!));
           else twoOptApply(ctx, ru, Math.min(pu, pv), Math.max(pu, pv));
-          const after = rs.totalCost(ctx.pen, ctx.vehicleCost);
+          const after = rs.totalCost(ctx.pen);
           expect(after - before).toBeCloseTo(delta, 6);
           // Every customer is still on exactly one route, where routeOf/posOf say.
           const all = rs
@@ -82,6 +183,43 @@ describe("operators: the O(1) delta equals the real change in penalised cost", (
       }),
       { numRuns: 60, seed: 9 },
     );
+  });
+
+  it("stays exact with mixed vehicle types, soft deadlines and pickup-and-delivery pairs", () => {
+    let applied = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 2, max: 5 }), (seed, routes) => {
+        const inst = extendedInstance(seed, 14);
+        const rng = new RandomStream(seed, "moves-ext");
+        const rs = new RouteSet(inst, 3);
+        const types = Array.from({ length: routes }, (_, i) => (i + seed) % inst.types.count);
+        rs.load(randomRoutes(inst, routes, rng), types);
+        const ctx = new MoveContext(rs, new PenaltyManager(3.5, 2.25));
+        for (let step = 0; step < 60; step++) {
+          const ru = rng.int(rs.maxRoutes);
+          const rv = rng.int(rs.maxRoutes);
+          const pu = rng.int(rs.len[ru]! + 2);
+          const pv = rng.int(rs.len[rv]! + 2);
+          const kind = rng.int(4);
+          const k = 1 + rng.int(3);
+          const before = rs.totalCost(ctx.pen);
+          const expected = before + naiveDelta(ctx, rs, kind, ru, pu, k, rv, pv);
+          if (!Number.isFinite(expected)) continue;
+          if (kind === 0) relocateApply(ctx, ru, pu, k, rv, Math.min(pv, rs.len[rv]!));
+          else if (kind === 1) swapApply(ctx, ru, pu, Math.min(k, 2), rv, pv, 1);
+          else if (kind === 2)
+            twoOptStarApply(ctx, ru, Math.min(pu, rs.len[ru]!), rv, Math.min(pv, rs.len[rv]!));
+          else twoOptApply(ctx, ru, Math.min(pu, pv), Math.max(pu, pv));
+          applied++;
+          // The route set's own totals after the move equal a from-scratch forward walk of every route.
+          expect(rs.totalCost(ctx.pen)).toBeCloseTo(expected, 6);
+          expect(rs.totalCost(ctx.pen)).toBeCloseTo(walkCost(inst, rs, ctx.pen), 6);
+        }
+      }),
+      { numRuns: 60, seed: 11 },
+    );
+    // The cheap bounds reject many random moves; enough must be priced and applied for this to mean much.
+    expect(applied).toBeGreaterThan(300);
   });
 
   it("segment evaluation agrees with the independent checker on feasibility and distance", () => {
@@ -311,7 +449,15 @@ describe.skipIf(!existsSync(CLI))("lastmile route (CLI)", () => {
       seconds: number;
       feasible: boolean;
     };
-    expect(Object.keys(out)).toEqual(["instance", "vehicles", "distance", "routes", "seconds", "feasible"]);
+    expect(Object.keys(out)).toEqual([
+      "instance",
+      "vehicles",
+      "distance",
+      "cost",
+      "routes",
+      "seconds",
+      "feasible",
+    ]);
     expect(out.instance).toBe("R101.25");
     expect(out.feasible).toBe(true);
     expect(out.routes.length).toBe(out.vehicles);

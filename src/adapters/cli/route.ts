@@ -1,7 +1,9 @@
 /**
  * `lastmile route <file> --time-limit <s> --seed <n> [--json]`: solve a VRPTW instance (VRPLIB `.vrp`,
  * Solomon text, or lastmile JSON; see docs/routing.md) and print the routes with customers numbered as in
- * the `.sol` files (depot 0, customers 1..n).
+ * the `.sol` files (depot 0, customers 1..n). The JSON adds `cost` (distance + fixed costs + lateness
+ * costs), `lateness` when the instance has soft deadlines and `vehicleTypes` (type names per route) when it
+ * has more than one type.
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -88,13 +90,22 @@ export function registerRoute(program: Command): void {
           : { timeLimitMs: timeLimitS * 1000, nowMs: () => performance.now() }),
       });
       const seconds = Math.round((performance.now() - started) / 10) / 100;
-      // Rounded conventions are exact in tenths or units; strip the float residue of the division.
-      const distance = instance.rounding === "none" ? result.distance : Math.round(result.distance * 10) / 10;
+      // Rounded conventions are exact in tenths or units; strip the float residue of the division. Costs
+      // may carry fractional fixed or lateness prices, so they keep six decimals.
+      const rounded = instance.rounding !== "none";
+      const distance = rounded ? Math.round(result.distance * 10) / 10 : result.distance;
+      const cost = rounded ? Math.round(result.cost * 1e6) / 1e6 : result.cost;
+      const lateness = rounded ? Math.round(result.lateness * 10) / 10 : result.lateness;
       const out = {
         instance: instance.name,
         vehicles: result.vehicles,
         distance,
+        cost,
+        ...(instance.hasSoftWindows ? { lateness } : {}),
         routes: result.routes,
+        ...(instance.types.count > 1
+          ? { vehicleTypes: result.vehicleTypes.map((t) => instance.types.names[t] ?? String(t)) }
+          : {}),
         seconds,
         feasible: result.feasible,
         ...(result.feasible ? {} : { reasons: result.reasons }),
@@ -103,10 +114,14 @@ export function registerRoute(program: Command): void {
         process.stdout.write(`${JSON.stringify(out)}\n`);
         return;
       }
+      const late = instance.hasSoftWindows ? `, lateness ${lateness}` : "";
       process.stdout.write(
-        `${out.instance}: ${out.feasible ? "feasible" : "INFEASIBLE"}, ${out.vehicles} vehicles, distance ${out.distance}, ${seconds} s (${instance.rounding} rounding, ${objective} objective, seed ${seed})\n`,
+        `${out.instance}: ${out.feasible ? "feasible" : "INFEASIBLE"}, ${out.vehicles} vehicles, distance ${out.distance}, cost ${cost}${late}, ${seconds} s (${instance.rounding} rounding, ${objective} objective, seed ${seed})\n`,
       );
-      for (const [i, r] of out.routes.entries()) process.stdout.write(`Route #${i + 1}: ${r.join(" ")}\n`);
+      for (const [i, r] of out.routes.entries()) {
+        const type = out.vehicleTypes === undefined ? "" : ` (${out.vehicleTypes[i]})`;
+        process.stdout.write(`Route #${i + 1}${type}: ${r.join(" ")}\n`);
+      }
       for (const reason of result.reasons) process.stdout.write(`  ${reason}\n`);
     });
 }

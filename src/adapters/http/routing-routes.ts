@@ -1,16 +1,20 @@
 /**
- * `POST /v1/route`: a VROOM-like job in (vehicles with start/end, capacity, time window; jobs with
- * location, service, delivery and a time window; a matrix or coordinates with a speed), routes and
- * schedules out. Mapped onto the routing module's exported API only: `buildInstance` (node 0 is the
- * vehicles' start, node i the job i - 1), `unservableCustomers`, `solveVrptw` and the independent
- * `checkSolution`, which every answer passes before it is sent.
+ * `POST /v1/route`: a VROOM-like job in (vehicles with start/end, capacity, time window and a fixed cost;
+ * jobs with location, service, delivery and a time window; shipments with a pickup and a delivery; a matrix
+ * or coordinates with a speed), routes and schedules out. Mapped onto the routing module's exported API
+ * only: `buildInstance` (node 0 is the vehicles' start, then one node per job, then the pickup and the
+ * delivery of each shipment), `unservableCustomers`, `solveVrptw` and the independent `checkSolution`,
+ * which every answer passes before it is sent.
  *
- * The routing module's fleet is homogeneous with one depot (docs/routing.md), so every vehicle must share
- * start, end, capacity and time window (a 400 names the first one that differs). A vehicle's `end` is
- * expressed through the matrix's column 0 (travel from a job to the end location; 0 without an end, an
- * open route). One time window per job. Jobs that cannot be served are left out with the reason: first
- * those no route can serve at all (`unservableCustomers`), then those the search could not fit into the
- * fleet (dropped from its best routes by a forward walk until every route is feasible).
+ * The routing module has one depot (docs/routing.md), so every vehicle must share start and end (a 400
+ * names the first one that differs). Vehicles may differ in capacity, time window and fixed cost: each
+ * distinct (capacity, timeWindow, fixed cost) is one vehicle type whose limit is its number of vehicles, and
+ * each route is given a vehicle of its type (in list order; no vehicle drives two routes). A vehicle's `end`
+ * is expressed through the matrix's column 0 (travel from a stop to the end; 0 without an end, an open
+ * route). One time window per stop; an optional soft deadline (`due`, `latenessCost`) per stop. Stops that
+ * cannot be served are left out with the reason: first those no route can serve at all
+ * (`unservableCustomers`), then those the search could not fit into the fleet (dropped from its best routes
+ * by a forward walk until every route is feasible). A shipment is served or left out whole.
  *
  * Pure: nothing is stored, so the Idempotency-Key is optional and ignored. Deterministic for a seed and an
  * iteration budget as long as the server's time cap does not end the search first (`search.stoppedBy`).
@@ -64,20 +68,54 @@ const vehicle = z.strictObject({
   id,
   start: location,
   end: location.optional().meta({ description: "omitted: an open route (ends at its last job)" }),
-  capacity: amount.optional().meta({ description: "total delivery amount it can carry; omitted: unbounded" }),
+  capacity: amount
+    .optional()
+    .meta({ description: "largest amount on board at any time; omitted: unbounded" }),
   timeWindow: window.optional().meta({ description: "shift: leave start no earlier, reach end no later" }),
+  costs: z
+    .strictObject({
+      fixed: amount.default(0).meta({ description: "added to the objective when the vehicle is used" }),
+    })
+    .optional(),
 });
+
+/** A soft deadline on a stop: service may start after `due`, at `latenessCost` per time unit late. */
+const softDeadline = {
+  due: time.optional().meta({
+    description:
+      "soft deadline: starting service later (still within the time window) costs latenessCost per time unit",
+  }),
+  latenessCost: amount.optional().meta({ description: "objective units per time unit late; default 1" }),
+};
+
+const timeWindows = z
+  .array(window)
+  .max(1, "one time window per stop (the routing module has one window per stop)")
+  .default([])
+  .meta({ description: "service must start inside the window; waiting is allowed" });
 
 const job = z.strictObject({
   id,
   location,
   service: time.default(0),
   delivery: amount.default(0),
-  timeWindows: z
-    .array(window)
-    .max(1, "one time window per job (the routing module has one window per stop)")
-    .default([])
-    .meta({ description: "service must start inside the window; waiting is allowed" }),
+  timeWindows,
+  ...softDeadline,
+});
+
+const shipmentStep = z.strictObject({
+  id,
+  location,
+  service: time.default(0),
+  timeWindows,
+  ...softDeadline,
+});
+
+const shipment = z.strictObject({
+  id: id.optional().meta({ description: "default: '<pickup id>/<delivery id>'" }),
+  amount: amount.default(0).meta({ description: "picked up at the pickup, dropped at the delivery" }),
+  pickup: shipmentStep,
+  delivery: shipmentStep.meta({ description: "served after the pickup, by the same vehicle" }),
 });
 
 const matrixRow = z.array(z.number().min(0).max(VALUE_MAX)).max(ROUTE_JOBS_MAX + 2);
@@ -89,7 +127,12 @@ const matrix = z
 export const routeBody = z
   .strictObject({
     vehicles: z.array(vehicle).min(1).max(ROUTE_VEHICLES_MAX),
-    jobs: z.array(job).max(ROUTE_JOBS_MAX),
+    jobs: z.array(job).max(ROUTE_JOBS_MAX).default([]),
+    shipments: z
+      .array(shipment)
+      .max(ROUTE_JOBS_MAX / 2)
+      .default([])
+      .meta({ description: `jobs + 2 × shipments ≤ ${ROUTE_JOBS_MAX}` }),
     matrix: z
       .strictObject({ durations: matrix, distances: matrix.optional() })
       .optional()
@@ -151,6 +194,18 @@ export const routeBody = z
     body.jobs.forEach((j, i) => {
       all.push({ loc: j.location, path: ["jobs", i, "location"] });
     });
+    body.shipments.forEach((s, i) => {
+      all.push({ loc: s.pickup.location, path: ["shipments", i, "pickup", "location"] });
+      all.push({ loc: s.delivery.location, path: ["shipments", i, "delivery", "location"] });
+    });
+    if (body.jobs.length + 2 * body.shipments.length > ROUTE_JOBS_MAX) {
+      ctx.addIssue({
+        code: "custom",
+        message: `at most ${ROUTE_JOBS_MAX} stops (jobs + 2 × shipments)`,
+        path: ["shipments"],
+      });
+      return;
+    }
     const kind = kindOf(all[0]!.loc);
     for (const { loc, path } of all) {
       if (kindOf(loc) !== kind) {
@@ -196,26 +251,81 @@ export const routeBody = z
     }
     const first = body.vehicles[0]!;
     body.vehicles.forEach((v, i) => {
-      for (const field of ["start", "end", "capacity", "timeWindow"] as const)
+      for (const field of ["start", "end"] as const)
         if (JSON.stringify(v[field]) !== JSON.stringify(first[field]))
           ctx.addIssue({
             code: "custom",
-            message: `must equal vehicles[0].${field}: the routing module's fleet is homogeneous with one depot`,
+            message: `must equal vehicles[0].${field}: every vehicle starts and ends at one depot (the routing module has a single depot)`,
             path: ["vehicles", i, field],
           });
     });
-    if (
-      body.options.solver === "exact" &&
-      (body.vehicles.length !== 1 || body.jobs.length > SMALL_ROUTE_MAX_NODES - 1)
-    )
+    const stops = body.jobs.length + 2 * body.shipments.length;
+    if (body.options.solver === "exact" && (body.vehicles.length !== 1 || stops > SMALL_ROUTE_MAX_NODES - 1))
       ctx.addIssue({
         code: "custom",
-        message: `exact needs one vehicle and at most ${SMALL_ROUTE_MAX_NODES - 1} jobs`,
+        message: `exact needs one vehicle and at most ${SMALL_ROUTE_MAX_NODES - 1} stops`,
         path: ["options", "solver"],
       });
+    forEachStop(body, (stop, path) => {
+      if (stop.latenessCost !== undefined && stop.due === undefined)
+        ctx.addIssue({
+          code: "custom",
+          message: "latenessCost needs a due time",
+          path: [...path, "latenessCost"],
+        });
+      const open = stop.timeWindows[0]?.[0];
+      if (stop.due !== undefined && open !== undefined && stop.due < open)
+        ctx.addIssue({
+          code: "custom",
+          message: "due must be >= the time window's start",
+          path: [...path, "due"],
+        });
+      if (stop.due !== undefined && body.options.solver === "exact")
+        ctx.addIssue({
+          code: "custom",
+          message: "the exact solver does not price lateness: use the search",
+          path: [...path, "due"],
+        });
+    });
     uniqueIds(body.vehicles, "vehicles", ctx);
-    uniqueIds(body.jobs, "jobs", ctx);
+    // Jobs and shipment steps share one namespace: a step of the answer is named by its id alone.
+    const stopIds = new Set<string>();
+    forEachStop(body, (stop, path) => {
+      if (stopIds.has(stop.id))
+        ctx.addIssue({ code: "custom", message: "duplicate id", path: [...path, "id"] });
+      stopIds.add(stop.id);
+    });
+    const shipmentIds = new Set<string>();
+    body.shipments.forEach((s, i) => {
+      const sid = shipmentId(s);
+      if (shipmentIds.has(sid))
+        ctx.addIssue({
+          code: "custom",
+          message: `duplicate shipment id '${sid}'`,
+          path: ["shipments", i, "id"],
+        });
+      shipmentIds.add(sid);
+    });
   });
+
+type StopInput = z.output<typeof job> | z.output<typeof shipmentStep>;
+
+function forEachStop(
+  body: { jobs: readonly StopInput[]; shipments: readonly z.output<typeof shipment>[] },
+  visit: (stop: StopInput, path: (string | number)[]) => void,
+): void {
+  body.jobs.forEach((j, i) => {
+    visit(j, ["jobs", i]);
+  });
+  body.shipments.forEach((s, i) => {
+    visit(s.pickup, ["shipments", i, "pickup"]);
+    visit(s.delivery, ["shipments", i, "delivery"]);
+  });
+}
+
+function shipmentId(s: z.output<typeof shipment>): string {
+  return s.id ?? `${s.pickup.id}/${s.delivery.id}`;
+}
 
 function kindOf(loc: Location): "index" | "xy" | "latlng" {
   if (typeof loc === "number") return "index";
@@ -233,12 +343,15 @@ function uniqueIds(items: readonly { id: string }[], where: string, ctx: z.Refin
 type RouteRequest = z.output<typeof routeBody>;
 
 const stepView = z.object({
-  type: z.enum(["start", "job", "end"]),
-  job: z.string().optional(),
+  type: z.enum(["start", "job", "pickup", "delivery", "end"]),
+  job: z.string().optional().meta({ description: "job steps: the job's id" }),
+  id: z.string().optional().meta({ description: "pickup and delivery steps: the step's id" }),
+  shipment: z.string().optional().meta({ description: "pickup and delivery steps: the shipment's id" }),
   arrival: z.number(),
   serviceStart: z.number().optional(),
   waiting: z.number().optional(),
   departure: z.number().optional(),
+  late: z.number().optional().meta({ description: "stops with a due time: service start past it (≥ 0)" }),
   load: z.number().meta({ description: "amount on board when leaving (at the end: what is left)" }),
 });
 const routeView = z.object({
@@ -250,11 +363,25 @@ const routeView = z.object({
       duration: z.number().meta({ description: "from leaving the start to reaching the end" }),
       service: z.number(),
       waiting: z.number(),
-      delivery: z.number(),
+      delivery: z.number().meta({ description: "total amount of the route's jobs (loaded at the start)" }),
+      cost: z.number().meta({ description: "distance + the vehicle's fixed cost + lateness costs" }),
     }),
   ),
-  unassigned: z.array(z.object({ job: z.string(), reason: z.string() })),
-  summary: z.object({ routes: z.int(), assigned: z.int(), unassigned: z.int(), distance: z.number() }),
+  unassigned: z.array(
+    z.object({
+      job: z.string().optional(),
+      shipment: z.string().optional(),
+      reason: z.string(),
+    }),
+  ),
+  summary: z.object({
+    routes: z.int(),
+    assigned: z.int().meta({ description: "jobs and shipments served" }),
+    unassigned: z.int(),
+    distance: z.number(),
+    cost: z.number().meta({ description: "distance + fixed costs of the used vehicles + lateness costs" }),
+    lateness: z.number().meta({ description: "total time late past the due times" }),
+  }),
   search: z.object({
     solver: z.enum(["search", "exact"]),
     seed: z.int(),
@@ -268,6 +395,8 @@ const routeView = z.object({
       feasible: z.literal(true),
       distance: z.number(),
       vehicles: z.int(),
+      cost: z.number(),
+      lateness: z.number(),
     })
     .meta({ description: "the independent checker's verdict on the routes above (always feasible)" }),
 });
@@ -298,11 +427,56 @@ function travelOf(body: RouteRequest): Travel {
   return { distance: dist, duration: (a, b) => dist(a, b) / (xy ? t.speed : metresPerSecond) };
 }
 
-/** The routing instance over a subset of jobs (`jobIndices`, in node order 1..). */
-function instanceOf(body: RouteRequest, travel: Travel, jobIndices: readonly number[]): RoutingInstance {
+/** One stop of the request: a job, or one end of a shipment (`owner` indexes jobs or shipments). */
+interface Stop {
+  readonly kind: "job" | "pickup" | "delivery";
+  readonly owner: number;
+  readonly input: StopInput;
+  /** Delivery amount of a job; a shipment's amount on both of its stops. */
+  readonly amount: number;
+}
+
+/** Jobs first, then each shipment's pickup and delivery: stop k is node k + 1 of the full instance. */
+function stopsOf(body: RouteRequest): Stop[] {
+  const stops: Stop[] = body.jobs.map((j, i) => ({ kind: "job", owner: i, input: j, amount: j.delivery }));
+  body.shipments.forEach((s, i) => {
+    stops.push({ kind: "pickup", owner: i, input: s.pickup, amount: s.amount });
+    stops.push({ kind: "delivery", owner: i, input: s.delivery, amount: s.amount });
+  });
+  return stops;
+}
+
+/** Vehicles with equal capacity, time window and fixed cost form one type, in order of first appearance. */
+interface Fleet {
+  readonly types: { readonly vehicles: number[]; readonly key: string }[];
+  readonly typeOfVehicle: number[];
+}
+
+function fleetOf(body: RouteRequest): Fleet {
+  const types: { vehicles: number[]; key: string }[] = [];
+  const typeOfVehicle: number[] = [];
+  body.vehicles.forEach((v, i) => {
+    const key = JSON.stringify([v.capacity ?? null, v.timeWindow ?? null, v.costs?.fixed ?? 0]);
+    let t = types.findIndex((x) => x.key === key);
+    if (t < 0) t = types.push({ vehicles: [], key }) - 1;
+    types[t]!.vehicles.push(i);
+    typeOfVehicle.push(t);
+  });
+  return { types, typeOfVehicle };
+}
+
+/** The routing instance over a subset of stops (`stopIndices`, in node order 1..). */
+function instanceOf(
+  body: RouteRequest,
+  travel: Travel,
+  fleet: Fleet,
+  stops: readonly Stop[],
+  stopIndices: readonly number[],
+): RoutingInstance {
   const v = body.vehicles[0]!;
-  const n = jobIndices.length + 1;
-  const locs = [v.start, ...jobIndices.map((j) => body.jobs[j]!.location)];
+  const n = stopIndices.length + 1;
+  const chosen = stopIndices.map((k) => stops[k]!);
+  const locs = [v.start, ...chosen.map((s) => s.input.location)];
   const distance = new Array<number>(n * n).fill(0);
   const duration = new Array<number>(n * n).fill(0);
   for (let i = 0; i < n; i++)
@@ -314,64 +488,130 @@ function instanceOf(body: RouteRequest, travel: Travel, jobIndices: readonly num
       distance[i * n + k] = travel.distance(locs[i]!, to);
       duration[i * n + k] = travel.duration(locs[i]!, to);
     }
-  const jobs = jobIndices.map((j) => body.jobs[j]!);
+  const vehicleTypes = fleet.types.map((t) => {
+    const first = body.vehicles[t.vehicles[0]!]!;
+    return {
+      name: first.id,
+      capacity: first.capacity ?? Number.MAX_SAFE_INTEGER,
+      count: t.vehicles.length,
+      earliest: first.timeWindow?.[0] ?? 0,
+      latest: first.timeWindow?.[1] ?? Number.MAX_SAFE_INTEGER,
+      fixedCost: first.costs?.fixed ?? 0,
+    };
+  });
+  // The depot is open for the union of the shifts; each type's shift is its vehicles' time window.
+  const depotOpen = Math.min(...vehicleTypes.map((t) => t.earliest));
+  const depotClose = Math.max(...vehicleTypes.map((t) => t.latest));
+  const nodeOf = new Map(stopIndices.map((k, i) => [k, i + 1]));
+  const pairs: [number, number][] = [];
+  stopIndices.forEach((k, i) => {
+    if (stops[k]!.kind !== "pickup") return;
+    const delivery = nodeOf.get(k + 1);
+    if (delivery !== undefined) pairs.push([i + 1, delivery]);
+  });
+  const hasDue = chosen.some((s) => s.input.due !== undefined);
   return buildInstance(
     {
       name: "request",
       distance,
       duration,
-      demand: [0, ...jobs.map((j) => j.delivery)],
-      earliest: [v.timeWindow?.[0] ?? 0, ...jobs.map((j) => j.timeWindows[0]?.[0] ?? 0)],
-      latest: [
-        v.timeWindow?.[1] ?? Number.MAX_SAFE_INTEGER,
-        ...jobs.map((j) => j.timeWindows[0]?.[1] ?? Number.MAX_SAFE_INTEGER),
-      ],
-      service: [0, ...jobs.map((j) => j.service)],
-      capacity: v.capacity ?? Number.MAX_SAFE_INTEGER,
+      demand: [0, ...chosen.map((s) => s.amount)],
+      earliest: [depotOpen, ...chosen.map((s) => s.input.timeWindows[0]?.[0] ?? 0)],
+      latest: [depotClose, ...chosen.map((s) => s.input.timeWindows[0]?.[1] ?? Number.MAX_SAFE_INTEGER)],
+      service: [0, ...chosen.map((s) => s.input.service)],
+      capacity: Math.max(...vehicleTypes.map((t) => t.capacity)),
       fleetLimit: body.vehicles.length,
+      vehicleTypes,
+      ...(pairs.length > 0 ? { pairs } : {}),
+      ...(hasDue
+        ? {
+            due: [null, ...chosen.map((s) => s.input.due ?? null)],
+            latenessCost: [null, ...chosen.map((s) => s.input.latenessCost ?? null)],
+          }
+        : {}),
     },
     "none",
   );
 }
 
 /**
- * Keeps, in order, each stop the vehicle can still serve on time within capacity (the checker's rules:
- * wait at early arrivals, service starts by `latest`), then drops trailing stops until the route is back
- * by the depot's closing time. Returns the kept and the dropped node numbers.
+ * Keeps, in order, each stop the vehicle (of type `type`) can still serve on time within capacity (the
+ * checker's rules: leave at the shift start, wait at early arrivals, service starts by `latest`, the peak
+ * load fits), a delivery only after its kept pickup; then drops a shipment's stop whose partner went, and
+ * trailing stops until the route is back by the shift end. Repeated until a pass drops nothing, because a
+ * dropped stop can change the times after it (the matrix need not be metric). Returns kept and dropped
+ * node numbers.
  */
 function feasiblePart(
   inst: RoutingInstance,
   route: readonly number[],
+  type: number,
 ): { kept: number[]; dropped: number[] } {
-  const n = inst.n;
-  const kept: number[] = [];
   const dropped: number[] = [];
+  let candidates = [...route];
+  // Bounded: every pass but the last drops at least one stop.
+  for (let pass = 0; pass <= route.length; pass++) {
+    let kept = greedyPass(inst, candidates, type);
+    const keptSet = new Set(kept);
+    kept = kept.filter((c) => inst.partner[c]! < 0 || keptSet.has(inst.partner[c]!));
+    while (kept.length > 0 && backAt(inst, kept, type) > inst.types.latest[type]!) {
+      const last = kept.pop()!;
+      const partner = inst.partner[last]!;
+      if (partner >= 0) kept = kept.filter((c) => c !== partner);
+    }
+    if (kept.length === candidates.length) return { kept, dropped };
+    const still = new Set(kept);
+    for (const c of candidates) if (!still.has(c)) dropped.push(c);
+    candidates = kept;
+  }
+  return { kept: [], dropped: [...dropped, ...candidates] };
+}
+
+/**
+ * One forward pass. Jobs are on board from the start: keeping one raises every earlier load by its amount,
+ * so it fits when the peak so far plus its amount does; a pickup fits when the current load plus its amount
+ * does.
+ */
+function greedyPass(inst: RoutingInstance, candidates: readonly number[], type: number): number[] {
+  const n = inst.n;
+  const capacity = inst.types.capacity[type]!;
+  const kept: number[] = [];
+  const keptPickups = new Set<number>();
+  let peakLoad = 0;
   let load = 0;
   let at = 0;
-  let t = inst.earliest[0]!;
-  for (const c of route) {
+  let t = inst.types.earliest[type]!;
+  for (const c of candidates) {
     const start = Math.max(
       t + (at === 0 ? 0 : inst.service[at]!) + inst.duration[at * n + c]!,
       inst.earliest[c]!,
     );
-    if (start > inst.latest[c]! || load + inst.demand[c]! > inst.capacity) {
-      dropped.push(c);
-      continue;
+    if (start > inst.latest[c]!) continue;
+    const partner = inst.partner[c]!;
+    const amount = inst.demand[c]!;
+    if (partner < 0) {
+      if (peakLoad + amount > capacity) continue;
+      peakLoad += amount;
+    } else if (inst.isPickup[c] === 1) {
+      if (load + amount > capacity) continue;
+      load += amount;
+      peakLoad = Math.max(peakLoad, load);
+      keptPickups.add(c);
+    } else {
+      if (!keptPickups.has(partner)) continue;
+      load -= inst.demand[partner]!;
     }
     kept.push(c);
-    load += inst.demand[c]!;
     at = c;
     t = start;
   }
-  // Bounded: each pass removes one stop.
-  while (kept.length > 0 && backAt(inst, kept) > inst.latest[0]!) dropped.push(kept.pop()!);
-  return { kept, dropped };
+  return kept;
 }
 
-function backAt(inst: RoutingInstance, route: readonly number[]): number {
+function backAt(inst: RoutingInstance, route: readonly number[], type: number): number {
   const n = inst.n;
   let at = 0;
-  let t = inst.earliest[0]!;
+  let t = inst.types.earliest[type]!;
   for (const c of route) {
     t = Math.max(t + (at === 0 ? 0 : inst.service[at]!) + inst.duration[at * n + c]!, inst.earliest[c]!);
     at = c;
@@ -384,18 +624,24 @@ export interface RoutingRouteOptions {
   readonly timeLimitMaxMs?: number;
 }
 
+const DID_NOT_FIT = "did not fit: the fleet's capacity, time windows or size";
+
 export function solveRouteRequest(body: RouteRequest, timeLimitMaxMs: number): z.output<typeof routeView> {
   const travel = travelOf(body);
-  const all = body.jobs.map((_, i) => i);
-  const full = instanceOf(body, travel, all);
-  const unassigned: { job: number; reason: string }[] = [];
-  const unservable = new Set<number>();
-  for (const u of unservableCustomers(full)) {
-    unservable.add(u.customer - 1);
-    unassigned.push({ job: u.customer - 1, reason: `no route can serve it: ${u.reason}` });
-  }
-  const candidates = all.filter((j) => !unservable.has(j));
-  const inst = instanceOf(body, travel, candidates);
+  const fleet = fleetOf(body);
+  const stops = stopsOf(body);
+  const all = stops.map((_, k) => k);
+  const full = instanceOf(body, travel, fleet, stops, all);
+  // Unassigned stops by stop index; a shipment is reported once, under its pickup.
+  const unassigned = new Map<number, string>();
+  const ownerOf = (k: number): number => (stops[k]!.kind === "delivery" ? k - 1 : k);
+  const leaveOut = (k: number, reason: string): void => {
+    if (!unassigned.has(ownerOf(k))) unassigned.set(ownerOf(k), reason);
+  };
+  for (const u of unservableCustomers(full))
+    leaveOut(u.customer - 1, `no route can serve it: ${clientReason(stops, u.customer - 1, u.reason)}`);
+  const candidates = all.filter((k) => !unassigned.has(ownerOf(k)));
+  const inst = instanceOf(body, travel, fleet, stops, candidates);
   const { iterations, timeLimitMs } = body.options;
   const iterationBudget =
     body.options.solver === "exact"
@@ -406,52 +652,59 @@ export function solveRouteRequest(body: RouteRequest, timeLimitMaxMs: number): z
       ? solveExact(inst)
       : searchRoutes(inst, body, iterationBudget, timeLimitMaxMs);
   for (const c of solved.dropped)
-    unassigned.push({
-      job: candidates[c - 1]!,
-      reason: "did not fit: no single route serves every job on time within capacity",
-    });
-  // Node numbers of `inst` → job indices; each route made feasible by dropping what does not fit.
-  const routesAsJobs: number[][] = [];
-  const visited = new Set<number>();
-  for (const route of solved.routes) {
-    const { kept, dropped } = feasiblePart(inst, route);
-    for (const c of [...kept, ...dropped]) visited.add(c);
-    for (const c of dropped)
-      unassigned.push({
-        job: candidates[c - 1]!,
-        reason: "did not fit: the fleet's capacity, time windows or size",
-      });
-    if (kept.length > 0) routesAsJobs.push(kept.map((c) => candidates[c - 1]!));
-  }
-  for (const c of solved.dropped) visited.add(c);
-  for (let c = 1; c < inst.n; c++)
-    if (!visited.has(c))
-      unassigned.push({
-        job: candidates[c - 1]!,
-        reason: "did not fit: the fleet's capacity, time windows or size",
-      });
+    leaveOut(candidates[c - 1]!, "did not fit: no single route serves every stop on time within capacity");
+  // Node numbers of `inst` → stop indices; each route made feasible for its type by dropping what does
+  // not fit; a type's routes beyond its vehicle count (an infeasible search answer) are dropped whole.
+  const routesAsStops: { stops: number[]; type: number }[] = [];
+  const visited = new Set<number>(solved.dropped);
+  const routesOfType = new Array<number>(fleet.types.length).fill(0);
+  solved.routes.forEach((route, r) => {
+    const type = solved.vehicleTypes[r] ?? -1;
+    for (const c of route) visited.add(c);
+    const valid =
+      type >= 0 && type < fleet.types.length && routesOfType[type]! < fleet.types[type]!.vehicles.length;
+    const { kept, dropped } = valid ? feasiblePart(inst, route, type) : { kept: [], dropped: [...route] };
+    for (const c of dropped) leaveOut(candidates[c - 1]!, DID_NOT_FIT);
+    if (kept.length === 0) return;
+    routesOfType[type]!++;
+    routesAsStops.push({ stops: kept.map((c) => candidates[c - 1]!), type });
+  });
+  for (let c = 1; c < inst.n; c++) if (!visited.has(c)) leaveOut(candidates[c - 1]!, DID_NOT_FIT);
 
-  // The independent check, on the instance of exactly the jobs that are served.
-  const served = routesAsJobs.flat().sort((a, b) => a - b);
-  const nodeOf = new Map(served.map((j, k) => [j, k + 1]));
-  const finalInst = instanceOf(body, travel, served);
-  const finalRoutes = routesAsJobs.map((r) => r.map((j) => nodeOf.get(j)!));
-  const check = checkSolution(finalInst, finalRoutes);
+  // The independent check, on the instance of exactly the stops that are served.
+  const served = routesAsStops.flatMap((r) => r.stops).sort((a, b) => a - b);
+  const nodeOf = new Map(served.map((k, i) => [k, i + 1]));
+  const finalInst = instanceOf(body, travel, fleet, stops, served);
+  const finalRoutes = routesAsStops.map((r) => r.stops.map((k) => nodeOf.get(k)!));
+  const finalTypes = routesAsStops.map((r) => r.type);
+  const check = checkSolution(finalInst, finalRoutes, finalTypes);
   if (!check.feasible)
     throw new Error(`route answer failed the independent check: ${check.violations.join("; ")}`);
 
-  const routes = finalRoutes.map((route, r) =>
-    scheduleOf(body, finalInst, route, served, body.vehicles[r]!.id),
-  );
-  unassigned.sort((a, b) => a.job - b.job);
+  // Each route drives the next unused vehicle of its type, in list order.
+  const nextOfType = new Array<number>(fleet.types.length).fill(0);
+  const routes = finalRoutes.map((route, r) => {
+    const t = finalTypes[r]!;
+    const vehicle = body.vehicles[fleet.types[t]!.vehicles[nextOfType[t]!++]!]!;
+    return scheduleOf(body, finalInst, route, t, served, stops, vehicle.id);
+  });
+  const left = [...unassigned.entries()].sort((a, b) => a[0] - b[0]);
+  const assigned = served.filter((k) => stops[k]!.kind !== "delivery").length;
   return {
     routes,
-    unassigned: unassigned.map((u) => ({ job: body.jobs[u.job]!.id, reason: u.reason })),
+    unassigned: left.map(([k, reason]) => {
+      const stop = stops[k]!;
+      return stop.kind === "job"
+        ? { job: stop.input.id, reason }
+        : { shipment: shipmentId(body.shipments[stop.owner]!), reason };
+    }),
     summary: {
       routes: routes.length,
-      assigned: served.length,
-      unassigned: unassigned.length,
+      assigned,
+      unassigned: left.length,
       distance: routes.reduce((s, r) => s + r.distance, 0),
+      cost: check.cost,
+      lateness: check.lateness,
     },
     search: {
       solver: body.options.solver,
@@ -468,12 +721,30 @@ export function solveRouteRequest(body: RouteRequest, timeLimitMaxMs: number): z
               ? "iterations"
               : "time",
     },
-    check: { feasible: true, distance: check.distance, vehicles: check.vehicles },
+    check: {
+      feasible: true,
+      distance: check.distance,
+      vehicles: check.vehicles,
+      cost: check.cost,
+      lateness: check.lateness,
+    },
   };
+}
+
+/** The unservable reason in the request's terms: node numbers of a shipment become "pickup"/"delivery". */
+function clientReason(stops: readonly Stop[], k: number, reason: string): string {
+  if (stops[k]!.kind === "job") return reason;
+  const pickupNode = (stops[k]!.kind === "pickup" ? k : k - 1) + 1;
+  const deliveryNode = pickupNode + 1;
+  return reason
+    .replace(`pair ${pickupNode} → ${deliveryNode}: `, "")
+    .replace(`arrival at ${pickupNode} is`, "arrival at the pickup is")
+    .replace(`arrival at ${deliveryNode} is`, "arrival at the delivery is");
 }
 
 interface Solved {
   readonly routes: readonly (readonly number[])[];
+  readonly vehicleTypes: readonly number[];
   readonly iterations: number;
   /** Nodes the solver itself left out (the exact path); the search's leftovers are found by feasiblePart. */
   readonly dropped: readonly number[];
@@ -502,10 +773,19 @@ function searchRoutes(
         }
       : { timeLimitMs: Math.min(timeLimitMs, timeLimitMaxMs), nowMs: () => performance.now() - startedMs }),
   });
-  return { routes: solved.routes, iterations: solved.iterations, dropped: [] };
+  return {
+    routes: solved.routes,
+    vehicleTypes: solved.vehicleTypes,
+    iterations: solved.iterations,
+    dropped: [],
+  };
 }
 
-/** `solveSmallRoute` on the depot and the given nodes of `inst` (one closed route; column 0 is the end). */
+/**
+ * `solveSmallRoute` on the depot and the given nodes of `inst` (one closed route; column 0 is the end).
+ * Jobs are pre-loaded deliveries (negative demand), a shipment's pickup adds its amount and its delivery,
+ * which must follow it, removes it.
+ */
 function exactOn(inst: RoutingInstance, nodes: readonly number[]) {
   const idx = [0, ...nodes];
   const m = idx.length;
@@ -513,38 +793,51 @@ function exactOn(inst: RoutingInstance, nodes: readonly number[]) {
   const durationMs = new Float64Array(m * m);
   for (let i = 0; i < m; i++)
     for (let j = 0; j < m; j++) durationMs[i * m + j] = inst.duration[idx[i]! * n + idx[j]!]!;
+  const position = new Map(idx.map((k, i) => [k, i]));
   const result = solveSmallRoute({
     n: m,
     durationMs,
     serviceMs: Float64Array.from(idx, (k) => inst.service[k]!),
     earliestMs: Float64Array.from(idx, (k) => inst.earliest[k]!),
-    latestMs: Float64Array.from(idx, (k) => inst.latest[k]!),
-    startMs: inst.earliest[0]!,
+    latestMs: Float64Array.from(idx, (k) => (k === 0 ? inst.types.latest[0]! : inst.latest[k]!)),
+    startMs: inst.types.earliest[0]!,
     returnToStart: true,
-    demand: Float64Array.from(idx, (k) => inst.demand[k]!),
-    capacity: inst.capacity,
+    pickupOf: Int32Array.from(idx, (k) =>
+      k !== 0 && inst.partner[k]! >= 0 && inst.isPickup[k] === 0
+        ? (position.get(inst.partner[k]!) ?? -1)
+        : -1,
+    ),
+    demand: Float64Array.from(idx, (k) =>
+      k === 0 ? 0 : inst.partner[k]! >= 0 && inst.isPickup[k] === 1 ? inst.demand[k]! : -inst.demand[k]!,
+    ),
+    capacity: inst.types.capacity[0]!,
   });
   return { ...result, order: result.order.map((k) => idx[k]!) };
 }
 
 /**
- * One vehicle, few jobs: the earliest-finishing route by DP. When no route serves them all, one job is left
- * out per round (the one whose removal lets the rest finish earliest, else the one due first), at most one
- * round per job, so the loop is bounded by the job count.
+ * One vehicle, few stops: the earliest-finishing route by DP. When no route serves them all, one job or
+ * shipment is left out per round (the one whose removal lets the rest finish earliest, else the one due
+ * first), at most one round per stop, so the loop is bounded by the stop count.
  */
 function solveExact(inst: RoutingInstance): Solved {
   let nodes = Array.from({ length: inst.n - 1 }, (_, i) => i + 1);
   const dropped: number[] = [];
+  const without = (k: number) => nodes.filter((c) => c !== k && c !== inst.partner[k]);
   for (let round = 0; round < inst.n; round++) {
     const all = exactOn(inst, nodes);
-    if (all.feasible) return { routes: all.order.length > 0 ? [all.order] : [], iterations: 0, dropped };
+    if (all.feasible)
+      return {
+        routes: all.order.length > 0 ? [all.order] : [],
+        vehicleTypes: all.order.length > 0 ? [0] : [],
+        iterations: 0,
+        dropped,
+      };
     let leave = -1;
     let bestFinish = Number.POSITIVE_INFINITY;
     for (const k of nodes) {
-      const rest = exactOn(
-        inst,
-        nodes.filter((c) => c !== k),
-      );
+      if (inst.partner[k]! >= 0 && inst.isPickup[k] === 0) continue; // a shipment is tried at its pickup
+      const rest = exactOn(inst, without(k));
       if (rest.feasible && rest.finishMs < bestFinish) {
         bestFinish = rest.finishMs;
         leave = k;
@@ -552,21 +845,25 @@ function solveExact(inst: RoutingInstance): Solved {
     }
     if (leave < 0) leave = nodes.reduce((a, b) => (inst.latest[b]! < inst.latest[a]! ? b : a), nodes[0]!);
     dropped.push(leave);
-    nodes = nodes.filter((c) => c !== leave);
+    if (inst.partner[leave]! >= 0) dropped.push(inst.partner[leave]!);
+    nodes = without(leave);
   }
-  return { routes: [], iterations: 0, dropped };
+  return { routes: [], vehicleTypes: [], iterations: 0, dropped };
 }
 
 function scheduleOf(
   body: RouteRequest,
   inst: RoutingInstance,
   route: readonly number[],
+  type: number,
   served: readonly number[],
+  stops: readonly Stop[],
   vehicleId: string,
 ): z.output<typeof routeView>["routes"][number] {
   const n = inst.n;
-  const total = route.reduce((s, c) => s + inst.demand[c]!, 0);
-  const startAt = inst.earliest[0]!;
+  // Jobs are loaded at the start; shipments come on board at their pickup.
+  const total = route.reduce((s, c) => s + (inst.partner[c]! < 0 ? inst.demand[c]! : 0), 0);
+  const startAt = inst.types.earliest[type]!;
   const steps: z.output<typeof stepView>[] = [
     { type: "start", arrival: startAt, departure: startAt, load: total },
   ];
@@ -576,21 +873,29 @@ function scheduleOf(
   let distance = 0;
   let service = 0;
   let waiting = 0;
+  let latenessCost = 0;
   for (const c of route) {
+    const stop = stops[served[c - 1]!]!;
     const arrival = t + inst.duration[at * n + c]!;
     const serviceStart = Math.max(arrival, inst.earliest[c]!);
     const departure = serviceStart + inst.service[c]!;
-    load -= inst.demand[c]!;
+    load += stop.kind === "pickup" ? stop.amount : -stop.amount;
     distance += inst.distance[at * n + c]!;
     service += inst.service[c]!;
     waiting += serviceStart - arrival;
+    const due = stop.input.due;
+    const late = due === undefined ? undefined : Math.max(0, serviceStart - due);
+    if (late !== undefined) latenessCost += late * (stop.input.latenessCost ?? 1);
     steps.push({
-      type: "job",
-      job: body.jobs[served[c - 1]!]!.id,
+      type: stop.kind,
+      ...(stop.kind === "job"
+        ? { job: stop.input.id }
+        : { id: stop.input.id, shipment: shipmentId(body.shipments[stop.owner]!) }),
       arrival,
       serviceStart,
       waiting: serviceStart - arrival,
       departure,
+      ...(late !== undefined ? { late } : {}),
       load,
     });
     at = c;
@@ -599,7 +904,16 @@ function scheduleOf(
   const end = t + inst.duration[at * n]!;
   distance += inst.distance[at * n]!;
   steps.push({ type: "end", arrival: end, load });
-  return { vehicle: vehicleId, steps, distance, duration: end - startAt, service, waiting, delivery: total };
+  return {
+    vehicle: vehicleId,
+    steps,
+    distance,
+    duration: end - startAt,
+    service,
+    waiting,
+    delivery: total,
+    cost: distance + inst.types.fixedCost[type]! + latenessCost,
+  };
 }
 
 export function routingRoutes(options: RoutingRouteOptions = {}): RouteSpec[] {
@@ -610,15 +924,16 @@ export function routingRoutes(options: RoutingRouteOptions = {}): RouteSpec[] {
       path: "/v1/route",
       operationId: "route",
       summary:
-        "Routes and schedules for a homogeneous fleet (CVRPTW); every answer passes the independent checker " +
-        "(pure: the Idempotency-Key is optional and ignored)",
+        "Routes and schedules for a fleet with one depot (CVRPTW with vehicle types, shipments and soft " +
+        "deadlines); every answer passes the independent checker (pure: the Idempotency-Key is optional and " +
+        "ignored)",
       tags: ["routing"],
       mutating: false,
       body: routeBody,
       responses: {
         200: {
           description:
-            "routes with per-step schedules, unassigned jobs with reasons, the search and the check",
+            "routes with per-step schedules, unassigned jobs and shipments with reasons, the search and the check",
           schema: routeView,
         },
       },

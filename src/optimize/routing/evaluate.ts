@@ -1,7 +1,8 @@
 /**
  * Independent feasibility checker. It shares nothing with the search's evaluation (no time-warp
- * segments, no cached prefix data): it walks each route forward, waits at early arrivals and reports every
- * violated rule. Every routing test checks the solvers' answers with this function.
+ * segments, no cached prefix data, not even the instance's derived load bookkeeping `depotLoad` /
+ * `loadChange`): it walks each route forward from its vehicle type's shift start, waits at early arrivals
+ * and reports every violated rule. Every routing test checks the solvers' answers with this function.
  */
 import type { RoutingInstance } from "./instance.js";
 
@@ -12,30 +13,77 @@ export interface RouteCheck {
   readonly feasible: boolean;
   /** Human-readable violations, empty when feasible. */
   readonly violations: readonly string[];
+  /**
+   * Objective in reported units: distance + fixed cost of each used route's type + Σ latenessCost × time
+   * late. Computed for infeasible solutions too (routes with a bad type index count as type 0).
+   */
+  readonly cost: number;
+  /** Total time late past the soft deadlines `due`, in reported time units (whatever the stops' costs). */
+  readonly lateness: number;
 }
 
-/** Checks routes given as lists of customer numbers (1..n-1); empty routes are ignored. */
-export function checkSolution(instance: RoutingInstance, routes: readonly (readonly number[])[]): RouteCheck {
+/**
+ * Checks routes given as lists of customer numbers (1..n-1); empty routes are ignored (they use no
+ * vehicle). `vehicleTypes[r]` is route r's vehicle type; it may be omitted only when the instance has one
+ * type.
+ */
+export function checkSolution(
+  instance: RoutingInstance,
+  routes: readonly (readonly number[])[],
+  vehicleTypes?: readonly number[],
+): RouteCheck {
   const n = instance.n;
+  const types = instance.types;
   const violations: string[] = [];
   const visits = new Uint32Array(n);
+  // First visit of each customer (route, position): pair precedence is judged on it.
+  const routeOf = new Int32Array(n).fill(-1);
+  const positionOf = new Int32Array(n).fill(-1);
+  const routesOfType = new Int32Array(types.count);
   let distanceUnits = 0;
+  let fixedUnits = 0;
+  let lateUnits = 0;
+  let latenessCostUnits = 0;
   let vehicles = 0;
   const scale = instance.scale;
   // Tolerance only for unrounded (floating) instances; rounded instances are integral in units.
   const eps = instance.rounding === "none" ? 1e-7 : 0;
+  const multiType = types.count > 1;
+  if (vehicleTypes === undefined && multiType)
+    violations.push(`vehicle types missing: the instance has ${types.count} vehicle types`);
+  if (vehicleTypes !== undefined && vehicleTypes.length !== routes.length)
+    violations.push(`${vehicleTypes.length} vehicle types given for ${routes.length} routes`);
   routes.forEach((route, r) => {
     if (route.length === 0) return;
     vehicles++;
-    let at = 0;
-    let timeUnits = instance.earliest[0]!;
-    let load = 0;
-    for (const c of route) {
+    // A route without a valid type is walked as type 0 but counted against no type's limit: its own
+    // violation says what is wrong, without a knock-on limit violation.
+    const given = vehicleTypes === undefined ? 0 : vehicleTypes[r];
+    let t = 0;
+    if (given !== undefined && Number.isInteger(given) && given >= 0 && given < types.count) {
+      t = given;
+      routesOfType[t]!++;
+    } else if (given !== undefined)
+      violations.push(`route ${r}: vehicle type ${given} is not a type (0..${types.count - 1})`);
+    fixedUnits += types.fixedCost[t]!;
+    const typeName = multiType ? ` of type ${types.names[t]}` : "";
+    for (const c of route)
       if (!(Number.isInteger(c) && c >= 1 && c < n)) {
         violations.push(`route ${r}: ${c} is not a customer number`);
         return;
       }
+    // Plain stops are delivered from the depot: all of them are on board when the vehicle leaves.
+    let load = 0;
+    for (const c of route) if (instance.partner[c]! < 0) load += instance.demand[c]!;
+    let peakLoad = load;
+    let at = 0;
+    let timeUnits = types.earliest[t]!;
+    route.forEach((c, position) => {
       visits[c]!++;
+      if (routeOf[c] === -1) {
+        routeOf[c] = r;
+        positionOf[c] = position;
+      }
       distanceUnits += instance.distance[at * n + c]!;
       const arrive = timeUnits + (at === 0 ? 0 : instance.service[at]!) + instance.duration[at * n + c]!;
       timeUnits = Math.max(arrive, instance.earliest[c]!);
@@ -43,22 +91,52 @@ export function checkSolution(instance: RoutingInstance, routes: readonly (reado
         violations.push(
           `route ${r}: customer ${c} served at ${timeUnits / scale}, after its due time ${instance.latest[c]! / scale}`,
         );
-      load += instance.demand[c]!;
+      // Lateness is real: the later start also delays every following stop (nothing "repays" it).
+      if (timeUnits > instance.due[c]!) {
+        const late = timeUnits - instance.due[c]!;
+        lateUnits += late;
+        latenessCostUnits += instance.latenessCost[c]! * late;
+      }
+      const partner = instance.partner[c]!;
+      if (partner < 0) load -= instance.demand[c]!;
+      else if (instance.isPickup[c] === 1) load += instance.demand[c]!;
+      else load -= instance.demand[partner]!; // a pair carries its pickup's demand
+      peakLoad = Math.max(peakLoad, load);
       at = c;
-    }
+    });
     distanceUnits += instance.distance[at * n]!;
     const back = timeUnits + instance.service[at]! + instance.duration[at * n]!;
-    if (back > instance.latest[0]! + eps)
+    const shiftEnd = types.latest[t]!;
+    if (back > shiftEnd + eps)
       violations.push(
-        `route ${r}: returns to the depot at ${back / scale}, after its closing ${instance.latest[0]! / scale}`,
+        shiftEnd === instance.latest[0]!
+          ? `route ${r}: returns to the depot at ${back / scale}, after its closing ${shiftEnd / scale}`
+          : `route ${r}: returns to the depot at ${back / scale}, after the shift end ${shiftEnd / scale}${typeName}`,
       );
-    if (load > instance.capacity + eps)
-      violations.push(`route ${r}: load ${load} exceeds the capacity ${instance.capacity}`);
+    const capacity = types.capacity[t]!;
+    if (peakLoad > capacity + eps)
+      violations.push(`route ${r}: load ${peakLoad} exceeds the capacity ${capacity}${typeName}`);
   });
   for (let c = 1; c < n; c++) {
     if (visits[c] === 0) violations.push(`customer ${c} is not visited`);
     else if (visits[c]! > 1) violations.push(`customer ${c} is visited ${visits[c]} times`);
   }
+  for (let p = 1; p < n; p++) {
+    const d = instance.partner[p]!;
+    if (d < 0 || instance.isPickup[p] !== 1 || visits[p] === 0 || visits[d] === 0) continue;
+    if (routeOf[p] !== routeOf[d])
+      violations.push(
+        `pickup ${p} (route ${routeOf[p]}) and its delivery ${d} (route ${routeOf[d]}) are on different routes`,
+      );
+    else if (positionOf[d]! < positionOf[p]!)
+      violations.push(`route ${routeOf[p]}: delivery ${d} comes before its pickup ${p}`);
+  }
+  if (multiType && vehicleTypes !== undefined)
+    for (let t = 0; t < types.count; t++)
+      if (routesOfType[t]! > types.limit[t]!)
+        violations.push(
+          `${routesOfType[t]} routes of type ${types.names[t]} exceed its limit ${types.limit[t]}`,
+        );
   if (vehicles > instance.fleetLimit)
     violations.push(`${vehicles} routes exceed the fleet limit ${instance.fleetLimit}`);
   return {
@@ -66,39 +144,86 @@ export function checkSolution(instance: RoutingInstance, routes: readonly (reado
     vehicles,
     feasible: violations.length === 0,
     violations,
+    cost: (distanceUnits + fixedUnits + latenessCostUnits) / scale,
+    lateness: lateUnits / scale,
   };
 }
 
 /**
- * Stops that no route can serve, whatever the others do: a direct depot → customer → depot trip already
- * breaks its window, the depot's closing time or the capacity. Used to explain infeasible instances.
+ * Stops that no route can serve, whatever the others do: no vehicle type can carry the stop (or its pair)
+ * on a direct trip within its windows and the type's shift — depot → customer → depot for a plain stop,
+ * depot → pickup → delivery → depot for a pair (both stops are reported). Used to explain infeasible
+ * instances; the reason given is the one of the first type that can carry the load.
  */
 export function unservableCustomers(instance: RoutingInstance): { customer: number; reason: string }[] {
   const n = instance.n;
   const out: { customer: number; reason: string }[] = [];
-  const scale = instance.scale;
   for (let c = 1; c < n; c++) {
-    if (instance.demand[c]! > instance.capacity) {
-      out.push({
-        customer: c,
-        reason: `demand ${instance.demand[c]} exceeds the capacity ${instance.capacity}`,
-      });
-      continue;
-    }
-    const start = Math.max(instance.earliest[0]! + instance.duration[c]!, instance.earliest[c]!);
-    if (start > instance.latest[c]!) {
-      out.push({
-        customer: c,
-        reason: `earliest arrival ${start / scale} is after its due time ${instance.latest[c]! / scale}`,
-      });
-      continue;
-    }
-    const back = start + instance.service[c]! + instance.duration[c * n]!;
-    if (back > instance.latest[0]!)
-      out.push({
-        customer: c,
-        reason: `a direct trip returns at ${back / scale}, after the depot closes at ${instance.latest[0]! / scale}`,
-      });
+    const partner = instance.partner[c]!;
+    const reason =
+      partner < 0
+        ? directTripFailure(instance, [c], instance.demand[c]!)
+        : pairTripFailure(
+            instance,
+            instance.isPickup[c] === 1 ? c : partner,
+            instance.isPickup[c] === 1 ? partner : c,
+          );
+    if (reason !== null) out.push({ customer: c, reason });
   }
   return out;
+}
+
+function pairTripFailure(instance: RoutingInstance, pickup: number, delivery: number): string | null {
+  const reason = directTripFailure(instance, [pickup, delivery], instance.demand[pickup]!);
+  return reason === null ? null : `pair ${pickup} → ${delivery}: ${reason}`;
+}
+
+/**
+ * Why no vehicle type can drive depot → stops → depot carrying `load` (null when one can). Only a type that
+ * can carry the load is tried; the reason reported is the first such type's.
+ */
+function directTripFailure(instance: RoutingInstance, stops: readonly number[], load: number): string | null {
+  const types = instance.types;
+  let firstReason: string | null = null;
+  let carried = false;
+  for (let t = 0; t < types.count; t++) {
+    if (load > types.capacity[t]!) continue;
+    carried = true;
+    const reason = tripFailure(instance, t, stops);
+    if (reason === null) return null;
+    firstReason ??= reason;
+  }
+  if (!carried) {
+    const what = stops.length === 1 ? "demand" : "load";
+    return `${what} ${load} exceeds the capacity ${instance.capacity}`;
+  }
+  return firstReason;
+}
+
+function tripFailure(instance: RoutingInstance, t: number, stops: readonly number[]): string | null {
+  const n = instance.n;
+  const scale = instance.scale;
+  const types = instance.types;
+  const typeName = types.count > 1 ? ` (type ${types.names[t]})` : "";
+  let at = 0;
+  let timeUnits = types.earliest[t]!;
+  for (const c of stops) {
+    const arrive = timeUnits + (at === 0 ? 0 : instance.service[at]!) + instance.duration[at * n + c]!;
+    timeUnits = Math.max(arrive, instance.earliest[c]!);
+    if (timeUnits > instance.latest[c]!) {
+      const arrival =
+        stops.length === 1
+          ? `earliest arrival ${timeUnits / scale} is`
+          : `earliest arrival at ${c} is ${timeUnits / scale},`;
+      return `${arrival} after its due time ${instance.latest[c]! / scale}${typeName}`;
+    }
+    at = c;
+  }
+  const back = timeUnits + instance.service[at]! + instance.duration[at * n]!;
+  const shiftEnd = types.latest[t]!;
+  if (back > shiftEnd)
+    return shiftEnd === instance.latest[0]!
+      ? `a direct trip returns at ${back / scale}, after the depot closes at ${shiftEnd / scale}`
+      : `a direct trip returns at ${back / scale}, after the shift end ${shiftEnd / scale}${typeName}`;
+  return null;
 }

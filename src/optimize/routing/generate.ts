@@ -2,28 +2,52 @@
  * Random small VRPTW instances for tests and benchmarks: depot at (50, 50) in a 100 × 100 square, integer
  * coordinates (exact under DIMACS units), demand 1–10, service 5, a window opening somewhere in the
  * reachable day and closing 20–120 later but early enough to get back to the depot (horizon 400).
+ *
+ * Optional model features (pairs, vehicle types, soft deadlines) draw from a second stream, after the base
+ * instance: the base draws are the same with or without them (an instance with pairs has the same
+ * customers as the one without), and with none of them the output is exactly what it always was.
  */
 import { RandomStream } from "../../core/random.js";
-import { buildInstance, type RoutingInstance } from "./instance.js";
+import { buildInstance, type RawInstance, type RawVehicleType, type RoutingInstance } from "./instance.js";
+
+const HORIZON = 400;
 
 export interface GenerateRoutingOptions {
   readonly seed: number;
   readonly customers: number;
   readonly capacity?: number;
-  /** Fleet limit; default one vehicle per customer (never binding). */
+  /** Fleet limit; default one vehicle per customer (never binding). Ignored when `vehicleTypes` is set. */
   readonly fleetLimit?: number;
   /** Name of the random stream, so that callers with their own instance sets do not share sequences. */
   readonly stream?: string;
+  /**
+   * Pickup-and-delivery pairs made of random customers (at most customers / 2): the pickup is the one whose
+   * window opens first, the delivery carries the same demand, and its window is stretched (within the
+   * horizon) so that a direct pickup → delivery trip can meet it.
+   */
+  readonly pairs?: number;
+  /**
+   * Vehicle types: a list, or a number of random ones (type 0: `capacity`, the whole day, no fixed cost,
+   * the `fleetLimit`; the others: capacity 10–40, 1–3 vehicles, a shift that starts late
+   * or ends early, fixed cost 0–40).
+   */
+  readonly vehicleTypes?: number | readonly RawVehicleType[];
+  /**
+   * Share (0..1) of the customers given a soft deadline: `due` drawn inside the hard window, lateness cost
+   * 1–5 per time unit.
+   */
+  readonly softDeadlines?: number;
 }
 
 export function generateRoutingInstance(options: GenerateRoutingOptions): RoutingInstance {
   const { seed, customers } = options;
-  const rng = new RandomStream(seed, options.stream ?? "routing-generated");
+  const stream = options.stream ?? "routing-generated";
+  const rng = new RandomStream(seed, stream);
   const x = [50];
   const y = [50];
   const demand = [0];
   const earliest = [0];
-  const latest = [400];
+  const latest = [HORIZON];
   const service = [0];
   for (let c = 1; c <= customers; c++) {
     x.push(rng.intBetween(0, 100));
@@ -31,24 +55,105 @@ export function generateRoutingInstance(options: GenerateRoutingOptions): Routin
     demand.push(rng.intBetween(1, 10));
     const d0 = Math.hypot(x[c]! - 50, y[c]! - 50);
     const open = Math.floor(d0 + rng.uniform(0, 200));
-    const close = Math.min(open + rng.intBetween(20, 120), Math.floor(400 - d0 - 5));
+    const close = Math.min(open + rng.intBetween(20, 120), Math.floor(HORIZON - d0 - 5));
     // A far customer with a late draw would get close < open; its window collapses to the closing time.
     earliest.push(Math.min(open, close));
     latest.push(close);
     service.push(5);
   }
-  return buildInstance(
-    {
-      name: `gen-${seed}`,
-      x,
-      y,
-      demand,
-      earliest,
-      latest,
-      service,
-      capacity: options.capacity ?? 30,
-      fleetLimit: options.fleetLimit ?? customers,
-    },
-    "dimacs",
-  );
+  const raw: RawInstance = {
+    name: `gen-${seed}`,
+    x,
+    y,
+    demand,
+    earliest,
+    latest,
+    service,
+    capacity: options.capacity ?? 30,
+    fleetLimit: options.fleetLimit ?? customers,
+  };
+  const pairs = options.pairs ?? 0;
+  const vehicleTypes = options.vehicleTypes ?? 0;
+  const softDeadlines = options.softDeadlines ?? 0;
+  if (pairs === 0 && vehicleTypes === 0 && softDeadlines === 0) return buildInstance(raw, "dimacs");
+  // Everything below mutates the fresh arrays above and draws from its own stream, in this order: pairs
+  // (which stretch delivery windows), types, deadlines (drawn inside the final windows).
+  const model = new RandomStream(seed, `${stream}/model`);
+  const withPairs = pairs > 0 ? { pairs: drawPairs(raw, pairs, model) } : {};
+  const withTypes = vehicleTypes !== 0 ? typesOf(raw, vehicleTypes, model) : {};
+  const withDeadlines = softDeadlines > 0 ? deadlinesOf(raw, softDeadlines, model) : {};
+  return buildInstance({ ...raw, ...withPairs, ...withTypes, ...withDeadlines }, "dimacs");
+}
+
+function drawPairs(raw: RawInstance, count: number, rng: RandomStream): [number, number][] {
+  const customers = raw.demand.length - 1;
+  const order = Array.from({ length: customers }, (_, i) => i + 1);
+  rng.shuffle(order);
+  const demand = raw.demand as number[];
+  const latest = raw.latest as number[];
+  const earliest = raw.earliest;
+  const x = raw.x!;
+  const y = raw.y!;
+  const out: [number, number][] = [];
+  for (let k = 0; k + 1 < order.length && out.length < count; k += 2) {
+    let pickup = order[k]!;
+    let delivery = order[k + 1]!;
+    if (earliest[delivery]! < earliest[pickup]!) [pickup, delivery] = [delivery, pickup];
+    demand[delivery] = demand[pickup]!;
+    // The delivery's window must admit a direct trip from the pickup served at its opening, but it stays
+    // within what still lets the vehicle get back to the depot by the horizon.
+    const legToDelivery = Math.ceil(Math.hypot(x[pickup]! - x[delivery]!, y[pickup]! - y[delivery]!));
+    const backFromDelivery = Math.ceil(Math.hypot(x[delivery]! - 50, y[delivery]! - 50));
+    const reachable = earliest[pickup]! + 5 + legToDelivery;
+    const lastUseful = HORIZON - backFromDelivery - 5;
+    if (latest[delivery]! < reachable)
+      latest[delivery] = Math.max(latest[delivery]!, Math.min(reachable, lastUseful));
+    out.push([pickup, delivery]);
+  }
+  return out;
+}
+
+function typesOf(
+  raw: RawInstance,
+  types: number | readonly RawVehicleType[],
+  rng: RandomStream,
+): { vehicleTypes: readonly RawVehicleType[] } {
+  if (typeof types !== "number") return { vehicleTypes: types };
+  const list: RawVehicleType[] = [
+    { name: "standard", capacity: raw.capacity, count: Math.max(1, raw.fleetLimit), fixedCost: 0 },
+  ];
+  for (let t = 1; t < types; t++) {
+    const lateStart = rng.bernoulli(0.5);
+    list.push({
+      name: `type${t}`,
+      capacity: rng.intBetween(10, 40),
+      count: rng.intBetween(1, 3),
+      earliest: lateStart ? rng.intBetween(20, 150) : 0,
+      latest: lateStart ? HORIZON : rng.intBetween(200, HORIZON),
+      fixedCost: rng.intBetween(0, 40),
+    });
+  }
+  // Type 0 is the expensive fallback once the others exist: it makes the choice of type matter.
+  if (types > 1) list[0] = { ...list[0]!, fixedCost: rng.intBetween(20, 60) };
+  return { vehicleTypes: list };
+}
+
+function deadlinesOf(
+  raw: RawInstance,
+  share: number,
+  rng: RandomStream,
+): { due: (number | null)[]; latenessCost: (number | null)[] } {
+  const n = raw.demand.length;
+  const due: (number | null)[] = [null];
+  const latenessCost: (number | null)[] = [null];
+  for (let c = 1; c < n; c++) {
+    if (rng.next() >= share) {
+      due.push(null);
+      latenessCost.push(null);
+      continue;
+    }
+    due.push(rng.intBetween(raw.earliest[c]!, raw.latest[c]!));
+    latenessCost.push(rng.intBetween(1, 5));
+  }
+  return { due, latenessCost };
 }

@@ -1,6 +1,7 @@
 /**
- * Routing (CVRPTW) public surface: read an instance (Solomon, VRPLIB, JSON), build its immutable data with
- * a distance convention, solve it with the metaheuristic, check any answer with the independent checker;
+ * Routing (CVRPTW) public surface: read an instance (Solomon, VRPLIB, JSON — the JSON format adds vehicle
+ * types, soft deadlines and pickup-and-delivery pairs), build its immutable data with a distance
+ * convention, solve it with the metaheuristic, check any answer with the independent checker;
  * `solveSmallRoute` is the exact solver for a shopper's batch.
  */
 import { buildInstance, type Rounding, type RoutingInstance } from "./instance.js";
@@ -19,8 +20,10 @@ export {
   buildInstance,
   matricesFromTravelTime,
   type RawInstance,
+  type RawVehicleType,
   type Rounding,
   type RoutingInstance,
+  type VehicleTypes,
 } from "./instance.js";
 export {
   detectFormat,

@@ -3,13 +3,18 @@
  * to the cheapest position over all routes, but every position is skipped with a small probability so
  * that repeated recreates do not all land in the same local optimum.
  */
+import { assert } from "../../core/assert.js";
 import type { RandomStream } from "../../core/random.js";
 import type { MoveContext } from "./solution.js";
 import { copyRange } from "./solution.js";
 
 export const BLINK_RATE = 0.01;
 
-/** Inserts customers[0..count) in that order; a new route is opened only while fewer than routeLimit exist. */
+/**
+ * Inserts customers[0..count) in that order; a new route is opened only while fewer than routeLimit exist.
+ * A pickup-and-delivery pair is inserted as one unit when its first stop comes up (both must be in the
+ * list: the ruin removes pairs together).
+ */
 export function insertCustomers(
   ctx: MoveContext,
   customers: Int32Array,
@@ -19,63 +24,149 @@ export function insertCustomers(
 ): void {
   const rs = ctx.rs;
   const inst = rs.inst;
-  const n = rs.n;
-  const nd = inst.distance;
   for (let q = 0; q < count; q++) {
     const c = customers[q]!;
-    let bestDelta = Number.POSITIVE_INFINITY;
-    let bestRoute = -1;
-    let bestPos = -1;
-    let used = 0;
-    for (let r = 0; r < rs.maxRoutes; r++) {
-      const len = rs.len[r]!;
-      if (len === 0) continue;
-      used++;
-      const penalty = ctx.routePenalty(r);
-      const old = ctx.routeCost(r);
-      const base = r * rs.stride;
-      for (let p = 0; p <= len; p++) {
-        const a = rs.nodes[base + p]!;
-        const b = rs.nodes[base + p + 1]!;
-        const distDelta = nd[a * n + c]! + nd[c * n + b]! - nd[a * n + b]!;
-        if (distDelta - penalty >= bestDelta) continue;
+    if (rs.routeOf[c]! >= 0) continue; // the second stop of a pair already inserted with the first
+    const partner = inst.partner[c]!;
+    if (partner >= 0) {
+      assert(rs.routeOf[partner]! < 0, "insertCustomers: a pair stop whose partner is still routed");
+      if (inst.isPickup[c] === 1) insertPair(ctx, c, partner, routeLimit, rng);
+      else insertPair(ctx, partner, c, routeLimit, rng);
+    } else insertOne(ctx, c, routeLimit, rng);
+  }
+}
+
+function insertOne(ctx: MoveContext, c: number, routeLimit: number, rng: RandomStream): void {
+  const rs = ctx.rs;
+  const inst = rs.inst;
+  const n = rs.n;
+  const nd = inst.distance;
+  let bestDelta = Number.POSITIVE_INFINITY;
+  let bestRoute = -1;
+  let bestPos = -1;
+  for (let r = 0; r < rs.maxRoutes; r++) {
+    const len = rs.len[r]!;
+    if (len === 0) continue;
+    const penalty = ctx.routePenalty(r);
+    const old = ctx.routeCost(r);
+    const base = r * rs.stride;
+    for (let p = 0; p <= len; p++) {
+      const a = rs.nodes[base + p]!;
+      const b = rs.nodes[base + p + 1]!;
+      const distDelta = nd[a * n + c]! + nd[c * n + b]! - nd[a * n + b]!;
+      if (distDelta - penalty >= bestDelta) continue;
+      if (rng.next() < BLINK_RATE) continue;
+      ctx.seg
+        .prefix(r, p)
+        .node(c)
+        .suffix(r, p + 1);
+      const delta = ctx.builtCost(len + 1) - old;
+      if (delta < bestDelta) {
+        bestDelta = delta;
+        bestRoute = r;
+        bestPos = p;
+      }
+    }
+  }
+  if (rs.usedRoutes() < routeLimit) {
+    // A fresh route of each vehicle type that has one free.
+    for (let t = 0; t < inst.types.count; t++) {
+      const r = rs.firstEmptyRouteOfType(t);
+      if (r < 0) continue;
+      ctx.seg.depot(t).node(c).close();
+      const delta = ctx.builtCost(1);
+      if (delta < bestDelta || bestRoute < 0) {
+        bestDelta = delta;
+        bestRoute = r;
+        bestPos = 0;
+      }
+    }
+  }
+  if (bestRoute < 0) bestRoute = fallbackRoute(ctx);
+  if (bestPos < 0) bestPos = rs.len[bestRoute]!;
+  const A = ctx.bufA;
+  let a = copyRange(rs, bestRoute, 1, bestPos, A, 0);
+  A[a++] = c;
+  a = copyRange(rs, bestRoute, bestPos + 1, rs.len[bestRoute]!, A, a);
+  ctx.commit(bestRoute, A, a);
+}
+
+/**
+ * Cheapest insertion of pickup p and delivery d into one route, p after position i and d after position
+ * j ≥ i (O(len²) per route: the prefix with p is extended one stop at a time and closed with d + suffix).
+ */
+function insertPair(ctx: MoveContext, p: number, d: number, routeLimit: number, rng: RandomStream): void {
+  const rs = ctx.rs;
+  const inst = rs.inst;
+  const n = rs.n;
+  const nd = inst.distance;
+  const head = ctx.seg2;
+  const seg = ctx.seg;
+  let bestDelta = Number.POSITIVE_INFINITY;
+  let bestRoute = -1;
+  let bestI = -1;
+  let bestJ = -1;
+  for (let r = 0; r < rs.maxRoutes; r++) {
+    const len = rs.len[r]!;
+    if (len === 0) continue;
+    const penalty = ctx.routePenalty(r);
+    const old = ctx.routeCost(r);
+    const base = r * rs.stride;
+    for (let i = 0; i <= len; i++) {
+      const a = rs.nodes[base + i]!;
+      const b = rs.nodes[base + i + 1]!;
+      // Detour to the pickup alone: a lower bound on the pair's added distance under the triangle inequality.
+      const distDelta = nd[a * n + p]! + nd[p * n + b]! - nd[a * n + b]!;
+      if (distDelta - penalty >= bestDelta) continue;
+      head.prefix(r, i).node(p);
+      for (let j = i; j <= len; j++) {
+        if (j > i) head.node(rs.nodes[base + j]!);
         if (rng.next() < BLINK_RATE) continue;
-        ctx.seg
-          .prefix(r, p)
-          .node(c)
-          .suffix(r, p + 1);
-        const delta = ctx.builtCost(len + 1) - old;
+        seg
+          .copyFrom(head)
+          .node(d)
+          .suffix(r, j + 1);
+        const delta = ctx.builtCost(len + 2) - old;
         if (delta < bestDelta) {
           bestDelta = delta;
           bestRoute = r;
-          bestPos = p;
+          bestI = i;
+          bestJ = j;
         }
       }
     }
-    if (used < routeLimit) {
-      const r = rs.firstEmptyRoute();
-      if (r >= 0) {
-        ctx.seg.depot().node(c).close();
-        const delta = ctx.builtCost(1);
-        if (delta < bestDelta || bestRoute < 0) {
-          bestDelta = delta;
-          bestRoute = r;
-          bestPos = 0;
-        }
-      }
-    }
-    if (bestRoute < 0) {
-      // Every route blinked: fall back to the end of the first used route (the penalties will price it).
-      for (let r = 0; r < rs.maxRoutes && bestRoute < 0; r++)
-        if (rs.len[r]! > 0 || used === 0) {
-          bestRoute = r;
-          bestPos = rs.len[r]!;
-        }
-    }
-    const A = ctx.bufA;
-    let a = copyRange(rs, bestRoute, 1, bestPos, A, 0);
-    A[a++] = c;
-    a = copyRange(rs, bestRoute, bestPos + 1, rs.len[bestRoute]!, A, a);
-    rs.setRoute(bestRoute, A, a);
   }
+  if (rs.usedRoutes() < routeLimit) {
+    for (let t = 0; t < inst.types.count; t++) {
+      const r = rs.firstEmptyRouteOfType(t);
+      if (r < 0) continue;
+      seg.depot(t).node(p).node(d).close();
+      const delta = ctx.builtCost(2);
+      if (delta < bestDelta || bestRoute < 0) {
+        bestDelta = delta;
+        bestRoute = r;
+        bestI = 0;
+        bestJ = 0;
+      }
+    }
+  }
+  if (bestRoute < 0) bestRoute = fallbackRoute(ctx);
+  if (bestI < 0) {
+    bestI = rs.len[bestRoute]!;
+    bestJ = bestI;
+  }
+  const A = ctx.bufA;
+  let a = copyRange(rs, bestRoute, 1, bestI, A, 0);
+  A[a++] = p;
+  a = copyRange(rs, bestRoute, bestI + 1, bestJ, A, a);
+  A[a++] = d;
+  a = copyRange(rs, bestRoute, bestJ + 1, rs.len[bestRoute]!, A, a);
+  ctx.commit(bestRoute, A, a);
+}
+
+/** Every position blinked and no fresh route is allowed: the first used route (penalties will price it). */
+function fallbackRoute(ctx: MoveContext): number {
+  const rs = ctx.rs;
+  for (let r = 0; r < rs.maxRoutes; r++) if (rs.len[r]! > 0) return r;
+  return 0;
 }

@@ -24,17 +24,73 @@ export interface RoutingInstance {
   readonly earliest: Float64Array;
   readonly latest: Float64Array;
   readonly service: Float64Array;
+  /** Largest capacity over the vehicle types (a stop heavier than this fits no vehicle). */
   readonly capacity: number;
-  /** Maximum number of routes (vehicles). */
+  /** Maximum number of routes (vehicles): the sum of the types' counts. */
   readonly fleetLimit: number;
-  /** Fixed cost per used vehicle, in reported distance units (0: distance only). */
+  /** Fixed cost per used vehicle of type 0, in reported distance units (0: distance only). */
   readonly vehicleCost: number;
+  /**
+   * Vehicle types (at least one). Every route belongs to one type; a homogeneous fleet is one type whose
+   * shift is the depot's window. Shift times are in units (scaled like every other time).
+   */
+  readonly types: VehicleTypes;
+  /**
+   * Soft deadlines: service starting after `due[i]` costs `latenessCost[i]` per unit of time late (objective
+   * units per time unit), on top of the hard window [earliest, latest]. `due` is +Infinity where a stop has
+   * none. Lateness propagates along the route (a late arrival delays every later stop), as in OR-Tools'
+   * soft upper bounds.
+   */
+  readonly due: Float64Array;
+  readonly latenessCost: Float64Array;
+  readonly hasSoftWindows: boolean;
+  /**
+   * Pickup-and-delivery pairs: `partner[i]` is the other stop of i's pair (-1 for a plain stop) and
+   * `isPickup[i]` is 1 for the pickup. A pair's load (the pickup's demand) is picked up at the pickup and
+   * dropped at the delivery, which must come later on the same route. Plain stops are delivered from the
+   * depot (their demand is on board from the start).
+   */
+  readonly partner: Int32Array;
+  readonly isPickup: Uint8Array;
+  readonly hasPairs: boolean;
+  /**
+   * Load bookkeeping derived from the above: `depotLoad[i]` is what stop i needs loaded at the depot
+   * (plain stops: demand; pair stops: 0) and `loadChange[i]` the change of the on-board load at i
+   * (plain: -demand, pickup: +q, delivery: -q). The peak load of a route is Σ depotLoad + the largest
+   * running sum of loadChange.
+   */
+  readonly depotLoad: Float64Array;
+  readonly loadChange: Float64Array;
   /** Units per reported unit: 10 under DIMACS rounding, 1 otherwise. */
   readonly scale: number;
   readonly rounding: Rounding;
   /** Coordinates when the instance has them (used only for neighbourhoods and reports). */
   readonly x?: Float64Array;
   readonly y?: Float64Array;
+}
+
+/** Flat per-type vehicle data (index = type). */
+export interface VehicleTypes {
+  readonly count: number;
+  readonly names: readonly string[];
+  readonly capacity: Float64Array;
+  /** Routes of this type at most. */
+  readonly limit: Int32Array;
+  /** Shift: leave the depot no earlier than `earliest`, be back no later than `latest` (units). */
+  readonly earliest: Float64Array;
+  readonly latest: Float64Array;
+  /** Fixed cost of a used route of this type, in objective units (units × scale of distance). */
+  readonly fixedCost: Float64Array;
+}
+
+/** One vehicle type as read from a file; shift defaults to the depot's window. */
+export interface RawVehicleType {
+  readonly name?: string;
+  readonly capacity: number;
+  readonly count: number;
+  readonly earliest?: number;
+  readonly latest?: number;
+  readonly fixedCost?: number;
 }
 
 /** Raw instance as read from a file, before the travel matrix is built. */
@@ -52,6 +108,15 @@ export interface RawInstance {
   readonly capacity: number;
   readonly fleetLimit: number;
   readonly vehicleCost?: number;
+  /** Replaces capacity / fleetLimit / vehicleCost when given (a mixed fleet). */
+  readonly vehicleTypes?: readonly RawVehicleType[];
+  /** Soft deadline per node (index 0 unused); absent or null entries mean none. */
+  readonly due?: readonly (number | null)[];
+  /** Cost per time unit late, per node; default `defaultLatenessCost` where a due time is set. */
+  readonly latenessCost?: readonly (number | null)[];
+  readonly defaultLatenessCost?: number;
+  /** Pickup-and-delivery pairs as [pickup, delivery] customer numbers (1..n-1). */
+  readonly pairs?: readonly (readonly [number, number])[];
 }
 
 /** Distance with the chosen rounding, in units. Integer coordinates give exact DIMACS truncation. */
@@ -98,6 +163,13 @@ export function buildInstance(raw: RawInstance, rounding: Rounding): RoutingInst
         distance[i * n + j] = i === j ? 0 : roundedEuclidean(x[i]! - x[j]!, y[i]! - y[j]!, rounding);
   }
   const times = (arr: readonly number[]) => Float64Array.from(arr, (v) => v * scale);
+  const types = buildTypes(raw, scale);
+  const { due, latenessCost, hasSoftWindows } = buildSoftWindows(raw, n, scale);
+  const pairs = buildPairs(raw, n);
+  let maxCapacity = 0;
+  for (let t = 0; t < types.count; t++) maxCapacity = Math.max(maxCapacity, types.capacity[t]!);
+  let fleetLimit = 0;
+  for (let t = 0; t < types.count; t++) fleetLimit += types.limit[t]!;
   return {
     name: raw.name,
     n,
@@ -107,15 +179,108 @@ export function buildInstance(raw: RawInstance, rounding: Rounding): RoutingInst
     earliest: times(raw.earliest),
     latest: times(raw.latest),
     service: times(raw.service),
-    capacity: raw.capacity,
-    fleetLimit: raw.fleetLimit,
-    vehicleCost: raw.vehicleCost ?? 0,
+    capacity: maxCapacity,
+    fleetLimit,
+    vehicleCost: types.fixedCost[0]! / scale,
+    types,
+    due,
+    latenessCost,
+    hasSoftWindows,
+    ...pairs,
     scale,
     rounding,
     ...(raw.x !== undefined && raw.y !== undefined
       ? { x: Float64Array.from(raw.x), y: Float64Array.from(raw.y) }
       : {}),
   };
+}
+
+function buildTypes(raw: RawInstance, scale: number): VehicleTypes {
+  const list: readonly RawVehicleType[] = raw.vehicleTypes ?? [
+    { capacity: raw.capacity, count: raw.fleetLimit, fixedCost: raw.vehicleCost ?? 0 },
+  ];
+  assert(list.length >= 1, "instance needs at least one vehicle type");
+  const k = list.length;
+  const types = {
+    count: k,
+    names: list.map((t, i) => t.name ?? `type${i}`),
+    capacity: new Float64Array(k),
+    limit: new Int32Array(k),
+    earliest: new Float64Array(k),
+    latest: new Float64Array(k),
+    fixedCost: new Float64Array(k),
+  };
+  list.forEach((t, i) => {
+    assert(
+      t.capacity >= 0 && Number.isInteger(t.count) && t.count >= 0,
+      `vehicle type ${i}: bad capacity or count`,
+    );
+    types.capacity[i] = t.capacity;
+    types.limit[i] = t.count;
+    // A shift never extends the depot's opening hours.
+    types.earliest[i] = Math.max(t.earliest ?? raw.earliest[0]!, raw.earliest[0]!) * scale;
+    types.latest[i] = Math.min(t.latest ?? raw.latest[0]!, raw.latest[0]!) * scale;
+    types.fixedCost[i] = (t.fixedCost ?? 0) * scale;
+  });
+  return types;
+}
+
+function buildSoftWindows(
+  raw: RawInstance,
+  n: number,
+  scale: number,
+): { due: Float64Array; latenessCost: Float64Array; hasSoftWindows: boolean } {
+  const due = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  const latenessCost = new Float64Array(n);
+  let hasSoftWindows = false;
+  if (raw.due !== undefined) {
+    assert(raw.due.length === n, `instance due has ${raw.due.length} entries, expected ${n}`);
+    for (let i = 1; i < n; i++) {
+      const d = raw.due[i];
+      if (d === null || d === undefined) continue;
+      const cost = raw.latenessCost?.[i] ?? raw.defaultLatenessCost ?? 1;
+      assert(cost >= 0, `stop ${i}: lateness cost must be >= 0`);
+      due[i] = d * scale;
+      // Cost per file time unit late → per internal unit late, in objective units (also × scale): equal.
+      latenessCost[i] = cost;
+      if (cost > 0) hasSoftWindows = true;
+    }
+  }
+  return { due, latenessCost, hasSoftWindows };
+}
+
+function buildPairs(
+  raw: RawInstance,
+  n: number,
+): {
+  partner: Int32Array;
+  isPickup: Uint8Array;
+  hasPairs: boolean;
+  depotLoad: Float64Array;
+  loadChange: Float64Array;
+} {
+  const partner = new Int32Array(n).fill(-1);
+  const isPickup = new Uint8Array(n);
+  const depotLoad = new Float64Array(n);
+  const loadChange = new Float64Array(n);
+  for (let i = 1; i < n; i++) {
+    depotLoad[i] = raw.demand[i]!;
+    loadChange[i] = -raw.demand[i]!;
+  }
+  for (const [p, d] of raw.pairs ?? []) {
+    assert(Number.isInteger(p) && p >= 1 && p < n, `pair pickup ${p} is not a customer`);
+    assert(Number.isInteger(d) && d >= 1 && d < n, `pair delivery ${d} is not a customer`);
+    assert(p !== d && partner[p] === -1 && partner[d] === -1, `stop ${p} or ${d} is in two pairs`);
+    partner[p] = d;
+    partner[d] = p;
+    isPickup[p] = 1;
+    const q = raw.demand[p]!;
+    depotLoad[p] = 0;
+    depotLoad[d] = 0;
+    loadChange[p] = q;
+    loadChange[d] = -q;
+  }
+  return { partner, isPickup, hasPairs: (raw.pairs?.length ?? 0) > 0, depotLoad, loadChange };
 }
 
 /**

@@ -6,10 +6,15 @@
  */
 import type { RandomStream } from "../../core/random.js";
 import { relocateApply, relocateDelta } from "./relocate.js";
-import type { MoveContext } from "./solution.js";
+import { copyRange, type MoveContext } from "./solution.js";
 import { swapApply, swapDelta } from "./swap.js";
 import { twoOptApply, twoOptDelta } from "./two-opt.js";
 import { twoOptStarApply, twoOptStarDelta } from "./two-opt-star.js";
+
+const RELOCATE = 0;
+const SWAP = 1;
+const TWO_OPT_STAR = 2;
+const TWO_OPT = 3;
 
 /** A full sweep without improvement ends the search; this bounds it if costs ever cycled. */
 const MAX_SWEEPS = 10_000;
@@ -24,6 +29,7 @@ export class LocalSearch {
    */
   private epsilon = 1e-7;
   moves = 0;
+  private readonly retype: boolean;
 
   constructor(
     private readonly ctx: MoveContext,
@@ -34,6 +40,7 @@ export class LocalSearch {
     this.order = new Int32Array(Math.max(0, n - 1));
     for (let i = 0; i < n - 1; i++) this.order[i] = i + 1;
     this.lastTested = new Float64Array(n);
+    this.retype = ctx.rs.inst.types.count > 1;
   }
 
   /** Forget what was tested (after penalties change, every pair must be looked at again). */
@@ -66,26 +73,152 @@ export class LocalSearch {
           const rv = rs.routeOf[v]!;
           if (rs.modifiedAt[ru]! <= tested && rs.modifiedAt[rv]! <= tested) continue;
           if (this.tryPair(u, v)) improved = true;
+          else if (this.ctx.hasPairs && this.tryPairRelocate(u, v)) improved = true;
         }
         const ru = rs.routeOf[u]!;
-        if (rs.modifiedAt[ru]! > tested && rs.len[ru]! > 1 && rs.usedRoutes() < routeLimit) {
-          const empty = rs.firstEmptyRoute();
-          // Into a fresh route: u alone, or the tail after u (a route split, 2-opt* with the empty route),
-          // which wide-window instances need to open a route the distance objective prefers.
-          if (empty >= 0 && this.take(relocateDelta(this.ctx, ru, rs.posOf[u]!, 1, empty, 0))) {
-            relocateApply(this.ctx, ru, rs.posOf[u]!, 1, empty, 0);
-            improved = true;
-          } else if (empty >= 0 && this.take(twoOptStarDelta(this.ctx, ru, rs.posOf[u]!, empty, 0))) {
-            twoOptStarApply(this.ctx, ru, rs.posOf[u]!, empty, 0);
-            improved = true;
-          }
-        }
+        if (rs.modifiedAt[ru]! > tested && rs.len[ru]! > 1 && rs.usedRoutes() < routeLimit)
+          if (this.tryFreshRoute(u)) improved = true;
+        if (this.retype && rs.posOf[u] === 1 && rs.modifiedAt[rs.routeOf[u]!]! > tested)
+          if (this.tryRetype(rs.routeOf[u]!)) improved = true;
       }
     }
   }
 
+  /**
+   * Pair relocate (PDPTW's basic inter-route move): take u's pair out of its route and insert it into v's
+   * route with the pickup next to v and the delivery at the best later position. Single-stop operators can
+   * never move a pair between routes; the ruin-and-recreate can, but only at random.
+   */
+  private tryPairRelocate(u: number, v: number): boolean {
+    const ctx = this.ctx;
+    const rs = ctx.rs;
+    const inst = rs.inst;
+    const partner = inst.partner[u]!;
+    if (partner < 0) return false;
+    const p = inst.isPickup[u] === 1 ? u : partner;
+    const d = inst.partner[p]!;
+    const ru = rs.routeOf[p]!;
+    const rv = rs.routeOf[v]!;
+    if (ru === rv) return false;
+    const lenU = rs.len[ru]!;
+    const lenV = rs.len[rv]!;
+    const pp = rs.posOf[p]!;
+    const pd = rs.posOf[d]!;
+    const seg = ctx.seg;
+    seg
+      .prefix(ru, pp - 1)
+      .range(ru, pp + 1, pd - 1)
+      .suffix(ru, pd + 1);
+    const gainU = ctx.builtCost(lenU - 2) - ctx.routeCost(ru);
+    if (gainU >= 0) return false;
+    const oldV = ctx.routeCost(rv);
+    const head = ctx.seg2;
+    const pv = rs.posOf[v]!;
+    const nd = inst.distance;
+    const n = rs.n;
+    for (let i = pv - 1; i <= pv; i++) {
+      // Bound: the pickup's detour alone (the delivery's adds more under the triangle inequality), against
+      // the saving (adding stops never lowers the receiving route's penalties or lateness).
+      const a = rs.nodeAt(rv, i);
+      const b = rs.nodeAt(rv, i + 1);
+      const detour = nd[a * n + p]! + nd[p * n + b]! - nd[a * n + b]!;
+      if (lenV > 0 && gainU + detour >= 0) continue;
+      head.prefix(rv, i).node(p);
+      for (let j = i; j <= lenV; j++) {
+        if (j > i) head.node(rs.nodeAt(rv, j));
+        seg
+          .copyFrom(head)
+          .node(d)
+          .suffix(rv, j + 1);
+        if (!this.take(gainU + ctx.builtCost(lenV + 2) - oldV)) continue;
+        const A = ctx.bufA;
+        const B = ctx.bufB;
+        let a = copyRange(rs, ru, 1, pp - 1, A, 0);
+        a = copyRange(rs, ru, pp + 1, pd - 1, A, a);
+        a = copyRange(rs, ru, pd + 1, lenU, A, a);
+        let b = copyRange(rs, rv, 1, i, B, 0);
+        B[b++] = p;
+        b = copyRange(rs, rv, i + 1, j, B, b);
+        B[b++] = d;
+        b = copyRange(rs, rv, j + 1, lenV, B, b);
+        ctx.commit(ru, A, a);
+        ctx.commit(rv, B, b);
+        return this.done(null);
+      }
+    }
+    return false;
+  }
+
   private take(delta: number): boolean {
     return delta < -this.epsilon;
+  }
+
+  /**
+   * Into a fresh route of some vehicle type: u alone, or the tail after u (a route split, 2-opt* with the
+   * empty route), which wide-window instances need to open a route the distance objective prefers.
+   */
+  private tryFreshRoute(u: number): boolean {
+    const ctx = this.ctx;
+    const rs = ctx.rs;
+    const types = rs.inst.types.count;
+    for (let t = 0; t < types; t++) {
+      const empty = rs.firstEmptyRouteOfType(t);
+      if (empty < 0) continue;
+      const ru = rs.routeOf[u]!;
+      const pu = rs.posOf[u]!;
+      if (
+        this.take(relocateDelta(ctx, ru, pu, 1, empty, 0)) &&
+        this.allowed(RELOCATE, ru, pu, 1, empty, 0, 0)
+      )
+        return this.done(relocateApply(ctx, ru, pu, 1, empty, 0));
+      if (
+        this.take(twoOptStarDelta(ctx, ru, pu, empty, 0)) &&
+        this.allowed(TWO_OPT_STAR, ru, pu, 0, empty, 0, 0)
+      )
+        return this.done(twoOptStarApply(ctx, ru, pu, empty, 0));
+    }
+    return false;
+  }
+
+  /**
+   * Mixed fleets: hand the whole route to a vehicle of another type (2-opt* at position 0 with an empty
+   * route of that type). Route counts do not change, so this runs at the fleet limit too.
+   */
+  private tryRetype(ru: number): boolean {
+    const ctx = this.ctx;
+    const rs = ctx.rs;
+    const types = rs.inst.types.count;
+    for (let t = 0; t < types; t++) {
+      if (t === rs.typeOf[ru]) continue;
+      const empty = rs.firstEmptyRouteOfType(t);
+      if (empty < 0) continue;
+      if (this.take(twoOptStarDelta(ctx, ru, 0, empty, 0)))
+        return this.done(twoOptStarApply(ctx, ru, 0, empty, 0));
+    }
+    return false;
+  }
+
+  /**
+   * Pickup-and-delivery instances: an improving move is dry-run first and dropped if it would put a
+   * delivery before its pickup or split a pair (the segments price moves without knowing about pairs).
+   */
+  private allowed(
+    kind: number,
+    ru: number,
+    pu: number,
+    k: number,
+    rv: number,
+    pv: number,
+    kv: number,
+  ): boolean {
+    const ctx = this.ctx;
+    if (!ctx.hasPairs) return true;
+    ctx.beginDryRun();
+    if (kind === RELOCATE) relocateApply(ctx, ru, pu, k, rv, pv);
+    else if (kind === SWAP) swapApply(ctx, ru, pu, k, rv, pv, kv);
+    else if (kind === TWO_OPT_STAR) twoOptStarApply(ctx, ru, pu, rv, pv);
+    else twoOptApply(ctx, ru, pu, pv);
+    return ctx.endDryRun();
   }
 
   /** Tries the move families for (u, v); applies the first improving one. */
@@ -99,27 +232,35 @@ export class LocalSearch {
     const lenU = rs.len[ru]!;
     for (let k = 1; k <= 3; k++) {
       if (pu + k - 1 > lenU) break;
-      if (this.take(relocateDelta(ctx, ru, pu, k, rv, pv)))
+      if (this.take(relocateDelta(ctx, ru, pu, k, rv, pv)) && this.allowed(RELOCATE, ru, pu, k, rv, pv, 0))
         return this.done(relocateApply(ctx, ru, pu, k, rv, pv));
       // Before v as well: the neighbour list is symmetric-ish, so both sides of v matter.
-      if (this.take(relocateDelta(ctx, ru, pu, k, rv, pv - 1)))
+      if (
+        this.take(relocateDelta(ctx, ru, pu, k, rv, pv - 1)) &&
+        this.allowed(RELOCATE, ru, pu, k, rv, pv - 1, 0)
+      )
         return this.done(relocateApply(ctx, ru, pu, k, rv, pv - 1));
     }
     for (let ku = 1; ku <= 2; ku++)
       for (let kv = 1; kv <= ku; kv++) {
-        if (this.take(swapDelta(ctx, ru, pu, ku, rv, pv, kv)))
+        if (this.take(swapDelta(ctx, ru, pu, ku, rv, pv, kv)) && this.allowed(SWAP, ru, pu, ku, rv, pv, kv))
           return this.done(swapApply(ctx, ru, pu, ku, rv, pv, kv));
       }
     if (ru !== rv) {
-      if (this.take(twoOptStarDelta(ctx, ru, pu, rv, pv)))
+      if (this.take(twoOptStarDelta(ctx, ru, pu, rv, pv)) && this.allowed(TWO_OPT_STAR, ru, pu, 0, rv, pv, 0))
         return this.done(twoOptStarApply(ctx, ru, pu, rv, pv));
       // u's tail joins v's head: (v-1, v) and (u-1, u) replaced by (u-1... ) handled from v's side later;
       // here the start-of-route variant lets u become the new first customer after v's predecessor.
-      if (this.take(twoOptStarDelta(ctx, ru, pu - 1, rv, pv - 1)))
+      if (
+        this.take(twoOptStarDelta(ctx, ru, pu - 1, rv, pv - 1)) &&
+        this.allowed(TWO_OPT_STAR, ru, pu - 1, 0, rv, pv - 1, 0)
+      )
         return this.done(twoOptStarApply(ctx, ru, pu - 1, rv, pv - 1));
     } else if (pu < pv) {
-      if (this.take(twoOptDelta(ctx, ru, pu, pv))) return this.done(twoOptApply(ctx, ru, pu, pv));
-    } else if (this.take(twoOptDelta(ctx, ru, pv, pu))) return this.done(twoOptApply(ctx, ru, pv, pu));
+      if (this.take(twoOptDelta(ctx, ru, pu, pv)) && this.allowed(TWO_OPT, ru, pu, 0, ru, pv, 0))
+        return this.done(twoOptApply(ctx, ru, pu, pv));
+    } else if (this.take(twoOptDelta(ctx, ru, pv, pu)) && this.allowed(TWO_OPT, ru, pv, 0, ru, pu, 0))
+      return this.done(twoOptApply(ctx, ru, pv, pu));
     return false;
   }
 

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { InputError } from "../../core/assert.js";
 import { haversineM } from "../../core/geo.js";
-import type { RawInstance } from "./instance.js";
+import type { RawInstance, RawVehicleType } from "./instance.js";
 
 export type InstanceFormat = "solomon" | "vrplib" | "json";
 
@@ -216,8 +216,41 @@ const stopSchema = z
     earliest: z.number().default(0),
     latest: z.number().default(Number.MAX_SAFE_INTEGER),
     service: z.number().min(0).default(0),
+    /** Soft deadline: service may start later (up to `latest`) at `latenessCost` per time unit late. */
+    due: z.number().optional(),
+    latenessCost: z.number().min(0).optional(),
   })
+  .refine((s) => s.latest >= s.earliest, { message: "latest must be >= earliest", path: ["latest"] })
+  .refine((s) => s.due === undefined || s.due >= s.earliest, {
+    message: "due must be >= earliest",
+    path: ["due"],
+  })
+  .refine((s) => s.latenessCost === undefined || s.due !== undefined, {
+    message: "latenessCost needs a due time",
+    path: ["latenessCost"],
+  });
+
+const shiftSchema = z
+  .strictObject({ earliest: z.number(), latest: z.number() })
   .refine((s) => s.latest >= s.earliest, { message: "latest must be >= earliest", path: ["latest"] });
+
+/** One vehicle type of a mixed fleet; its shift defaults to (and is clipped to) the depot's window. */
+const vehicleTypeSchema = z.strictObject({
+  name: z.string().min(1).max(128).optional(),
+  capacity: z.number().positive(),
+  count: z.number().int().positive().optional(),
+  fixedCost: z.number().min(0).default(0),
+  shift: shiftSchema.optional(),
+});
+
+/** The homogeneous fleet of the first format version (kept: one type whose shift is the depot's window). */
+const fleetSchema = z.object({
+  capacity: z.number().positive(),
+  count: z.number().int().positive().optional(),
+  costPerVehicle: z.number().min(0).default(0),
+});
+
+const pairSchema = z.strictObject({ pickup: z.number().int(), delivery: z.number().int() });
 
 /** lastmile's JSON instance (see docs/routing.md). Times in the travel matrix's time unit. */
 export const routingInstanceSchema = z
@@ -229,11 +262,13 @@ export const routingInstanceSchema = z
       latest: z.number().default(Number.MAX_SAFE_INTEGER),
     }),
     stops: z.array(stopSchema).min(0).max(5000),
-    vehicles: z.object({
-      capacity: z.number().positive(),
-      count: z.number().int().positive().optional(),
-      costPerVehicle: z.number().min(0).default(0),
+    vehicles: z.union([fleetSchema, z.array(vehicleTypeSchema).min(1).max(100)], {
+      error: "expected { capacity, count?, costPerVehicle? } or an array of vehicle types",
     }),
+    /** Default cost per time unit late for stops with a `due` and no `latenessCost` of their own. */
+    lateness: z.strictObject({ costPerTimeUnit: z.number().min(0) }).optional(),
+    /** Pickup-and-delivery pairs by customer number (stops[i] is customer i + 1). */
+    pairs: z.array(pairSchema).max(2500).optional(),
     travel: z.discriminatedUnion("kind", [
       z.object({ kind: z.literal("euclidean"), speed: z.number().positive().default(1) }),
       z.object({
@@ -248,7 +283,93 @@ export const routingInstanceSchema = z
       }),
     ]),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    checkPairs(d, ctx);
+    checkVehicleTypes(d, ctx);
+  });
+
+type InstanceJsonOutput = {
+  stops: { demand: number }[];
+  pairs?: { pickup: number; delivery: number }[] | undefined;
+  depot: { earliest: number; latest: number };
+  vehicles: z.output<typeof fleetSchema> | z.output<typeof vehicleTypeSchema>[];
+};
+
+/**
+ * Pairs name existing customers, each stop is in at most one pair, and a delivery's own demand is 0 or its
+ * pickup's: the pair carries the pickup's demand, and a different figure on the delivery would be ambiguous.
+ */
+function checkPairs(d: InstanceJsonOutput, ctx: z.RefinementCtx): void {
+  const customers = d.stops.length;
+  const pairOf = new Map<number, number>();
+  (d.pairs ?? []).forEach((pair, i) => {
+    for (const end of ["pickup", "delivery"] as const) {
+      const c = pair[end];
+      // zod may run this refinement on data whose own checks failed (a non-integer number): stay safe.
+      if (!Number.isInteger(c) || c < 1 || c > customers) {
+        ctx.addIssue({
+          code: "custom",
+          message: `customer ${c} does not exist (stops are customers 1..${customers})`,
+          path: ["pairs", i, end],
+        });
+        return;
+      }
+    }
+    if (pair.pickup === pair.delivery) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must differ from the pickup",
+        path: ["pairs", i, "delivery"],
+      });
+      return;
+    }
+    for (const end of ["pickup", "delivery"] as const) {
+      const other = pairOf.get(pair[end]);
+      if (other !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          message: `customer ${pair[end]} is already in pairs[${other}]`,
+          path: ["pairs", i, end],
+        });
+      pairOf.set(pair[end], i);
+    }
+    const pickupDemand = d.stops[pair.pickup - 1]!.demand;
+    const deliveryDemand = d.stops[pair.delivery - 1]!.demand;
+    if (deliveryDemand !== 0 && deliveryDemand !== pickupDemand)
+      ctx.addIssue({
+        code: "custom",
+        message:
+          `customer ${pair.delivery}'s demand ${deliveryDemand} differs from its pickup's ${pickupDemand} ` +
+          "(a pair carries the pickup's demand: give the delivery 0 or the same)",
+        path: ["pairs", i, "delivery"],
+      });
+  });
+}
+
+/** Type names are unique, and every shift overlaps the depot's window (a shift is clipped to it). */
+function checkVehicleTypes(d: InstanceJsonOutput, ctx: z.RefinementCtx): void {
+  if (!Array.isArray(d.vehicles)) return;
+  const names = new Set<string>();
+  d.vehicles.forEach((t, i) => {
+    if (t.name !== undefined) {
+      if (names.has(t.name))
+        ctx.addIssue({
+          code: "custom",
+          message: `duplicate type name '${t.name}'`,
+          path: ["vehicles", i, "name"],
+        });
+      names.add(t.name);
+    }
+    const shift = t.shift;
+    if (shift !== undefined && (shift.latest < d.depot.earliest || shift.earliest > d.depot.latest))
+      ctx.addIssue({
+        code: "custom",
+        message: `shift [${shift.earliest}, ${shift.latest}] does not overlap the depot's window [${d.depot.earliest}, ${d.depot.latest}]`,
+        path: ["vehicles", i, "shift"],
+      });
+  });
+}
 
 export type RoutingInstanceJson = z.input<typeof routingInstanceSchema>;
 
@@ -274,15 +395,17 @@ function fromJson(file: string, d: z.output<typeof routingInstanceSchema>): RawI
   const earliest = [d.depot.earliest, ...d.stops.map((s) => s.earliest)];
   const latest = [d.depot.latest, ...d.stops.map((s) => s.latest)];
   const service = [0, ...d.stops.map((s) => s.service)];
-  const base = {
+  const base: RawInstance = {
     name: d.name,
     demand,
     earliest,
     latest,
     service,
-    capacity: d.vehicles.capacity,
-    fleetLimit: d.vehicles.count ?? Math.max(1, n - 1),
-    vehicleCost: d.vehicles.costPerVehicle,
+    ...fleetOf(d.vehicles, n),
+    ...softWindowsOf(d),
+    ...(d.pairs !== undefined && d.pairs.length > 0
+      ? { pairs: d.pairs.map((p) => [p.pickup, p.delivery] as const) }
+      : {}),
   };
   const travel = d.travel;
   if (travel.kind === "matrix") {
@@ -340,4 +463,44 @@ function fromJson(file: string, d: z.output<typeof routingInstanceSchema>): RawI
       duration.push(dm / metresPerSecond);
     }
   return { ...base, distance, duration };
+}
+
+/** The object form stays a homogeneous fleet (no `vehicleTypes`); the array form lists the types. */
+function fleetOf(
+  vehicles: z.output<typeof routingInstanceSchema>["vehicles"],
+  n: number,
+): Pick<RawInstance, "capacity" | "fleetLimit" | "vehicleCost" | "vehicleTypes"> {
+  // Default count: one vehicle per stop, i.e. unlimited.
+  const unlimited = Math.max(1, n - 1);
+  if (!Array.isArray(vehicles))
+    return {
+      capacity: vehicles.capacity,
+      fleetLimit: vehicles.count ?? unlimited,
+      vehicleCost: vehicles.costPerVehicle,
+    };
+  const vehicleTypes: RawVehicleType[] = vehicles.map((t) => ({
+    ...(t.name !== undefined ? { name: t.name } : {}),
+    capacity: t.capacity,
+    count: t.count ?? unlimited,
+    fixedCost: t.fixedCost,
+    ...(t.shift !== undefined ? { earliest: t.shift.earliest, latest: t.shift.latest } : {}),
+  }));
+  return {
+    capacity: Math.max(...vehicleTypes.map((t) => t.capacity)),
+    fleetLimit: vehicleTypes.reduce((sum, t) => sum + t.count, 0),
+    vehicleCost: vehicleTypes[0]!.fixedCost ?? 0,
+    vehicleTypes,
+  };
+}
+
+/** Soft deadlines only when some stop has one, so that files without them build exactly as before. */
+function softWindowsOf(
+  d: z.output<typeof routingInstanceSchema>,
+): Pick<RawInstance, "due" | "latenessCost" | "defaultLatenessCost"> {
+  if (!d.stops.some((s) => s.due !== undefined)) return {};
+  return {
+    due: [null, ...d.stops.map((s) => s.due ?? null)],
+    latenessCost: [null, ...d.stops.map((s) => s.latenessCost ?? null)],
+    ...(d.lateness !== undefined ? { defaultLatenessCost: d.lateness.costPerTimeUnit } : {}),
+  };
 }

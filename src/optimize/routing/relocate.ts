@@ -20,6 +20,8 @@ export function relocateDelta(
   if (pu < 1 || pu + k - 1 > lenU) return Number.POSITIVE_INFINITY;
   const seg = ctx.seg;
   if (ru === rv && pv >= pu - 1 && pv <= pu + k - 1) return Number.POSITIVE_INFINITY;
+  // A block that splits a pair cannot leave its route.
+  if (ctx.hasPairs && ru !== rv && !rs.blockClosed(ru, pu, pu + k - 1)) return Number.POSITIVE_INFINITY;
   // Cheap bound first: the distance change minus every penalty the routes pay now. The edge formula holds
   // within one route too, since the block keeps its orientation and pv lies outside it.
   const nd = inst.distance;
@@ -37,7 +39,7 @@ export function relocateDelta(
     nd[last * n + d]! -
     nd[c * n + d]!;
   if (ru !== rv) {
-    const fixed = (lenU === k ? -ctx.vehicleCost : 0) + (rs.len[rv] === 0 ? ctx.vehicleCost : 0);
+    const fixed = (lenU === k ? -ctx.fixedCostOf(ru) : 0) + (rs.len[rv] === 0 ? ctx.fixedCostOf(rv) : 0);
     if (distDelta + fixed - ctx.routePenalty(ru) - ctx.routePenalty(rv) >= 0) return Number.POSITIVE_INFINITY;
     const old = ctx.routeCost(ru) + ctx.routeCost(rv);
     seg.prefix(ru, pu - 1).suffix(ru, pu + k);
@@ -84,8 +86,8 @@ export function relocateApply(
     let b = copyRange(rs, rv, 1, pv, B, 0);
     b = copyRange(rs, ru, pu, pu + k - 1, B, b);
     b = copyRange(rs, rv, pv + 1, rs.len[rv]!, B, b);
-    rs.setRoute(ru, A, a);
-    rs.setRoute(rv, B, b);
+    ctx.commit(ru, A, a);
+    ctx.commit(rv, B, b);
     return;
   }
   let a: number;
@@ -100,5 +102,5 @@ export function relocateApply(
     a = copyRange(rs, ru, pu, pu + k - 1, A, a);
     a = copyRange(rs, ru, pv + 1, lenU, A, a);
   }
-  rs.setRoute(ru, A, a);
+  ctx.commit(ru, A, a);
 }

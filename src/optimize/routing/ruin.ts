@@ -53,7 +53,23 @@ export function ruinStrings(
     const A = ctx.bufA;
     let a = copyRange(rs, r, 1, start - 1, A, 0);
     a = copyRange(rs, r, start + stringLength, len, A, a);
-    rs.setRoute(r, A, a);
+    ctx.commit(r, A, a);
+  }
+  // Pairs leave together: a removed stop takes its partner along, wherever the string cut.
+  if (ctx.hasPairs) {
+    const inst = rs.inst;
+    const strings = removed;
+    for (let i = 0; i < strings; i++) {
+      const partner = inst.partner[out[i]!]!;
+      if (partner < 0 || rs.routeOf[partner]! < 0) continue;
+      const r = rs.routeOf[partner]!;
+      const pos = rs.posOf[partner]!;
+      const A = ctx.bufA;
+      let a = copyRange(rs, r, 1, pos - 1, A, 0);
+      a = copyRange(rs, r, pos + 1, rs.len[r]!, A, a);
+      ctx.commit(r, A, a);
+      out[removed++] = partner;
+    }
   }
   return removed;
 }

@@ -31,7 +31,10 @@ export interface SolveOptions {
   readonly nowMs?: () => number;
   /** distance: total distance within the fleet limit (DIMACS); vehicles: fewest routes, then distance. */
   readonly objective?: RoutingObjective;
-  /** Fixed cost per used route added to the distance objective (default: the instance's, usually 0). */
+  /**
+   * Fixed cost per used route added to the objective, for every vehicle type (default: each type's own,
+   * usually 0).
+   */
   readonly vehicleCost?: number;
   /** Granular neighbourhood size (HGS default 40). */
   readonly neighbours?: number;
@@ -45,8 +48,14 @@ export interface SolveResult {
   readonly feasible: boolean;
   /** Customer numbers per route, in visit order. */
   readonly routes: number[][];
+  /** Vehicle type index of each route (all 0 for a homogeneous fleet). */
+  readonly vehicleTypes: number[];
   /** Reported distance (file units). */
   readonly distance: number;
+  /** Objective in reported units: distance + fixed costs of the used routes + lateness costs. */
+  readonly cost: number;
+  /** Total time late past the soft deadlines (reported time units). */
+  readonly lateness: number;
   readonly vehicles: number;
   readonly iterations: number;
   /** When infeasible: stops that cannot be served and why, or the violations of the best solution found. */
@@ -60,6 +69,8 @@ interface Snapshot {
   len: Int32Array;
   clock: number;
   distance: number;
+  /** distance + fixed costs + lateness costs. */
+  objective: number;
   excessLoad: number;
   timeWarp: number;
   used: number;
@@ -72,38 +83,50 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     return {
       feasible: false,
       routes: [],
+      vehicleTypes: [],
       distance: 0,
+      cost: 0,
+      lateness: 0,
       vehicles: 0,
       iterations: 0,
       reasons: unservable.map((u) => `customer ${u.customer}: ${u.reason}`),
     };
   if (customers === 0)
-    return { feasible: true, routes: [], distance: 0, vehicles: 0, iterations: 0, reasons: [] };
+    return {
+      feasible: true,
+      routes: [],
+      vehicleTypes: [],
+      distance: 0,
+      cost: 0,
+      lateness: 0,
+      vehicles: 0,
+      iterations: 0,
+      reasons: [],
+    };
   assert(
     options.timeLimitMs === undefined || options.nowMs !== undefined,
     "solveVrptw: a time limit needs a clock (nowMs)",
   );
   const objective = options.objective ?? "distance";
-  const vehicleCost = (options.vehicleCost ?? inst.vehicleCost) * inst.scale;
+  const fixedCostOverride = options.vehicleCost === undefined ? undefined : options.vehicleCost * inst.scale;
   const maxIterations =
     options.maxIterations ??
     (options.timeLimitMs === undefined ? DEFAULT_ITERATIONS : Number.MAX_SAFE_INTEGER);
   const now = options.nowMs;
   const startedMs = now?.() ?? 0;
   const rng = new RandomStream(options.seed, "routing");
-  const fleetLimit = Math.max(1, Math.min(inst.fleetLimit, customers));
-
-  const rs = new RouteSet(inst, fleetLimit);
+  const rs = new RouteSet(inst, customers, fixedCostOverride);
+  const fleetLimit = Math.max(1, Math.min(rs.maxRoutes, customers));
   const { averageEdge, maxDemand } = scaleHints(inst);
   const penalties = new PenaltyManager(Math.max(1, averageEdge / Math.max(1, maxDemand)) * 10, 5, 0.5, 20);
   const initialLoadWeight = penalties.loadWeight;
   const initialTimeWarpWeight = penalties.timeWarpWeight;
-  const ctx = new MoveContext(rs, penalties, vehicleCost);
+  const ctx = new MoveContext(rs, penalties);
   const { k, table } = granularNeighbours(inst, options.neighbours ?? 40);
   const byDistance = distanceOrder(inst, Math.min(customers - 1, 100));
   const ls = new LocalSearch(ctx, table, k);
   const removed = new Int32Array(customers);
-  const routeTouched = new Uint8Array(fleetLimit);
+  const routeTouched = new Uint8Array(rs.maxRoutes);
   const ruinParams = {
     meanRemoved: Math.min(customers, options.meanRemoved ?? Math.max(5, Math.min(20, customers * 0.2))),
     maxStringLength: 10,
@@ -154,7 +177,7 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
 
     const feasible = rs.isFeasible();
     const used = rs.usedRoutes();
-    if (feasible && isBetter(used, rs.totalDistance(), best)) {
+    if (feasible && isBetter(used, rs.totalObjective(), best)) {
       best = snapshot(best ?? undefined);
       report(best, iteration + 1);
       // Also reached when the construction was infeasible and this is the first feasible solution.
@@ -165,7 +188,7 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     }
     // Simulated annealing on the penalised cost, temperature relative to the average edge.
     const temperature = averageEdge * 0.5 * 0.02 ** progress;
-    const candidate = rs.totalCost(penalties, vehicleCost);
+    const candidate = rs.totalCost(penalties);
     const threshold = costOf(current) - temperature * Math.log(1 - rng.next());
     if (candidate < threshold) snapshot(current);
     else restore(current, current);
@@ -174,11 +197,15 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
   const final = best ?? snapshot();
   restore(final, current);
   const routes = rs.toRoutes();
-  const check = checkSolution(inst, routes);
+  const vehicleTypes = rs.toRouteTypes();
+  const check = checkSolution(inst, routes, vehicleTypes);
   return {
     feasible: check.feasible,
     routes,
+    vehicleTypes,
     distance: check.distance,
+    cost: check.cost,
+    lateness: check.lateness,
     vehicles: check.vehicles,
     iterations: iteration,
     reasons: check.feasible ? [] : [...check.violations],
@@ -190,21 +217,16 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     return Math.max(byIterations, (now() - startedMs) / options.timeLimitMs);
   }
 
-  function isBetter(used: number, distance: number, incumbent: Snapshot | null): boolean {
+  function isBetter(used: number, value: number, incumbent: Snapshot | null): boolean {
     if (incumbent === null) return true;
     if (objective === "vehicles" && used !== incumbent.used) return used < incumbent.used;
-    const a = distance + used * vehicleCost;
-    const b = incumbent.distance + incumbent.used * vehicleCost;
-    return a < b - (inst.rounding === "none" ? 1e-9 : 0);
+    // Lateness costs are fractional even on rounded instances.
+    const exact = inst.rounding !== "none" && !inst.hasSoftWindows;
+    return value < incumbent.objective - (exact ? 0 : 1e-9 * Math.max(1, Math.abs(value)));
   }
 
   function costOf(s: Snapshot): number {
-    return (
-      s.distance +
-      s.used * vehicleCost +
-      s.excessLoad * penalties.loadWeight +
-      s.timeWarp * penalties.timeWarpWeight
-    );
+    return s.objective + s.excessLoad * penalties.loadWeight + s.timeWarp * penalties.timeWarpWeight;
   }
 
   /** Copies the route set into `into` (or a new snapshot). */
@@ -214,6 +236,7 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
       len: new Int32Array(rs.len.length),
       clock: 0,
       distance: 0,
+      objective: 0,
       excessLoad: 0,
       timeWarp: 0,
       used: 0,
@@ -222,6 +245,7 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     s.len.set(rs.len);
     s.clock = rs.clock;
     let distance = 0;
+    let extra = 0;
     let excess = 0;
     let warp = 0;
     let used = 0;
@@ -229,10 +253,12 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
       if (rs.len[r] === 0) continue;
       used++;
       distance += rs.routeDistance(r);
-      excess += Math.max(0, rs.routeLoad(r) - inst.capacity);
+      extra += rs.fixedCost[rs.typeOf[r]!]! + rs.routeLateCost(r);
+      excess += rs.routeExcessLoad(r);
       warp += rs.routeTimeWarp(r);
     }
     s.distance = distance;
+    s.objective = distance + extra;
     s.excessLoad = excess;
     s.timeWarp = warp;
     s.used = used;

@@ -20,6 +20,8 @@ export function swapDelta(
   if (pu < 1 || pv < 1 || pu + ku - 1 > lenU || pv + kv - 1 > lenV) return Number.POSITIVE_INFINITY;
   const seg = ctx.seg;
   if (ru !== rv) {
+    if (ctx.hasPairs && !(rs.blockClosed(ru, pu, pu + ku - 1) && rs.blockClosed(rv, pv, pv + kv - 1)))
+      return Number.POSITIVE_INFINITY;
     const inst = rs.inst;
     const n = rs.n;
     const nd = inst.distance;
@@ -109,8 +111,8 @@ export function swapApply(
     let b = copyRange(rs, rv, 1, pv - 1, B, 0);
     b = copyRange(rs, ru, pu, pu + ku - 1, B, b);
     b = copyRange(rs, rv, pv + kv, rs.len[rv]!, B, b);
-    rs.setRoute(ru, A, a);
-    rs.setRoute(rv, B, b);
+    ctx.commit(ru, A, a);
+    ctx.commit(rv, B, b);
     return;
   }
   if (pv < pu) {
@@ -122,5 +124,5 @@ export function swapApply(
   a = copyRange(rs, ru, pu + ku, pv - 1, A, a);
   a = copyRange(rs, ru, pu, pu + ku - 1, A, a);
   a = copyRange(rs, ru, pv + kv, rs.len[ru]!, A, a);
-  rs.setRoute(ru, A, a);
+  ctx.commit(ru, A, a);
 }

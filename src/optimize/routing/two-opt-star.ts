@@ -19,8 +19,11 @@ export function twoOptStarDelta(ctx: MoveContext, ru: number, pu: number, rv: nu
   const y = rs.nodeAt(rv, pv + 1);
   const countU = pu + (lenV - pv);
   const countV = pv + (lenU - pu);
+  if (ctx.hasPairs && (rs.fOpen[ru * rs.stride + pu] !== 0 || rs.fOpen[rv * rs.stride + pv] !== 0))
+    return Number.POSITIVE_INFINITY; // a pair would be split between the two routes
   const fixed =
-    ((countU > 0 ? 1 : 0) + (countV > 0 ? 1 : 0) - (lenU > 0 ? 1 : 0) - (lenV > 0 ? 1 : 0)) * ctx.vehicleCost;
+    ((countU > 0 ? 1 : 0) - (lenU > 0 ? 1 : 0)) * ctx.fixedCostOf(ru) +
+    ((countV > 0 ? 1 : 0) - (lenV > 0 ? 1 : 0)) * ctx.fixedCostOf(rv);
   const distDelta = nd[u * n + y]! + nd[v * n + x]! - nd[u * n + x]! - nd[v * n + y]!;
   if (distDelta + fixed - ctx.routePenalty(ru) - ctx.routePenalty(rv) >= 0) return Number.POSITIVE_INFINITY;
   const old = ctx.routeCost(ru) + ctx.routeCost(rv);
@@ -39,6 +42,6 @@ export function twoOptStarApply(ctx: MoveContext, ru: number, pu: number, rv: nu
   a = copyRange(rs, rv, pv + 1, rs.len[rv]!, A, a);
   let b = copyRange(rs, rv, 1, pv, B, 0);
   b = copyRange(rs, ru, pu + 1, rs.len[ru]!, B, b);
-  rs.setRoute(ru, A, a);
-  rs.setRoute(rv, B, b);
+  ctx.commit(ru, A, a);
+  ctx.commit(rv, B, b);
 }

@@ -31,5 +31,5 @@ export function twoOptApply(ctx: MoveContext, r: number, pu: number, pv: number)
   let a = copyRange(rs, r, 1, pu, A, 0);
   a = copyRange(rs, r, pu + 1, pv, A, a, true);
   a = copyRange(rs, r, pv + 1, rs.len[r]!, A, a);
-  rs.setRoute(r, A, a);
+  ctx.commit(r, A, a);
 }
