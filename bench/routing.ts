@@ -3,7 +3,8 @@
  * - exact:     solveSmallRoute on generated 5- and 8-stop batches with windows; median µs per call.
  * - small:     generated instances with 5–10 customers: does the metaheuristic find the proven optimum?
  * - model:     generated instances with 5–7 customers, mixed vehicle types (shifts, capacities, fixed
- *              costs), soft deadlines and pickup-and-delivery pairs: does it find the brute-force optimum?
+ *              costs, own start / end locations, open routes), soft deadlines and pickup-and-delivery pairs:
+ *              does it find the brute-force optimum?
  * - solomon:   all 56 Solomon instances, DIMACS convention (distance only, fleet limit 25): gap to the
  *              known optima.
  * - vehicles:  Solomon, vehicles-then-distance: best-known vehicle count reached?
@@ -184,6 +185,8 @@ function modelPart(ctx: BenchContext, rows: BenchRow[], targets: Target[], seed:
       pairs: k % 3,
       vehicleTypes: 1 + ((k >> 1) % 3),
       softDeadlines: k % 4 === 0 ? 0 : 0.6,
+      // Every other instance: types start and end at their own locations, some routes open.
+      ...(k % 2 === 1 ? { ownLocations: { start: 0.5, end: 0.3, open: 0.3 } } : {}),
       stream: "routing-bench-model",
     });
     const reference = bruteForce(inst);
@@ -197,7 +200,7 @@ function modelPart(ctx: BenchContext, rows: BenchRow[], targets: Target[], seed:
   }
   rows.push({
     part: "model",
-    instance: `${cases} generated, 5–7 customers, types + soft deadlines + pairs`,
+    instance: `${cases} generated, 5–7 customers, types (own start/end on half) + soft deadlines + pairs`,
     feasible: `${solved} feasible`,
     optimum: `${found}/${solved}`,
     gap: `${((100 * sumGap) / Math.max(1, solved)).toFixed(3)} % mean`,

@@ -292,14 +292,9 @@ describe("POST /v1/route", () => {
     const mixed = lineJob();
     (mixed.jobs[1] as { location: unknown }).location = { lat: 1, lng: 2 };
     expect(paths((await post(app, "/v1/route", mixed, null)).body)).toEqual(["body.jobs[1].location"]);
-    const elsewhere = lineJob();
-    elsewhere.vehicles[1]!.start = { x: 1, y: 0 };
-    const twoDepots = (await post(app, "/v1/route", elsewhere, null)).body;
-    expect(paths(twoDepots)).toEqual(["body.vehicles[1].start"]);
-    expect(JSON.stringify(twoDepots)).toMatch(/single depot/);
-    const otherEnd = lineJob();
-    otherEnd.vehicles[1]!.end = { x: 5, y: 5 };
-    expect(paths((await post(app, "/v1/route", otherEnd, null)).body)).toEqual(["body.vehicles[1].end"]);
+    const otherKind = lineJob();
+    (otherKind.vehicles[1] as { end: unknown }).end = 0;
+    expect(paths((await post(app, "/v1/route", otherKind, null)).body)).toEqual(["body.vehicles[1].end"]);
     const hetero = lineJob();
     hetero.vehicles[1]!.capacity = 9;
     expect((await post(app, "/v1/route", hetero, null)).status).toBe(200);
@@ -341,6 +336,17 @@ describe("POST /v1/route", () => {
     expect(paths((await post(app, "/v1/route", noMatrix, null)).body)).toEqual(["body.matrix"]);
     const ragged = { ...noMatrix, matrix: { durations: [[0, 1], [1]] } };
     expect(paths((await post(app, "/v1/route", ragged, null)).body)).toEqual(["body.matrix.durations[1]"]);
+    const farEnd = {
+      vehicles: [{ id: "v", start: 0, end: 2 }],
+      jobs: [{ id: "a", location: 1 }],
+      matrix: {
+        durations: [
+          [0, 1],
+          [1, 0],
+        ],
+      },
+    };
+    expect(paths((await post(app, "/v1/route", farEnd, null)).body)).toEqual(["body.vehicles[0].end"]);
     const dup = lineJob();
     dup.jobs[3]!.id = "j1";
     expect(paths((await post(app, "/v1/route", dup, null)).body)).toEqual(["body.jobs[3].id"]);
@@ -491,6 +497,114 @@ describe("POST /v1/route: vehicle types, shipments and soft deadlines", () => {
     ]);
     expect(res.body.summary).toMatchObject({ distance: 25, lateness: 6, cost: 37 });
     expect(res.body.check).toMatchObject({ cost: 37, lateness: 6 });
+  });
+});
+
+describe("POST /v1/route: vehicles with their own start and end", () => {
+  // A and B are 10 apart; job location 2 is 1 from A, 3 is 1 from B.
+  const twoHomes = [
+    [0, 10, 1, 10],
+    [10, 0, 10, 1],
+    [1, 10, 0, 10],
+    [10, 1, 10, 0],
+  ];
+  const jobsOf = (route: RouteOut) => route.steps.flatMap((s) => (s.job ? [s.job] : []));
+
+  it("vehicles at different starts: each serves the job near its own start and returns there", async () => {
+    const app = await service();
+    const body = matrixJob(twoHomes, {
+      // b comes first, so node 0 of the instance is b's start, not a's.
+      vehicles: [
+        { id: "b", start: 1, end: 1 },
+        { id: "a", start: 0, end: 0 },
+      ],
+      jobs: [
+        { id: "x", location: 2 },
+        { id: "y", location: 3 },
+      ],
+    });
+    const res = await post(app, "/v1/route", body, null);
+    expect(res.status).toBe(200);
+    expect(res.body.unassigned).toEqual([]);
+    const routes = res.body.routes as RouteOut[];
+    const byVehicle = new Map(routes.map((r) => [r.vehicle, r]));
+    expect(jobsOf(byVehicle.get("a")!)).toEqual(["x"]);
+    expect(jobsOf(byVehicle.get("b")!)).toEqual(["y"]);
+    expect(byVehicle.get("b")!.steps.map((s) => [s.type, s.arrival])).toEqual([
+      ["start", 0],
+      ["job", 1],
+      ["end", 2],
+    ]);
+    // One vehicle serving both would drive 1 + 10 + 10.
+    expect(res.body.summary).toMatchObject({ routes: 2, distance: 4, cost: 4 });
+    expect(res.body.check).toMatchObject({ feasible: true, distance: 4, vehicles: 2 });
+  });
+
+  it("an open route: no end, so the route ends at its last job", async () => {
+    const app = await service();
+    const body = matrixJob(twoHomes, {
+      vehicles: [
+        { id: "van", start: 0, end: 0, costs: { fixed: 100 } },
+        { id: "rider", start: 1 },
+      ],
+      jobs: [
+        { id: "x", location: 2, service: 3 },
+        { id: "y", location: 3 },
+      ],
+    });
+    const res = await post(app, "/v1/route", body, null);
+    expect(res.status).toBe(200);
+    const routes = res.body.routes as RouteOut[];
+    // The rider: B → y (1) → x (10), nothing after x; the van would cost 100 more.
+    expect(routes.map((r) => r.vehicle)).toEqual(["rider"]);
+    expect(routes[0]!.steps.map((s) => [s.job ?? s.type, s.arrival])).toEqual([
+      ["start", 0],
+      ["y", 1],
+      ["x", 11],
+      ["end", 14],
+    ]);
+    expect(res.body.summary).toMatchObject({ distance: 11, cost: 11 });
+    expect(res.body.check).toMatchObject({ feasible: true, distance: 11 });
+  });
+
+  it("a mix on coordinates: a shopper from home to the store, an open rider, a van at the store", async () => {
+    const app = await service();
+    const store = { x: 0, y: 0 };
+    const body = {
+      vehicles: [
+        { id: "shopper", start: { x: 10, y: 0 }, end: store, capacity: 1 },
+        { id: "rider", start: { x: 0, y: 10 }, capacity: 1 },
+        { id: "van", start: store, end: store, capacity: 1 },
+      ],
+      jobs: [
+        { id: "a", location: { x: 10, y: 5 }, delivery: 1 },
+        { id: "b", location: { x: 0, y: 15 }, delivery: 1 },
+        { id: "c", location: { x: -5, y: 0 }, delivery: 1 },
+      ],
+      options: { seed: 2, iterations: 200 },
+    };
+    const res = await post(app, "/v1/route", body, null);
+    expect(res.status).toBe(200);
+    expect(res.body.unassigned).toEqual([]);
+    const routes = res.body.routes as RouteOut[];
+    const byVehicle = new Map(routes.map((r) => [r.vehicle, r]));
+    // One job each (capacity 1): shopper a (5 + √125), rider b (5, open), van c (10) is the cheapest.
+    expect(jobsOf(byVehicle.get("shopper")!)).toEqual(["a"]);
+    expect(jobsOf(byVehicle.get("rider")!)).toEqual(["b"]);
+    expect(jobsOf(byVehicle.get("van")!)).toEqual(["c"]);
+    expect(byVehicle.get("shopper")!.distance).toBeCloseTo(5 + Math.sqrt(125), 9);
+    expect(byVehicle.get("rider")!.steps.at(-1)!.arrival).toBe(5);
+    expect(res.body.summary.distance).toBeCloseTo(20 + Math.sqrt(125), 9);
+    expect(res.body.check.distance).toBeCloseTo(20 + Math.sqrt(125), 9);
+    // The van's time window is hard at its end: [0, 9] is too short for any job (c alone is back at 10),
+    // and the other two carry one job each, so one job is left out.
+    const short = structuredClone(body);
+    (short.vehicles[2] as { timeWindow?: number[] }).timeWindow = [0, 9];
+    const again = await post(app, "/v1/route", short, null);
+    expect(again.status).toBe(200);
+    expect(again.body.check.feasible).toBe(true);
+    expect((again.body.routes as RouteOut[]).map((r) => r.vehicle).sort()).toEqual(["rider", "shopper"]);
+    expect(again.body.unassigned).toHaveLength(1);
   });
 });
 

@@ -202,7 +202,7 @@ describe("fuzzed requests on match, route and slots", () => {
     );
   });
 
-  it("POST /v1/route on random valid requests: always 200, every job routed once or unassigned", async () => {
+  it("POST /v1/route on random valid requests (vehicles at two places, some open): always 200, every job routed once or unassigned, distances from each vehicle's start to its end", async () => {
     const request = fc.integer({ min: 1, max: 8 }).chain((n) =>
       fc.record({
         vehicles: fc.integer({ min: 1, max: 3 }).chain((k) =>
@@ -210,13 +210,20 @@ describe("fuzzed requests on match, route and slots", () => {
             .record({
               capacity: fc.integer({ min: 0, max: 10 }),
               window: fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 200 })),
-              open: fc.boolean(),
+              // Two places to start and end from, so that vehicles both share a type and differ.
+              places: fc.array(
+                fc.tuple(fc.integer({ min: 0, max: 1 }), fc.option(fc.integer({ min: 0, max: 1 }))),
+                {
+                  minLength: k,
+                  maxLength: k,
+                },
+              ),
             })
-            .map(({ capacity, window, open }) =>
-              Array.from({ length: k }, (_, i) => ({
+            .map(({ capacity, window, places }) =>
+              places.map(([start, end], i) => ({
                 id: `v${i}`,
-                start: 0,
-                ...(open ? {} : { end: 0 }),
+                start,
+                ...(end === null ? {} : { end }),
                 capacity,
                 timeWindow: [window[0], window[0] + window[1]],
               })),
@@ -270,12 +277,31 @@ describe("fuzzed requests on match, route and slots", () => {
         const left: string[] = out.unassigned.map((u: { job: string }) => u.job);
         expect([...served, ...left].sort()).toEqual(body.jobs.map((j) => j.id).sort());
         expect(out.routes.length).toBeLessThanOrEqual(r.vehicles.length);
+        // Each route's distance, from the request alone: its vehicle's start, its jobs, its end (if any).
+        const location = new Map(body.jobs.map((j) => [j.id, j.location]));
+        for (const route of out.routes as {
+          vehicle: string;
+          distance: number;
+          steps: { job?: string }[];
+        }[]) {
+          const v = r.vehicles.find((x) => x.id === route.vehicle)!;
+          const path = [
+            v.start,
+            ...route.steps.flatMap((s) => (s.job === undefined ? [] : [location.get(s.job)!])),
+          ];
+          let distance = 0;
+          for (let i = 1; i < path.length; i++) distance += r.matrix[path[i - 1]!]![path[i]!]!;
+          if ("end" in v) distance += r.matrix[path.at(-1)!]![v.end as number]!;
+          expect(route.distance).toBeCloseTo(distance, 9);
+        }
+        const vehicles = out.routes.map((x: { vehicle: string }) => x.vehicle);
+        expect(new Set(vehicles).size).toBe(vehicles.length);
       }),
       { numRuns: 200 },
     );
   });
 
-  it("POST /v1/route on random mixed fleets with shipments and deadlines: always 200, all accounted for", async () => {
+  it("POST /v1/route on random mixed fleets (own starts and ends, open routes) with shipments and deadlines: always 200, all accounted for", async () => {
     const stopArb = (n: number) =>
       fc.record({
         location: fc.integer({ min: 1, max: n }),
@@ -300,10 +326,11 @@ describe("fuzzed requests on match, route and slots", () => {
             capacity: fc.integer({ min: 0, max: 10 }),
             window: fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 200 })),
             fixed: fc.integer({ min: 0, max: 30 }),
+            start: fc.integer({ min: 0, max: 1 }),
+            end: fc.option(fc.integer({ min: 0, max: 1 })),
           }),
           { minLength: 1, maxLength: 4 },
         ),
-        open: fc.boolean(),
         jobs: fc.array(fc.record({ stop: stopArb(n), delivery: fc.integer({ min: 0, max: 6 }) }), {
           maxLength: 6,
         }),
@@ -323,8 +350,8 @@ describe("fuzzed requests on match, route and slots", () => {
         const body = {
           vehicles: r.vehicles.map((v, i) => ({
             id: `v${i}`,
-            start: 0,
-            ...(r.open ? {} : { end: 0 }),
+            start: v.start,
+            ...(v.end === null ? {} : { end: v.end }),
             capacity: v.capacity,
             timeWindow: [v.window[0], v.window[0] + v.window[1]],
             costs: { fixed: v.fixed },

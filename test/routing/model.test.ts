@@ -1,7 +1,8 @@
 /**
- * The routing model's extensions — vehicle types with shifts, limits and fixed costs; soft deadlines with a
- * lateness price; pickup-and-delivery pairs — at the public surface: the independent checker on hand-built
- * cases, the JSON format's validation, the generator, and `solveVrptw` against a brute-force optimum.
+ * The routing model's extensions — vehicle types with shifts, limits and fixed costs and their own start and
+ * end locations (open routes included); soft deadlines with a lateness price; pickup-and-delivery pairs — at
+ * the public surface: the independent checker on hand-built cases, the JSON format's validation, the
+ * generator, and `solveVrptw` against a brute-force optimum.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/assert.js";
+import { haversineM } from "../../src/core/geo.js";
 import { RandomStream } from "../../src/core/random.js";
 import { bruteForce, routeCostUnits } from "../../src/optimize/routing/brute-force.js";
 import {
@@ -273,6 +275,136 @@ describe("unservableCustomers with types and pairs", () => {
   });
 });
 
+/**
+ * Own start and end locations, as travel rows: depot (0, 0) open [0, 100]; 1 (10, 0) and 2 (20, 0), demand 1,
+ * service 2 at stop 2. Types: "home" starts at (30, 0) and ends at the depot; "open" starts at the depot and
+ * ends at its last stop (shift [0, 21]); "away" starts at (30, 0) and ends at (-5, 0) (shift [0, 40]).
+ */
+const FROM_30 = { distance: [30, 20, 10] };
+const TO_MINUS_5 = { distance: [5, 15, 25] };
+const OWN: RawInstance = {
+  name: "own",
+  x: [0, 10, 20],
+  y: [0, 0, 0],
+  demand: [0, 1, 1],
+  earliest: [0, 0, 0],
+  latest: [100, 100, 100],
+  service: [0, 0, 2],
+  capacity: 5,
+  fleetLimit: 3,
+  vehicleTypes: [
+    { name: "home", capacity: 5, count: 1, start: FROM_30 },
+    { name: "open", capacity: 5, count: 1, latest: 21, end: { distance: [0, 0, 0] } },
+    { name: "away", capacity: 5, count: 1, latest: 40, start: FROM_30, end: TO_MINUS_5 },
+  ],
+};
+
+function own(changes: Partial<RawInstance> = {}): RoutingInstance {
+  return buildInstance({ ...OWN, ...changes }, "none");
+}
+
+describe("checkSolution and unservableCustomers with own start and end locations", () => {
+  it("walks each route from its type's start location to its end location", () => {
+    const inst = own();
+    expect(inst.types.ownLocations).toBe(true);
+    // home [2, 1]: 10 from (30, 0) to 2, served 10–12, 1 at 22, the depot at 32; 10 + 10 + 10.
+    const home = checkSolution(inst, [[2, 1]], [0]);
+    expect(home.violations).toEqual([]);
+    expect(home.distance).toBe(30);
+    // away [2, 1]: the same to 1 (22), then 15 to (-5, 0): 37 ≤ 40; 10 + 10 + 15.
+    const away = checkSolution(inst, [[2, 1]], [2]);
+    expect(away.violations).toEqual([]);
+    expect(away.cost).toBe(35);
+    // away [1, 2]: 1 at 20, 2 at 30, leaves 32, 25 to the end: 57.
+    expect(checkSolution(inst, [[1, 2]], [2]).violations).toEqual([
+      "route 0: reaches its end location at 57, after the shift end 40 of type away",
+    ]);
+    // A type that ends at the depot keeps the depot wording, from wherever it started.
+    expect(checkSolution(own({ latest: [31, 100, 100] }), [[2, 1]], [0]).violations).toEqual([
+      "route 0: returns to the depot at 32, after its closing 31",
+    ]);
+  });
+
+  it("an open route ends at its last stop: the shift bounds the end of the last service", () => {
+    const inst = own();
+    // open [1]: 10 to 1, nothing after it.
+    const one = checkSolution(inst, [[1]], [1]);
+    expect(one.violations).toEqual(["customer 2 is not visited"]);
+    expect(one.distance).toBe(10);
+    // open [1, 2]: 2 served 20–22, past the shift end 21 (no travel after it).
+    const two = checkSolution(inst, [[1, 2]], [1]);
+    expect(two.distance).toBe(20);
+    expect(two.violations).toEqual([
+      "route 0: finishes its last stop at 22, after the shift end 21 of type open",
+    ]);
+    // Three types, three routes, one vehicle each.
+    const all = checkSolution(inst, [[2], [1], []], [0, 1, 2]);
+    expect(all.violations).toEqual([]);
+    expect(all.distance).toBe(10 + 20 + 10);
+  });
+
+  it("a type that neither starts nor ends at the depot is not clipped to its window", () => {
+    const inst = own({
+      vehicleTypes: [
+        { name: "away", capacity: 5, count: 1, earliest: -10, latest: 500, start: FROM_30, end: TO_MINUS_5 },
+        { name: "home", capacity: 5, count: 1, earliest: -10, latest: 500, start: FROM_30 },
+      ],
+    });
+    expect(Array.from(inst.types.earliest)).toEqual([-10, 0]);
+    expect(Array.from(inst.types.latest)).toEqual([500, 100]);
+  });
+
+  it("unservable: direct trips from each type's start to its end", () => {
+    const only = (t: number, latest = [100, 100, 100]) =>
+      unservableCustomers(own({ vehicleTypes: [OWN.vehicleTypes![t]!], latest }));
+    // home reaches 1 at 20: a window closing at 15 is out of reach for it, not for the depot-started types.
+    expect(only(0, [100, 15, 100])).toEqual([
+      { customer: 1, reason: "earliest arrival 20 is after its due time 15" },
+    ]);
+    expect(unservableCustomers(own({ latest: [100, 15, 100] }))).toEqual([]);
+    // open: 2 is served 20–22, past the shift end 21.
+    expect(only(1)).toEqual([
+      { customer: 2, reason: "a direct trip finishes at 22, after the shift end 21" },
+    ]);
+    // away: (30, 0) → 1 → (-5, 0) is 20 + 15 = 35 ≤ 40; → 2 → (-5, 0) is 10 + 2 + 25 = 37.
+    expect(only(2)).toEqual([]);
+    const tight = own({
+      vehicleTypes: [{ ...OWN.vehicleTypes![2]!, latest: 36 }],
+    });
+    expect(unservableCustomers(tight)).toEqual([
+      { customer: 2, reason: "a direct trip reaches its end location at 37, after the shift end 36" },
+    ]);
+    // A pair rides start → pickup → delivery → end: 2 → 1 from (30, 0) reaches (-5, 0) at 37 too, 1 → 2 at 57.
+    const pair = own({ vehicleTypes: [{ ...OWN.vehicleTypes![2]!, latest: 40 }], pairs: [[1, 2]] });
+    expect(unservableCustomers(pair)).toEqual([
+      {
+        customer: 1,
+        reason: "pair 1 → 2: a direct trip reaches its end location at 57, after the shift end 40",
+      },
+      {
+        customer: 2,
+        reason: "pair 1 → 2: a direct trip reaches its end location at 57, after the shift end 40",
+      },
+    ]);
+    expect(unservableCustomers(own({ pairs: [[2, 1]], demand: [0, 0, 1] }))).toEqual([]);
+  });
+
+  it("brute force and routeCostUnits price the same legs", () => {
+    const inst = own();
+    expect(routeCostUnits(inst, [2, 1], 0)).toBe(30);
+    expect(routeCostUnits(inst, [1, 2], 1)).toBe(Number.POSITIVE_INFINITY); // past the open shift end
+    expect(routeCostUnits(inst, [1], 1)).toBe(10);
+    expect(routeCostUnits(inst, [2, 1], 2)).toBe(35);
+    // Best: home drives (30, 0) → 2 → 1 → depot (30); open [1] + home [2] is 10 + 30, open [2, 1] ends
+    // at 32, after its shift.
+    const best = bruteForce(inst);
+    expect(best.feasible).toBe(true);
+    expect(best.cost).toBe(30);
+    expect(best.routes).toEqual([[2, 1]]);
+    expect(best.vehicleTypes).toEqual([0]);
+  });
+});
+
 describe("JSON format: vehicle types, soft deadlines, pairs", () => {
   const base = MIXED_JSON;
   const load = (doc: unknown) => loadInstance("i.json", JSON.stringify(doc)).instance;
@@ -402,6 +534,171 @@ describe("JSON format: vehicle types, soft deadlines, pairs", () => {
   });
 });
 
+describe("JSON format: own start and end locations", () => {
+  const load = (doc: unknown) => loadInstance("i.json", JSON.stringify(doc)).instance;
+  const error = (doc: unknown): string => {
+    try {
+      load(doc);
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      return (e as Error).message;
+    }
+    throw new Error("expected an InputError");
+  };
+  const row = (
+    inst: RoutingInstance,
+    which: "startDistance" | "startDuration" | "endDistance" | "endDuration",
+    t: number,
+  ) => Array.from(inst.types[which].subarray(t * inst.n, (t + 1) * inst.n));
+  const euclidean = {
+    name: "own",
+    depot: { location: { x: 0, y: 0 }, earliest: 0, latest: 100 },
+    stops: [
+      { location: { x: 3, y: 4 }, demand: 1 },
+      { location: { x: 6, y: 8 }, demand: 1 },
+    ],
+    vehicles: [
+      { name: "van", capacity: 5 },
+      { name: "home", capacity: 5, start: { x: 6, y: 0 } },
+      { name: "rider", capacity: 5, start: { x: 0, y: 8 }, open: true, shift: { earliest: 50, latest: 300 } },
+      { name: "away", capacity: 5, start: { x: 3, y: 4 }, end: { x: 0, y: 0 } },
+    ],
+    travel: { kind: "euclidean" },
+  };
+
+  it("euclidean: start and end points become travel rows (the depot's own row for a depot point)", () => {
+    const inst = load(euclidean);
+    expect(inst.types.ownLocations).toBe(true);
+    expect(row(inst, "startDistance", 0)).toEqual([0, 5, 10]);
+    expect(row(inst, "endDistance", 0)).toEqual([0, 5, 10]);
+    expect(row(inst, "startDistance", 1)).toEqual([6, 5, 8]);
+    expect(row(inst, "endDistance", 1)).toEqual([0, 5, 10]);
+    expect(row(inst, "startDistance", 2)).toEqual([8, 5, 6]);
+    expect(row(inst, "endDistance", 2)).toEqual([0, 0, 0]);
+    expect(row(inst, "endDuration", 2)).toEqual([0, 0, 0]);
+    // An end point at the depot gives exactly the depot's column (and the checker's depot wording).
+    expect(row(inst, "endDistance", 3)).toEqual([0, 5, 10]);
+    expect(row(inst, "startDistance", 3)).toEqual([5, 0, 5]);
+    // rider starts apart and ends nowhere: its shift is its own; the others are clipped to the depot's.
+    expect(Array.from(inst.types.earliest)).toEqual([0, 0, 50, 0]);
+    expect(Array.from(inst.types.latest)).toEqual([100, 100, 300, 100]);
+    const c = checkSolution(inst, [[1], [2]], [2, 1]);
+    expect(c.violations).toEqual([]);
+    // rider (0, 8) → 1: 5, open; home (6, 0) → 2: 8, back to the depot: 10.
+    expect(c.distance).toBe(5 + 8 + 10);
+    // Speed: durations are distances / speed, rows included.
+    const slow = load({ ...euclidean, travel: { kind: "euclidean", speed: 0.5 } });
+    expect(row(slow, "startDuration", 1)).toEqual([12, 10, 16]);
+    expect(row(slow, "startDistance", 1)).toEqual([6, 5, 8]);
+  });
+
+  it("haversine: rows in metres × detour, durations in seconds at speedKmh", () => {
+    const depot = { lat: 52.52, lng: 13.4 };
+    const stop = { lat: 52.53, lng: 13.41 };
+    const home = { lat: 52.5, lng: 13.45 };
+    const inst = load({
+      depot: { location: depot },
+      stops: [{ location: stop }],
+      vehicles: [{ capacity: 1, start: home, end: stop }],
+      travel: { kind: "haversine", detourFactor: 1.2, speedKmh: 18 },
+    });
+    const m = (a: typeof depot, b: typeof depot) => haversineM(a, b) * 1.2;
+    expect(row(inst, "startDistance", 0)).toEqual([m(home, depot), m(home, stop)]);
+    expect(row(inst, "startDuration", 0)).toEqual([m(home, depot) / 5, m(home, stop) / 5]);
+    expect(row(inst, "endDistance", 0)).toEqual([m(depot, stop), 0]);
+  });
+
+  it("matrix: startRow and endRow with optional duration rows", () => {
+    const inst = load({
+      depot: {},
+      stops: [{}, {}],
+      vehicles: [
+        { name: "a", capacity: 1, startRow: [4, 5, 6], endRow: [1, 2, 3], endDurationRow: [10, 20, 30] },
+        { name: "b", capacity: 1, startRow: [7, 8, 9], open: true },
+        { name: "c", capacity: 1 },
+      ],
+      travel: {
+        kind: "matrix",
+        distance: [
+          [0, 1, 2],
+          [1, 0, 1],
+          [2, 1, 0],
+        ],
+      },
+    });
+    expect(row(inst, "startDistance", 0)).toEqual([4, 5, 6]);
+    expect(row(inst, "startDuration", 0)).toEqual([4, 5, 6]);
+    expect(row(inst, "endDistance", 0)).toEqual([1, 2, 3]);
+    expect(row(inst, "endDuration", 0)).toEqual([10, 20, 30]);
+    expect(row(inst, "endDistance", 1)).toEqual([0, 0, 0]);
+    expect(row(inst, "startDistance", 2)).toEqual([0, 1, 2]);
+    expect(row(inst, "endDistance", 2)).toEqual([0, 1, 2]);
+  });
+
+  it("errors name the vehicle's field and the reason", () => {
+    const vehicle = (changes: Record<string, unknown>) =>
+      error({ ...euclidean, vehicles: [{ capacity: 5, ...changes }] });
+    expect(vehicle({ start: { lat: 1, lng: 2 } })).toBe(
+      "i.json: vehicles[0].start: euclidean travel needs x/y",
+    );
+    expect(vehicle({ open: true, end: { x: 1, y: 1 } })).toBe(
+      "i.json: vehicles[0].open: an open route has no end: give either open or an end",
+    );
+    expect(vehicle({ startRow: [1, 2, 3] })).toBe(
+      "i.json: vehicles[0].startRow: travel rows need travel.kind 'matrix' (give a start or end location)",
+    );
+    // Starting at the depot, a shift is still clipped to the depot's window, so it must overlap it.
+    expect(vehicle({ end: { x: 1, y: 1 }, shift: { earliest: 200, latest: 300 } })).toBe(
+      "i.json: vehicles[0].shift: shift [200, 300] does not overlap the depot's window [0, 100]",
+    );
+    expect(
+      load({
+        ...euclidean,
+        vehicles: [{ capacity: 5, start: { x: 1, y: 1 }, open: true, shift: { earliest: 200, latest: 300 } }],
+      }).types.latest[0],
+    ).toBe(300);
+    const haversine = {
+      depot: { location: { lat: 52.52, lng: 13.4 } },
+      stops: [{ location: { lat: 52.53, lng: 13.41 } }],
+      vehicles: [{ capacity: 1, start: { x: 1, y: 1 } }],
+      travel: { kind: "haversine" },
+    };
+    expect(error(haversine)).toBe("i.json: vehicles[0].start: haversine travel needs lat/lng");
+    const matrix = (v: Record<string, unknown>, duration?: number[][]) =>
+      error({
+        depot: {},
+        stops: [{}, {}],
+        vehicles: [{ capacity: 1, ...v }],
+        travel: {
+          kind: "matrix",
+          distance: [
+            [0, 1, 2],
+            [1, 0, 1],
+            [2, 1, 0],
+          ],
+          ...(duration !== undefined ? { duration } : {}),
+        },
+      });
+    expect(matrix({ start: { x: 0, y: 0 } })).toBe(
+      "i.json: vehicles[0].start: matrix travel takes startRow (travel rows), not a location",
+    );
+    expect(matrix({ endRow: [1, 2] })).toBe(
+      "i.json: vehicles[0].endRow: needs 3 entries (the depot, then each stop), found 2",
+    );
+    expect(matrix({ startDurationRow: [1, 2, 3] })).toBe(
+      "i.json: vehicles[0].startDurationRow: needs startRow",
+    );
+    expect(matrix({ endRow: [1, 2, -3] })).toMatch(/^i\.json: vehicles\[0\]\.endRow\[2\]: /);
+    expect(
+      matrix({ endRow: [1, 2, 3] }, [
+        [0, 1, 2],
+        [1, 0, 1],
+        [2, 1, 0],
+      ]),
+    ).toBe("i.json: vehicles[0].endDurationRow: required when travel.duration is given");
+  });
+});
+
 /** Fingerprint of the default generator's output, recorded before the model options existed. */
 const DEFAULT_GENERATOR_SHA256 = "932b45e54b9ce749124b3da958c244f001d110d9d3124530dba91fea522e899a";
 
@@ -476,10 +773,53 @@ describe("generateRoutingInstance", () => {
     expect(Array.from(again.due)).toEqual(Array.from(rich.due));
     expect(Array.from(again.types.fixedCost)).toEqual(Array.from(rich.types.fixedCost));
   });
+
+  it("own locations: start and end rows from random points, some open routes; other draws unchanged", () => {
+    const options = { seed: 9, customers: 8, pairs: 2, vehicleTypes: 3, softDeadlines: 0.5 };
+    const plain = generateRoutingInstance(options);
+    expect(plain.types.ownLocations).toBe(false);
+    const n = plain.n;
+    let starts = 0;
+    let ends = 0;
+    let opens = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const inst = generateRoutingInstance({
+        ...options,
+        seed,
+        ownLocations: { start: 0.5, end: 0.3, open: 0.3 },
+      });
+      const base = generateRoutingInstance({ ...options, seed });
+      expect(Array.from(inst.due)).toEqual(Array.from(base.due));
+      expect(Array.from(inst.latest)).toEqual(Array.from(base.latest));
+      expect(Array.from(inst.types.capacity)).toEqual(Array.from(base.types.capacity));
+      for (let t = 0; t < inst.types.count; t++) {
+        const at = (row: Float64Array) => Array.from(row.subarray(t * n, (t + 1) * n));
+        const depotRow = at(base.types.startDistance);
+        const depotColumn = at(base.types.endDistance);
+        if (at(inst.types.startDistance).join() !== depotRow.join()) starts++;
+        const end = at(inst.types.endDistance);
+        if (end.every((d) => d === 0)) opens++;
+        else if (end.join() !== depotColumn.join()) ends++;
+        // DIMACS units, as the matrix: truncated tenths.
+        for (const d of [...at(inst.types.startDistance), ...end]) expect(Number.isInteger(d)).toBe(true);
+      }
+    }
+    expect(starts).toBeGreaterThan(10);
+    expect(ends).toBeGreaterThan(5);
+    expect(opens).toBeGreaterThan(5);
+    // Without vehicleTypes the one homogeneous type gets the locations.
+    const single = generateRoutingInstance({ seed: 2, customers: 5, ownLocations: { start: 1, open: 1 } });
+    expect(single.types.count).toBe(1);
+    expect(Array.from(single.types.endDistance)).toEqual(new Array(single.n).fill(0));
+  });
 });
 
-/** Small instances with every feature, varied by seed: 5–7 customers, 0–2 pairs, 1–3 types, deadlines. */
-function richOptions(seed: number): GenerateRoutingOptions {
+/**
+ * Small instances with every feature, varied by seed: 5–7 customers, 0–2 pairs, 1–3 types, deadlines; with
+ * `ownLocations`, types that start at random points (60 %) and end at their own point (40 %) or nowhere
+ * (30 %: open routes).
+ */
+function richOptions(seed: number, ownLocations = false): GenerateRoutingOptions {
   const customers = 5 + (seed % 3);
   return {
     seed,
@@ -490,14 +830,16 @@ function richOptions(seed: number): GenerateRoutingOptions {
     pairs: seed % 3,
     vehicleTypes: 1 + ((seed >> 1) % 3),
     softDeadlines: seed % 4 === 0 ? 0 : 0.6,
+    ...(ownLocations ? { stream: "model-own-test", ownLocations: { start: 0.6, end: 0.4, open: 0.3 } } : {}),
   };
 }
 
 describe("brute-force reference", () => {
-  it("its route costs agree with the checker on random solutions", () => {
+  it("its route costs agree with the checker on random solutions (own start and end locations too)", () => {
     let feasible = 0;
-    for (let seed = 1; seed <= 60; seed++) {
-      const inst = generateRoutingInstance(richOptions(seed));
+    for (let k = 1; k <= 120; k++) {
+      const seed = 1 + ((k - 1) % 60);
+      const inst = generateRoutingInstance(richOptions(seed, k > 60));
       const rng = new RandomStream(seed, "random-solutions");
       for (let k = 0; k < 20; k++) {
         const routeCount = 1 + rng.int(inst.n - 1);
@@ -518,7 +860,7 @@ describe("brute-force reference", () => {
         }
       }
     }
-    expect(feasible).toBeGreaterThan(20);
+    expect(feasible).toBeGreaterThan(30);
   });
 
   it("finds a solution no worse than any random feasible one", () => {
@@ -571,6 +913,35 @@ describe("solveVrptw with types, soft deadlines and pairs (needs the search's mo
       solved++;
     }
     expect(solved).toBeGreaterThan(cases / 2); // the generator must not make most cases infeasible
+  });
+
+  it("finds the brute-force optimum when types start and end at their own locations or routes are open", () => {
+    let solved = 0;
+    let apart = 0;
+    const cases = 36;
+    for (let seed = 1; seed <= cases; seed++) {
+      const inst = generateRoutingInstance(richOptions(seed, true));
+      if (inst.types.ownLocations) apart++;
+      const reference = bruteForce(inst);
+      const result = solveVrptw(inst, { seed, maxIterations: 1000 });
+      const label = `seed ${seed}, ${inst.n - 1} customers, ${inst.types.count} types`;
+      if (!reference.feasible) {
+        expect(result.feasible, label).toBe(false);
+        continue;
+      }
+      expect(result.feasible, `${label}: ${result.reasons.join("; ")}`).toBe(true);
+      const check = checkSolution(inst, result.routes, result.vehicleTypes);
+      expect(check.feasible, `${label}: ${check.violations.join("; ")}`).toBe(true);
+      expect(result.cost, label).toBeCloseTo(check.cost, 6);
+      expect(result.distance, label).toBeCloseTo(check.distance, 6);
+      expect(
+        Math.abs(result.cost - reference.cost),
+        `${label}: optimum ${reference.cost}`,
+      ).toBeLessThanOrEqual(1e-6);
+      solved++;
+    }
+    expect(apart).toBeGreaterThan(cases / 2);
+    expect(solved).toBeGreaterThan(cases / 2);
   });
 
   it("property: a result marked feasible is feasible by the checker, at the checker's cost", () => {

@@ -51,8 +51,10 @@ function extendedInstance(seed: number, customers: number): RoutingInstance {
     fleetLimit: customers,
     vehicleTypes: [
       { capacity: 30, count: 3, fixedCost: 0 },
-      { capacity: 15, count: 3, earliest: 20, latest: 300, fixedCost: 25 },
-      { capacity: 45, count: 3, latest: 350, fixedCost: 60 },
+      // Starts at its own location, ends at the depot.
+      { capacity: 15, count: 3, earliest: 20, latest: 300, fixedCost: 25, start: rowFrom(base, 20, 80) },
+      // Starts at the depot, open route (ends at its last stop).
+      { capacity: 45, count: 3, latest: 350, fixedCost: 60, end: { distance: new Array<number>(n).fill(0) } },
     ],
     due: Array.from({ length: n }, (_, i) =>
       i > 0 && rng.next() < 0.5 ? base.earliest[i]! / base.scale + rng.int(40) : null,
@@ -66,6 +68,11 @@ function extendedInstance(seed: number, customers: number): RoutingInstance {
     ],
   };
   return buildInstance(raw, "dimacs");
+}
+
+/** Euclidean travel row from (x, y) to every node of a generated instance, in file units. */
+function rowFrom(inst: RoutingInstance, x: number, y: number): { distance: number[] } {
+  return { distance: Array.from({ length: inst.n }, (_, i) => Math.hypot(inst.x![i]! - x, inst.y![i]! - y)) };
 }
 
 /** Penalised cost change of a move computed by walking the new routes from scratch (no segments). */
@@ -108,10 +115,23 @@ function walkCost(
     for (let p = 1; p <= len; p++) load += inst.depotLoad[rs.nodeAt(r, p)]!;
     let peak = load;
     let at = 0;
+    const types = inst.types;
     for (let p = 1; p <= len + 1; p++) {
       const u = rs.nodeAt(r, p);
-      dist += inst.distance[at * n + u]!;
-      time += (at === 0 ? 0 : inst.service[at]!) + inst.duration[at * n + u]!;
+      // From the type's start location, to its end location, else the matrix.
+      dist +=
+        p === 1
+          ? types.startDistance[t * n + u]!
+          : u === 0
+            ? types.endDistance[t * n + at]!
+            : inst.distance[at * n + u]!;
+      const travel =
+        p === 1
+          ? types.startDuration[t * n + u]!
+          : u === 0
+            ? types.endDuration[t * n + at]!
+            : inst.duration[at * n + u]!;
+      time += (at === 0 ? 0 : inst.service[at]!) + travel;
       const e = u === 0 ? inst.types.earliest[t]! : inst.earliest[u]!;
       const l = u === 0 ? inst.types.latest[t]! : inst.latest[u]!;
       time = Math.max(time, e);

@@ -2,17 +2,18 @@
  * `POST /v1/route`: a VROOM-like job in (vehicles with start/end, capacity, time window and a fixed cost;
  * jobs with location, service, delivery and a time window; shipments with a pickup and a delivery; a matrix
  * or coordinates with a speed), routes and schedules out. Mapped onto the routing module's exported API
- * only: `buildInstance` (node 0 is the vehicles' start, then one node per job, then the pickup and the
- * delivery of each shipment), `unservableCustomers`, `solveVrptw` and the independent `checkSolution`,
+ * only: `buildInstance` (node 0 is the first vehicle's start, then one node per job, then the pickup and
+ * the delivery of each shipment), `unservableCustomers`, `solveVrptw` and the independent `checkSolution`,
  * which every answer passes before it is sent.
  *
- * The routing module has one depot (docs/routing.md), so every vehicle must share start and end (a 400
- * names the first one that differs). Vehicles may differ in capacity, time window and fixed cost: each
- * distinct (capacity, timeWindow, fixed cost) is one vehicle type whose limit is its number of vehicles, and
- * each route is given a vehicle of its type (in list order; no vehicle drives two routes). A vehicle's `end`
- * is expressed through the matrix's column 0 (travel from a stop to the end; 0 without an end, an open
- * route). One time window per stop; an optional soft deadline (`due`, `latenessCost`) per stop. Stops that
- * cannot be served are left out with the reason: first those no route can serve at all
+ * Vehicles may differ in start, end, capacity, time window and fixed cost: each distinct (start, end,
+ * capacity, timeWindow, fixed cost) is one vehicle type whose limit is its number of vehicles, and each
+ * route is given a vehicle of its type (in list order; no vehicle drives two routes). Every type gets its
+ * own start and end travel rows (the routing module's per-type start and end locations), even when they
+ * are node 0's: node 0 is only a place in the matrix, no route visits it, and a type with both rows of its
+ * own is not clipped to node 0's window. A vehicle without `end` has an all-zero end row: an open route
+ * that ends at its last stop. One time window per stop; an optional soft deadline (`due`, `latenessCost`)
+ * per stop. Stops that cannot be served are left out with the reason: first those no route can serve at all
  * (`unservableCustomers`), then those the search could not fit into the fleet (dropped from its best routes
  * by a forward walk until every route is feasible). A shipment is served or left out whole.
  *
@@ -249,16 +250,6 @@ export const routeBody = z
     } else if (body.matrix !== undefined) {
       ctx.addIssue({ code: "custom", message: "a matrix needs index locations", path: ["matrix"] });
     }
-    const first = body.vehicles[0]!;
-    body.vehicles.forEach((v, i) => {
-      for (const field of ["start", "end"] as const)
-        if (JSON.stringify(v[field]) !== JSON.stringify(first[field]))
-          ctx.addIssue({
-            code: "custom",
-            message: `must equal vehicles[0].${field}: every vehicle starts and ends at one depot (the routing module has a single depot)`,
-            path: ["vehicles", i, field],
-          });
-    });
     const stops = body.jobs.length + 2 * body.shipments.length;
     if (body.options.solver === "exact" && (body.vehicles.length !== 1 || stops > SMALL_ROUTE_MAX_NODES - 1))
       ctx.addIssue({
@@ -446,7 +437,10 @@ function stopsOf(body: RouteRequest): Stop[] {
   return stops;
 }
 
-/** Vehicles with equal capacity, time window and fixed cost form one type, in order of first appearance. */
+/**
+ * Vehicles with equal start, end, capacity, time window and fixed cost form one type, in order of first
+ * appearance.
+ */
 interface Fleet {
   readonly types: { readonly vehicles: number[]; readonly key: string }[];
   readonly typeOfVehicle: number[];
@@ -456,7 +450,13 @@ function fleetOf(body: RouteRequest): Fleet {
   const types: { vehicles: number[]; key: string }[] = [];
   const typeOfVehicle: number[] = [];
   body.vehicles.forEach((v, i) => {
-    const key = JSON.stringify([v.capacity ?? null, v.timeWindow ?? null, v.costs?.fixed ?? 0]);
+    const key = JSON.stringify([
+      v.start,
+      v.end ?? null,
+      v.capacity ?? null,
+      v.timeWindow ?? null,
+      v.costs?.fixed ?? 0,
+    ]);
     let t = types.findIndex((x) => x.key === key);
     if (t < 0) t = types.push({ vehicles: [], key }) - 1;
     types[t]!.vehicles.push(i);
@@ -473,23 +473,21 @@ function instanceOf(
   stops: readonly Stop[],
   stopIndices: readonly number[],
 ): RoutingInstance {
-  const v = body.vehicles[0]!;
   const n = stopIndices.length + 1;
   const chosen = stopIndices.map((k) => stops[k]!);
-  const locs = [v.start, ...chosen.map((s) => s.input.location)];
+  // Node 0 stands at the first vehicle's start; each type reaches the nodes through its own rows.
+  const locs = [body.vehicles[0]!.start, ...chosen.map((s) => s.input.location)];
   const distance = new Array<number>(n * n).fill(0);
   const duration = new Array<number>(n * n).fill(0);
   for (let i = 0; i < n; i++)
     for (let k = 0; k < n; k++) {
       if (i === k) continue;
-      // Column 0 is "back to the depot": travel to the vehicles' end, or nothing for an open route.
-      const to = k === 0 ? v.end : locs[k]!;
-      if (to === undefined) continue;
-      distance[i * n + k] = travel.distance(locs[i]!, to);
-      duration[i * n + k] = travel.duration(locs[i]!, to);
+      distance[i * n + k] = travel.distance(locs[i]!, locs[k]!);
+      duration[i * n + k] = travel.duration(locs[i]!, locs[k]!);
     }
   const vehicleTypes = fleet.types.map((t) => {
     const first = body.vehicles[t.vehicles[0]!]!;
+    const end = first.end;
     return {
       name: first.id,
       capacity: first.capacity ?? Number.MAX_SAFE_INTEGER,
@@ -497,9 +495,22 @@ function instanceOf(
       earliest: first.timeWindow?.[0] ?? 0,
       latest: first.timeWindow?.[1] ?? Number.MAX_SAFE_INTEGER,
       fixedCost: first.costs?.fixed ?? 0,
+      start: {
+        distance: locs.map((to) => travel.distance(first.start, to)),
+        duration: locs.map((to) => travel.duration(first.start, to)),
+      },
+      // No end: an open route, nothing to travel after the last stop.
+      end:
+        end === undefined
+          ? { distance: new Array<number>(n).fill(0) }
+          : {
+              distance: locs.map((from) => travel.distance(from, end)),
+              duration: locs.map((from) => travel.duration(from, end)),
+            },
     };
   });
-  // The depot is open for the union of the shifts; each type's shift is its vehicles' time window.
+  // Every type has its own start and end rows, so no shift is clipped to node 0's window; the window is
+  // still the union of the shifts, a finite time scale for the search's tolerances.
   const depotOpen = Math.min(...vehicleTypes.map((t) => t.earliest));
   const depotClose = Math.max(...vehicleTypes.map((t) => t.latest));
   const nodeOf = new Map(stopIndices.map((k, i) => [k, i + 1]));
@@ -573,7 +584,6 @@ function feasiblePart(
  * does.
  */
 function greedyPass(inst: RoutingInstance, candidates: readonly number[], type: number): number[] {
-  const n = inst.n;
   const capacity = inst.types.capacity[type]!;
   const kept: number[] = [];
   const keptPickups = new Set<number>();
@@ -583,7 +593,7 @@ function greedyPass(inst: RoutingInstance, candidates: readonly number[], type: 
   let t = inst.types.earliest[type]!;
   for (const c of candidates) {
     const start = Math.max(
-      t + (at === 0 ? 0 : inst.service[at]!) + inst.duration[at * n + c]!,
+      t + (at === 0 ? 0 : inst.service[at]!) + legDuration(inst, type, at, c),
       inst.earliest[c]!,
     );
     if (start > inst.latest[c]!) continue;
@@ -608,15 +618,20 @@ function greedyPass(inst: RoutingInstance, candidates: readonly number[], type: 
   return kept;
 }
 
+/** Arrival at the type's end location after serving `route` (kept non-empty by the caller). */
 function backAt(inst: RoutingInstance, route: readonly number[], type: number): number {
-  const n = inst.n;
   let at = 0;
   let t = inst.types.earliest[type]!;
   for (const c of route) {
-    t = Math.max(t + (at === 0 ? 0 : inst.service[at]!) + inst.duration[at * n + c]!, inst.earliest[c]!);
+    t = Math.max(t + (at === 0 ? 0 : inst.service[at]!) + legDuration(inst, type, at, c), inst.earliest[c]!);
     at = c;
   }
-  return t + (at === 0 ? 0 : inst.service[at]!) + inst.duration[at * n]!;
+  return at === 0 ? t : t + inst.service[at]! + inst.types.endDuration[type * inst.n + at]!;
+}
+
+/** Travel time from node `from` to stop c for a vehicle of `type`: from 0, the type's start location. */
+function legDuration(inst: RoutingInstance, type: number, from: number, c: number): number {
+  return from === 0 ? inst.types.startDuration[type * inst.n + c]! : inst.duration[from * inst.n + c]!;
 }
 
 export interface RoutingRouteOptions {
@@ -731,8 +746,12 @@ export function solveRouteRequest(body: RouteRequest, timeLimitMaxMs: number): z
   };
 }
 
-/** The unservable reason in the request's terms: node numbers of a shipment become "pickup"/"delivery". */
-function clientReason(stops: readonly Stop[], k: number, reason: string): string {
+/**
+ * The unservable reason in the request's terms: node numbers of a shipment become "pickup"/"delivery", and
+ * node 0's window (the union of the time windows) is no depot of the request's.
+ */
+function clientReason(stops: readonly Stop[], k: number, routingReason: string): string {
+  const reason = routingReason.replace("after the depot closes at", "after the time window ends at");
   if (stops[k]!.kind === "job") return reason;
   const pickupNode = (stops[k]!.kind === "pickup" ? k : k - 1) + 1;
   const deliveryNode = pickupNode + 1;
@@ -782,7 +801,8 @@ function searchRoutes(
 }
 
 /**
- * `solveSmallRoute` on the depot and the given nodes of `inst` (one closed route; column 0 is the end).
+ * `solveSmallRoute` on the vehicle's start and the given nodes of `inst` (one route, type 0: row 0 is its
+ * start row and column 0 its end row, all zeros for an open route).
  * Jobs are pre-loaded deliveries (negative demand), a shipment's pickup adds its amount and its delivery,
  * which must follow it, removes it.
  */
@@ -791,8 +811,17 @@ function exactOn(inst: RoutingInstance, nodes: readonly number[]) {
   const m = idx.length;
   const n = inst.n;
   const durationMs = new Float64Array(m * m);
+  const types = inst.types;
   for (let i = 0; i < m; i++)
-    for (let j = 0; j < m; j++) durationMs[i * m + j] = inst.duration[idx[i]! * n + idx[j]!]!;
+    for (let j = 0; j < m; j++) {
+      if (i === j) continue;
+      durationMs[i * m + j] =
+        i === 0
+          ? types.startDuration[idx[j]!]!
+          : j === 0
+            ? types.endDuration[idx[i]!]!
+            : inst.duration[idx[i]! * n + idx[j]!]!;
+    }
   const position = new Map(idx.map((k, i) => [k, i]));
   const result = solveSmallRoute({
     n: m,
@@ -874,13 +903,14 @@ function scheduleOf(
   let service = 0;
   let waiting = 0;
   let latenessCost = 0;
+  const row = type * n;
   for (const c of route) {
     const stop = stops[served[c - 1]!]!;
-    const arrival = t + inst.duration[at * n + c]!;
+    const arrival = t + (at === 0 ? inst.types.startDuration[row + c]! : inst.duration[at * n + c]!);
     const serviceStart = Math.max(arrival, inst.earliest[c]!);
     const departure = serviceStart + inst.service[c]!;
     load += stop.kind === "pickup" ? stop.amount : -stop.amount;
-    distance += inst.distance[at * n + c]!;
+    distance += at === 0 ? inst.types.startDistance[row + c]! : inst.distance[at * n + c]!;
     service += inst.service[c]!;
     waiting += serviceStart - arrival;
     const due = stop.input.due;
@@ -901,8 +931,8 @@ function scheduleOf(
     at = c;
     t = departure;
   }
-  const end = t + inst.duration[at * n]!;
-  distance += inst.distance[at * n]!;
+  const end = t + inst.types.endDuration[row + at]!;
+  distance += inst.types.endDistance[row + at]!;
   steps.push({ type: "end", arrival: end, load });
   return {
     vehicle: vehicleId,
@@ -924,9 +954,9 @@ export function routingRoutes(options: RoutingRouteOptions = {}): RouteSpec[] {
       path: "/v1/route",
       operationId: "route",
       summary:
-        "Routes and schedules for a fleet with one depot (CVRPTW with vehicle types, shipments and soft " +
-        "deadlines); every answer passes the independent checker (pure: the Idempotency-Key is optional and " +
-        "ignored)",
+        "Routes and schedules for a fleet whose vehicles may start and end anywhere, or end at their last " +
+        "stop (CVRPTW with vehicle types, shipments and soft deadlines); every answer passes the independent " +
+        "checker (pure: the Idempotency-Key is optional and ignored)",
       tags: ["routing"],
       mutating: false,
       body: routeBody,

@@ -4,8 +4,9 @@
  * delivery pairs. It enumerates every order of every subset of customers for every type (with pruning that
  * cannot cut an optimum: a late prefix, an overloaded prefix and a prefix already costlier than the best
  * order of that subset stay so when extended, since every cost term is non-negative), then the best
- * partition of the customers into such routes within each type's limit. The answer is re-checked by
- * `checkSolution`, whose cost it returns.
+ * partition of the customers into such routes within each type's limit. Each route leaves its type's start
+ * location and ends at its end location (the depot's row and column unless the type has its own; an open
+ * route's end row is all zeros). The answer is re-checked by `checkSolution`, whose cost it returns.
  *
  * Deliberately simple and slow: correctness first. Shares no code with the search or the exact solvers.
  */
@@ -44,19 +45,32 @@ export function routeCostUnits(inst: RoutingInstance, route: readonly number[], 
     if (p >= 0 && inst.isPickup[c] === 0 && !seen.has(p)) return Number.POSITIVE_INFINITY;
     seen.add(c);
     time = Math.max(
-      time + (at === 0 ? 0 : inst.service[at]!) + inst.duration[at * n + c]!,
+      time + (at === 0 ? 0 : inst.service[at]!) + legDuration(inst, type, at, c),
       inst.earliest[c]!,
     );
     if (time > inst.latest[c]! + eps) return Number.POSITIVE_INFINITY;
     if (time > inst.due[c]!) cost += inst.latenessCost[c]! * (time - inst.due[c]!);
     load += p < 0 ? -inst.demand[c]! : inst.isPickup[c] === 1 ? inst.demand[c]! : -inst.demand[p]!;
     if (load > capacity + eps) return Number.POSITIVE_INFINITY;
-    cost += inst.distance[at * n + c]!;
+    cost += legDistance(inst, type, at, c);
     at = c;
   }
-  const back = time + (at === 0 ? 0 : inst.service[at]!) + inst.duration[at * n]!;
+  if (at === 0) return cost; // an empty route: no trip at all
+  const back = time + inst.service[at]! + inst.types.endDuration[type * n + at]!;
   if (back > inst.types.latest[type]! + eps) return Number.POSITIVE_INFINITY;
-  return cost + inst.distance[at * n]!;
+  return cost + inst.types.endDistance[type * n + at]!;
+}
+
+/**
+ * Travel from `from` to customer c for a vehicle of `type`: from 0, the type's start location (the depot
+ * unless the type has its own); the return leg reads the type's end row directly.
+ */
+function legDistance(inst: RoutingInstance, type: number, from: number, c: number): number {
+  return from === 0 ? inst.types.startDistance[type * inst.n + c]! : inst.distance[from * inst.n + c]!;
+}
+
+function legDuration(inst: RoutingInstance, type: number, from: number, c: number): number {
+  return from === 0 ? inst.types.startDuration[type * inst.n + c]! : inst.duration[from * inst.n + c]!;
 }
 
 /** Best order of the customers in `mask` for one type, by depth-first search with safe pruning. */
@@ -84,9 +98,9 @@ function bestOrder(
   const visit = (at: number, time: number, load: number, costSoFar: number): void => {
     if (costSoFar >= best) return;
     if (order.length === members.length) {
-      const back = time + (at === 0 ? 0 : inst.service[at]!) + inst.duration[at * n]!;
+      const back = time + inst.service[at]! + inst.types.endDuration[type * n + at]!;
       if (back > inst.types.latest[type]! + eps) return;
-      const total = costSoFar + inst.distance[at * n]!;
+      const total = costSoFar + inst.types.endDistance[type * n + at]!;
       if (total < best) {
         best = total;
         bestOrderFound = [...order];
@@ -98,7 +112,7 @@ function bestOrder(
       const p = inst.partner[c]!;
       if (p >= 0 && inst.isPickup[c] === 0 && !placed.has(p)) continue;
       const start = Math.max(
-        time + (at === 0 ? 0 : inst.service[at]!) + inst.duration[at * n + c]!,
+        time + (at === 0 ? 0 : inst.service[at]!) + legDuration(inst, type, at, c),
         inst.earliest[c]!,
       );
       if (start > inst.latest[c]! + eps) continue;
@@ -108,7 +122,7 @@ function bestOrder(
       const late = start > inst.due[c]! ? inst.latenessCost[c]! * (start - inst.due[c]!) : 0;
       placed.add(c);
       order.push(c);
-      visit(c, start, nextLoad, costSoFar + inst.distance[at * n + c]! + late);
+      visit(c, start, nextLoad, costSoFar + legDistance(inst, type, at, c) + late);
       order.pop();
       placed.delete(c);
     }

@@ -1,8 +1,13 @@
 /**
  * Independent feasibility checker. It shares nothing with the search's evaluation (no time-warp
  * segments, no cached prefix data, not even the instance's derived load bookkeeping `depotLoad` /
- * `loadChange`): it walks each route forward from its vehicle type's shift start, waits at early arrivals
- * and reports every violated rule. Every routing test checks the solvers' answers with this function.
+ * `loadChange`): it walks each route forward from its vehicle type's start location at the shift start,
+ * waits at early arrivals, travels on to the type's end location and reports every violated rule. Every
+ * routing test checks the solvers' answers with this function.
+ *
+ * Start and end: a type's first leg comes from its start row (`startDistance` / `startDuration`) and its
+ * last leg from its end row, which equal the depot's row and column for a type without own locations. An
+ * open route (all-zero end row) ends at its last stop, so the shift end bounds the end of the last service.
  */
 import type { RoutingInstance } from "./instance.js";
 
@@ -49,6 +54,7 @@ export function checkSolution(
   // Tolerance only for unrounded (floating) instances; rounded instances are integral in units.
   const eps = instance.rounding === "none" ? 1e-7 : 0;
   const multiType = types.count > 1;
+  const ends = Array.from({ length: types.count }, (_, t) => endOf(instance, t));
   if (vehicleTypes === undefined && multiType)
     violations.push(`vehicle types missing: the instance has ${types.count} vehicle types`);
   if (vehicleTypes !== undefined && vehicleTypes.length !== routes.length)
@@ -84,8 +90,11 @@ export function checkSolution(
         routeOf[c] = r;
         positionOf[c] = position;
       }
-      distanceUnits += instance.distance[at * n + c]!;
-      const arrive = timeUnits + (at === 0 ? 0 : instance.service[at]!) + instance.duration[at * n + c]!;
+      // The first leg leaves the type's start location (position 0 is not node 0 when the type has its own).
+      const first = position === 0;
+      distanceUnits += first ? types.startDistance[t * n + c]! : instance.distance[at * n + c]!;
+      const travel = first ? types.startDuration[t * n + c]! : instance.duration[at * n + c]!;
+      const arrive = timeUnits + (first ? 0 : instance.service[at]!) + travel;
       timeUnits = Math.max(arrive, instance.earliest[c]!);
       if (timeUnits > instance.latest[c]! + eps)
         violations.push(
@@ -104,15 +113,10 @@ export function checkSolution(
       peakLoad = Math.max(peakLoad, load);
       at = c;
     });
-    distanceUnits += instance.distance[at * n]!;
-    const back = timeUnits + instance.service[at]! + instance.duration[at * n]!;
+    distanceUnits += types.endDistance[t * n + at]!;
+    const back = timeUnits + instance.service[at]! + types.endDuration[t * n + at]!;
     const shiftEnd = types.latest[t]!;
-    if (back > shiftEnd + eps)
-      violations.push(
-        shiftEnd === instance.latest[0]!
-          ? `route ${r}: returns to the depot at ${back / scale}, after its closing ${shiftEnd / scale}`
-          : `route ${r}: returns to the depot at ${back / scale}, after the shift end ${shiftEnd / scale}${typeName}`,
-      );
+    if (back > shiftEnd + eps) violations.push(`route ${r}: ${lateEnd(instance, ends[t]!, t, back)}`);
     const capacity = types.capacity[t]!;
     if (peakLoad > capacity + eps)
       violations.push(`route ${r}: load ${peakLoad} exceeds the capacity ${capacity}${typeName}`);
@@ -150,10 +154,47 @@ export function checkSolution(
 }
 
 /**
+ * How a type's routes end: at the depot (its end row is the depot's column), nowhere (an open route: an
+ * all-zero end row), or at a location of its own. Only the wording of a late return depends on it.
+ */
+type EndKind = "depot" | "open" | "own";
+
+function endOf(instance: RoutingInstance, t: number): EndKind {
+  const n = instance.n;
+  const types = instance.types;
+  let depot = true;
+  let open = true;
+  for (let i = 0; i < n; i++) {
+    const d = types.endDistance[t * n + i]!;
+    const time = types.endDuration[t * n + i]!;
+    if (d !== instance.distance[i * n]! || time !== instance.duration[i * n]!) depot = false;
+    if (d !== 0 || time !== 0) open = false;
+  }
+  // A depot column of zeros (an open route written into the matrix) reads as the depot: the old wording.
+  return depot ? "depot" : open ? "open" : "own";
+}
+
+/** Why a route that is over its shift when it gets to its end is late, without the "route r: " prefix. */
+function lateEnd(instance: RoutingInstance, end: EndKind, t: number, backUnits: number): string {
+  const types = instance.types;
+  const scale = instance.scale;
+  const shiftEnd = types.latest[t]!;
+  const typeName = types.count > 1 ? ` of type ${types.names[t]}` : "";
+  if (end === "depot")
+    return shiftEnd === instance.latest[0]!
+      ? `returns to the depot at ${backUnits / scale}, after its closing ${shiftEnd / scale}`
+      : `returns to the depot at ${backUnits / scale}, after the shift end ${shiftEnd / scale}${typeName}`;
+  return end === "open"
+    ? `finishes its last stop at ${backUnits / scale}, after the shift end ${shiftEnd / scale}${typeName}`
+    : `reaches its end location at ${backUnits / scale}, after the shift end ${shiftEnd / scale}${typeName}`;
+}
+
+/**
  * Stops that no route can serve, whatever the others do: no vehicle type can carry the stop (or its pair)
- * on a direct trip within its windows and the type's shift — depot → customer → depot for a plain stop,
- * depot → pickup → delivery → depot for a pair (both stops are reported). Used to explain infeasible
- * instances; the reason given is the one of the first type that can carry the load.
+ * on a direct trip within its windows and the type's shift — start → customer → end for a plain stop,
+ * start → pickup → delivery → end for a pair (both stops are reported), from and to the type's own start
+ * and end locations (the depot for a type without). Used to explain infeasible instances; the reason given
+ * is the one of the first type that can carry the load.
  */
 export function unservableCustomers(instance: RoutingInstance): { customer: number; reason: string }[] {
   const n = instance.n;
@@ -179,7 +220,7 @@ function pairTripFailure(instance: RoutingInstance, pickup: number, delivery: nu
 }
 
 /**
- * Why no vehicle type can drive depot → stops → depot carrying `load` (null when one can). Only a type that
+ * Why no vehicle type can drive start → stops → end carrying `load` (null when one can). Only a type that
  * can carry the load is tried; the reason reported is the first such type's.
  */
 function directTripFailure(instance: RoutingInstance, stops: readonly number[], load: number): string | null {
@@ -208,7 +249,8 @@ function tripFailure(instance: RoutingInstance, t: number, stops: readonly numbe
   let at = 0;
   let timeUnits = types.earliest[t]!;
   for (const c of stops) {
-    const arrive = timeUnits + (at === 0 ? 0 : instance.service[at]!) + instance.duration[at * n + c]!;
+    const travel = at === 0 ? types.startDuration[t * n + c]! : instance.duration[at * n + c]!;
+    const arrive = timeUnits + (at === 0 ? 0 : instance.service[at]!) + travel;
     timeUnits = Math.max(arrive, instance.earliest[c]!);
     if (timeUnits > instance.latest[c]!) {
       const arrival =
@@ -219,11 +261,15 @@ function tripFailure(instance: RoutingInstance, t: number, stops: readonly numbe
     }
     at = c;
   }
-  const back = timeUnits + instance.service[at]! + instance.duration[at * n]!;
+  const back = timeUnits + instance.service[at]! + types.endDuration[t * n + at]!;
   const shiftEnd = types.latest[t]!;
-  if (back > shiftEnd)
+  if (back <= shiftEnd) return null;
+  const end = endOf(instance, t);
+  if (end === "depot")
     return shiftEnd === instance.latest[0]!
       ? `a direct trip returns at ${back / scale}, after the depot closes at ${shiftEnd / scale}`
       : `a direct trip returns at ${back / scale}, after the shift end ${shiftEnd / scale}${typeName}`;
-  return null;
+  return end === "open"
+    ? `a direct trip finishes at ${back / scale}, after the shift end ${shiftEnd / scale}${typeName}`
+    : `a direct trip reaches its end location at ${back / scale}, after the shift end ${shiftEnd / scale}${typeName}`;
 }

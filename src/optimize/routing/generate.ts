@@ -4,11 +4,18 @@
  * reachable day and closing 20–120 later but early enough to get back to the depot (horizon 400).
  *
  * Optional model features (pairs, vehicle types, soft deadlines) draw from a second stream, after the base
- * instance: the base draws are the same with or without them (an instance with pairs has the same
- * customers as the one without), and with none of them the output is exactly what it always was.
+ * instance, and the types' own start and end locations from a third: the base draws are the same with or
+ * without them (an instance with pairs has the same customers as the one without), and with none of them
+ * the output is exactly what it always was.
  */
 import { RandomStream } from "../../core/random.js";
-import { buildInstance, type RawInstance, type RawVehicleType, type RoutingInstance } from "./instance.js";
+import {
+  buildInstance,
+  type RawInstance,
+  type RawTravelRow,
+  type RawVehicleType,
+  type RoutingInstance,
+} from "./instance.js";
 
 const HORIZON = 400;
 
@@ -37,6 +44,21 @@ export interface GenerateRoutingOptions {
    * 1–5 per time unit.
    */
   readonly softDeadlines?: number;
+  /**
+   * Own start and end locations for the vehicle types (every type, type 0 included; without
+   * `vehicleTypes` that is the one homogeneous type): with probability `start` a type starts at a random
+   * point of the square; its end is an open route with probability `open`, else a random point of its own
+   * with probability `end`, else the depot. Drawn from a stream of their own, so the other features' draws
+   * do not change. A type that neither starts nor ends at the depot keeps its shift as drawn.
+   */
+  readonly ownLocations?: OwnLocationOptions;
+}
+
+/** Probabilities (0..1) per vehicle type; see `GenerateRoutingOptions.ownLocations`. */
+export interface OwnLocationOptions {
+  readonly start?: number;
+  readonly end?: number;
+  readonly open?: number;
 }
 
 export function generateRoutingInstance(options: GenerateRoutingOptions): RoutingInstance {
@@ -75,14 +97,59 @@ export function generateRoutingInstance(options: GenerateRoutingOptions): Routin
   const pairs = options.pairs ?? 0;
   const vehicleTypes = options.vehicleTypes ?? 0;
   const softDeadlines = options.softDeadlines ?? 0;
-  if (pairs === 0 && vehicleTypes === 0 && softDeadlines === 0) return buildInstance(raw, "dimacs");
+  const own = options.ownLocations;
+  if (pairs === 0 && vehicleTypes === 0 && softDeadlines === 0 && own === undefined)
+    return buildInstance(raw, "dimacs");
   // Everything below mutates the fresh arrays above and draws from its own stream, in this order: pairs
   // (which stretch delivery windows), types, deadlines (drawn inside the final windows).
   const model = new RandomStream(seed, `${stream}/model`);
   const withPairs = pairs > 0 ? { pairs: drawPairs(raw, pairs, model) } : {};
-  const withTypes = vehicleTypes !== 0 ? typesOf(raw, vehicleTypes, model) : {};
+  const typeList = vehicleTypes !== 0 ? typesOf(raw, vehicleTypes, model) : undefined;
   const withDeadlines = softDeadlines > 0 ? deadlinesOf(raw, softDeadlines, model) : {};
+  const located =
+    own === undefined
+      ? typeList
+      : locationsOf(
+          raw,
+          typeList ?? [{ capacity: raw.capacity, count: Math.max(1, raw.fleetLimit) }],
+          own,
+          new RandomStream(seed, `${stream}/locations`),
+        );
+  const withTypes = located !== undefined ? { vehicleTypes: located } : {};
   return buildInstance({ ...raw, ...withPairs, ...withTypes, ...withDeadlines }, "dimacs");
+}
+
+/**
+ * Gives each type its own start and end as travel rows from / to random integer points (euclidean, file
+ * units; buildInstance applies the DIMACS truncation as it does to the matrix).
+ */
+function locationsOf(
+  raw: RawInstance,
+  types: readonly RawVehicleType[],
+  own: OwnLocationOptions,
+  rng: RandomStream,
+): RawVehicleType[] {
+  const x = raw.x!;
+  const y = raw.y!;
+  const n = x.length;
+  const rowAt = (px: number, py: number): RawTravelRow => ({
+    distance: Array.from({ length: n }, (_, i) => Math.hypot(x[i]! - px, y[i]! - py)),
+  });
+  return types.map((t) => {
+    // Every draw is made whatever the outcome, so that one type's choice does not shift the next type's.
+    const startsApart = rng.next() < (own.start ?? 0);
+    const startPoint = [rng.intBetween(0, 100), rng.intBetween(0, 100)] as const;
+    const endDraw = rng.next();
+    const endPoint = [rng.intBetween(0, 100), rng.intBetween(0, 100)] as const;
+    const open = endDraw < (own.open ?? 0);
+    const endsApart = !open && endDraw < (own.open ?? 0) + (own.end ?? 0);
+    return {
+      ...t,
+      ...(startsApart ? { start: rowAt(startPoint[0], startPoint[1]) } : {}),
+      ...(open ? { end: { distance: new Array<number>(n).fill(0) } } : {}),
+      ...(endsApart ? { end: rowAt(endPoint[0], endPoint[1]) } : {}),
+    };
+  });
 }
 
 function drawPairs(raw: RawInstance, count: number, rng: RandomStream): [number, number][] {
@@ -117,8 +184,8 @@ function typesOf(
   raw: RawInstance,
   types: number | readonly RawVehicleType[],
   rng: RandomStream,
-): { vehicleTypes: readonly RawVehicleType[] } {
-  if (typeof types !== "number") return { vehicleTypes: types };
+): readonly RawVehicleType[] {
+  if (typeof types !== "number") return types;
   const list: RawVehicleType[] = [
     { name: "standard", capacity: raw.capacity, count: Math.max(1, raw.fleetLimit), fixedCost: 0 },
   ];
@@ -135,7 +202,7 @@ function typesOf(
   }
   // Type 0 is the expensive fallback once the others exist: it makes the choice of type matter.
   if (types > 1) list[0] = { ...list[0]!, fixedCost: rng.intBetween(20, 60) };
-  return { vehicleTypes: list };
+  return list;
 }
 
 function deadlinesOf(

@@ -1,8 +1,8 @@
 /**
  * Routing (CVRPTW) public surface: read an instance (Solomon, VRPLIB, JSON — the JSON format adds vehicle
- * types, soft deadlines and pickup-and-delivery pairs), build its immutable data with a distance
- * convention, solve it with the metaheuristic, check any answer with the independent checker;
- * `solveSmallRoute` is the exact solver for a shopper's batch.
+ * types with their own start and end locations, soft deadlines and pickup-and-delivery pairs), build its
+ * immutable data with a distance convention, solve it with the metaheuristic, check any answer with the
+ * independent checker; `solveSmallRoute` is the exact solver for a shopper's batch.
  */
 import { buildInstance, type Rounding, type RoutingInstance } from "./instance.js";
 import { detectFormat, type InstanceFormat, parseInstance } from "./parse.js";
@@ -15,11 +15,16 @@ export {
   type SmallRouteResult,
   solveSmallRoute,
 } from "./exact.js";
-export { type GenerateRoutingOptions, generateRoutingInstance } from "./generate.js";
+export {
+  type GenerateRoutingOptions,
+  generateRoutingInstance,
+  type OwnLocationOptions,
+} from "./generate.js";
 export {
   buildInstance,
   matricesFromTravelTime,
   type RawInstance,
+  type RawTravelRow,
   type RawVehicleType,
   type Rounding,
   type RoutingInstance,

@@ -53,7 +53,9 @@ function insertOne(ctx: MoveContext, c: number, routeLimit: number, rng: RandomS
     for (let p = 0; p <= len; p++) {
       const a = rs.nodes[base + p]!;
       const b = rs.nodes[base + p + 1]!;
-      const distDelta = nd[a * n + c]! + nd[c * n + b]! - nd[a * n + b]!;
+      const distDelta = ctx.ownLocations
+        ? ctx.edge(r, a, c) + ctx.edge(r, c, b) - ctx.edge(r, a, b)
+        : nd[a * n + c]! + nd[c * n + b]! - nd[a * n + b]!;
       if (distDelta - penalty >= bestDelta) continue;
       if (rng.next() < BLINK_RATE) continue;
       ctx.seg
@@ -116,7 +118,9 @@ function insertPair(ctx: MoveContext, p: number, d: number, routeLimit: number, 
       const a = rs.nodes[base + i]!;
       const b = rs.nodes[base + i + 1]!;
       // Detour to the pickup alone: a lower bound on the pair's added distance under the triangle inequality.
-      const distDelta = nd[a * n + p]! + nd[p * n + b]! - nd[a * n + b]!;
+      const distDelta = ctx.ownLocations
+        ? ctx.edge(r, a, p) + ctx.edge(r, p, b) - ctx.edge(r, a, b)
+        : nd[a * n + p]! + nd[p * n + b]! - nd[a * n + b]!;
       if (distDelta - penalty >= bestDelta) continue;
       head.prefix(r, i).node(p);
       for (let j = i; j <= len; j++) {

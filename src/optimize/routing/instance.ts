@@ -81,6 +81,25 @@ export interface VehicleTypes {
   readonly latest: Float64Array;
   /** Fixed cost of a used route of this type, in objective units (units × scale of distance). */
   readonly fixedCost: Float64Array;
+  /**
+   * Where a type's routes start and end, as travel rows (types × n, units): `startDistance[t * n + i]` from
+   * type t's start location to node i, `endDistance[t * n + i]` from node i to its end location. Without own
+   * locations these are the depot's row and column. An open route (ends at its last stop) has an all-zero
+   * end row. In a route, position 0 stands for the start location and position len + 1 for the end.
+   */
+  readonly startDistance: Float64Array;
+  readonly startDuration: Float64Array;
+  readonly endDistance: Float64Array;
+  readonly endDuration: Float64Array;
+  /** Some type starts or ends somewhere other than the depot (rows differ from node 0's). */
+  readonly ownLocations: boolean;
+}
+
+/** Travel between a vehicle's own location and every node (file units, length n; entry 0 = the depot). */
+export interface RawTravelRow {
+  readonly distance: readonly number[];
+  /** Default: equal to distance. */
+  readonly duration?: readonly number[];
 }
 
 /** One vehicle type as read from a file; shift defaults to the depot's window. */
@@ -91,6 +110,10 @@ export interface RawVehicleType {
   readonly earliest?: number;
   readonly latest?: number;
   readonly fixedCost?: number;
+  /** Start away from the depot: travel from the start location to each node. */
+  readonly start?: RawTravelRow;
+  /** End away from the depot: travel from each node to the end location (all zeros: an open route). */
+  readonly end?: RawTravelRow;
 }
 
 /** Raw instance as read from a file, before the travel matrix is built. */
@@ -163,7 +186,7 @@ export function buildInstance(raw: RawInstance, rounding: Rounding): RoutingInst
         distance[i * n + j] = i === j ? 0 : roundedEuclidean(x[i]! - x[j]!, y[i]! - y[j]!, rounding);
   }
   const times = (arr: readonly number[]) => Float64Array.from(arr, (v) => v * scale);
-  const types = buildTypes(raw, scale);
+  const types = buildTypes(raw, scale, rounding, distance, duration);
   const { due, latenessCost, hasSoftWindows } = buildSoftWindows(raw, n, scale);
   const pairs = buildPairs(raw, n);
   let maxCapacity = 0;
@@ -195,11 +218,18 @@ export function buildInstance(raw: RawInstance, rounding: Rounding): RoutingInst
   };
 }
 
-function buildTypes(raw: RawInstance, scale: number): VehicleTypes {
+function buildTypes(
+  raw: RawInstance,
+  scale: number,
+  rounding: Rounding,
+  distance: Float64Array,
+  duration: Float64Array,
+): VehicleTypes {
   const list: readonly RawVehicleType[] = raw.vehicleTypes ?? [
     { capacity: raw.capacity, count: raw.fleetLimit, fixedCost: raw.vehicleCost ?? 0 },
   ];
   assert(list.length >= 1, "instance needs at least one vehicle type");
+  const n = raw.demand.length;
   const k = list.length;
   const types = {
     count: k,
@@ -209,6 +239,11 @@ function buildTypes(raw: RawInstance, scale: number): VehicleTypes {
     earliest: new Float64Array(k),
     latest: new Float64Array(k),
     fixedCost: new Float64Array(k),
+    startDistance: new Float64Array(k * n),
+    startDuration: new Float64Array(k * n),
+    endDistance: new Float64Array(k * n),
+    endDuration: new Float64Array(k * n),
+    ownLocations: false,
   };
   list.forEach((t, i) => {
     assert(
@@ -217,10 +252,34 @@ function buildTypes(raw: RawInstance, scale: number): VehicleTypes {
     );
     types.capacity[i] = t.capacity;
     types.limit[i] = t.count;
-    // A shift never extends the depot's opening hours.
-    types.earliest[i] = Math.max(t.earliest ?? raw.earliest[0]!, raw.earliest[0]!) * scale;
-    types.latest[i] = Math.min(t.latest ?? raw.latest[0]!, raw.latest[0]!) * scale;
+    // A shift never extends the depot's opening hours — unless the vehicle neither starts nor ends there.
+    const usesDepot = t.start === undefined || t.end === undefined;
+    const open = usesDepot ? raw.earliest[0]! : Number.NEGATIVE_INFINITY;
+    const close = usesDepot ? raw.latest[0]! : Number.POSITIVE_INFINITY;
+    types.earliest[i] = Math.max(t.earliest ?? raw.earliest[0]!, open) * scale;
+    types.latest[i] = Math.min(t.latest ?? raw.latest[0]!, close) * scale;
     types.fixedCost[i] = (t.fixedCost ?? 0) * scale;
+    for (const [row, dist, dur, own, fromDepot] of [
+      [t.start, types.startDistance, types.startDuration, t.start !== undefined, true],
+      [t.end, types.endDistance, types.endDuration, t.end !== undefined, false],
+    ] as const) {
+      if (own) types.ownLocations = true;
+      for (let c = 0; c < n; c++) {
+        const at = i * n + c;
+        if (row === undefined) {
+          dist[at] = fromDepot ? distance[c]! : distance[c * n]!;
+          dur[at] = fromDepot ? duration[c]! : duration[c * n]!;
+          continue;
+        }
+        assert(row.distance.length === n, `vehicle type ${i}: a travel row needs ${n} entries`);
+        assert(
+          row.duration === undefined || row.duration.length === n,
+          `vehicle type ${i}: bad duration row`,
+        );
+        dist[at] = roundValue(row.distance[c]!, rounding);
+        dur[at] = roundValue((row.duration ?? row.distance)[c]!, rounding);
+      }
+    }
   });
   return types;
 }

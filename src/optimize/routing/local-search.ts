@@ -5,11 +5,31 @@
  * so after a ruin-and-recreate only the disturbed region is searched again.
  */
 import type { RandomStream } from "../../core/random.js";
+import type { RoutingInstance } from "./instance.js";
 import { relocateApply, relocateDelta } from "./relocate.js";
 import { copyRange, type MoveContext } from "./solution.js";
 import { swapApply, swapDelta } from "./swap.js";
 import { twoOptApply, twoOptDelta } from "./two-opt.js";
 import { twoOptStarApply, twoOptStarDelta } from "./two-opt-star.js";
+
+/**
+ * The largest finite window or shift bound (≥ 1). "Unbounded" windows are stored as huge numbers
+ * (Number.MAX_SAFE_INTEGER in JSON); counting them would make the noise floor, and so every move, vanish.
+ */
+function timeHorizon(inst: RoutingInstance): number {
+  const finite = (v: number) => v < 1e15 && v > -1e15;
+  let horizon = 1;
+  for (let i = 0; i < inst.n; i++) {
+    if (finite(inst.latest[i]!)) horizon = Math.max(horizon, Math.abs(inst.latest[i]!));
+    if (finite(inst.earliest[i]!)) horizon = Math.max(horizon, Math.abs(inst.earliest[i]!));
+  }
+  const types = inst.types;
+  for (let t = 0; t < types.count; t++) {
+    if (finite(types.latest[t]!)) horizon = Math.max(horizon, Math.abs(types.latest[t]!));
+    if (finite(types.earliest[t]!)) horizon = Math.max(horizon, Math.abs(types.earliest[t]!));
+  }
+  return horizon;
+}
 
 const RELOCATE = 0;
 const SWAP = 1;
@@ -30,6 +50,8 @@ export class LocalSearch {
   private epsilon = 1e-7;
   moves = 0;
   private readonly retype: boolean;
+  /** Largest finite time in the instance: the magnitude time-warp noise scales with. */
+  private readonly horizon: number;
 
   constructor(
     private readonly ctx: MoveContext,
@@ -41,6 +63,7 @@ export class LocalSearch {
     for (let i = 0; i < n - 1; i++) this.order[i] = i + 1;
     this.lastTested = new Float64Array(n);
     this.retype = ctx.rs.inst.types.count > 1;
+    this.horizon = timeHorizon(ctx.rs.inst);
   }
 
   /** Forget what was tested (after penalties change, every pair must be looked at again). */
@@ -58,7 +81,7 @@ export class LocalSearch {
       order[j] = t;
     }
     const pen = this.ctx.pen;
-    this.epsilon = 1e-7 + 1e-11 * (pen.loadWeight + pen.timeWarpWeight) * Math.max(1, rs.inst.latest[0]!);
+    this.epsilon = 1e-7 + 1e-11 * (pen.loadWeight + pen.timeWarpWeight) * this.horizon;
     let improved = true;
     // Bounded: each sweep must improve the cost; the bound is a backstop, stopping early keeps a valid solution.
     for (let sweep = 0; improved && sweep < MAX_SWEEPS; sweep++) {
@@ -121,7 +144,9 @@ export class LocalSearch {
       // the saving (adding stops never lowers the receiving route's penalties or lateness).
       const a = rs.nodeAt(rv, i);
       const b = rs.nodeAt(rv, i + 1);
-      const detour = nd[a * n + p]! + nd[p * n + b]! - nd[a * n + b]!;
+      const detour = ctx.ownLocations
+        ? ctx.edge(rv, a, p) + ctx.edge(rv, p, b) - ctx.edge(rv, a, b)
+        : nd[a * n + p]! + nd[p * n + b]! - nd[a * n + b]!;
       if (lenV > 0 && gainU + detour >= 0) continue;
       head.prefix(rv, i).node(p);
       for (let j = i; j <= lenV; j++) {

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { InputError } from "../../core/assert.js";
 import { haversineM } from "../../core/geo.js";
-import type { RawInstance, RawVehicleType } from "./instance.js";
+import type { RawInstance, RawTravelRow, RawVehicleType } from "./instance.js";
 
 export type InstanceFormat = "solomon" | "vrplib" | "json";
 
@@ -234,14 +234,29 @@ const shiftSchema = z
   .strictObject({ earliest: z.number(), latest: z.number() })
   .refine((s) => s.latest >= s.earliest, { message: "latest must be >= earliest", path: ["latest"] });
 
-/** One vehicle type of a mixed fleet; its shift defaults to (and is clipped to) the depot's window. */
+/** Travel between a vehicle type's own location and the depot, then each stop (matrix instances). */
+const travelRowSchema = z.array(z.number().min(0)).max(5001);
+
+/**
+ * One vehicle type of a mixed fleet; its shift defaults to the depot's window and is clipped to it unless
+ * the type neither starts nor ends at the depot. Own locations: `start` / `end` (points, for euclidean and
+ * haversine travel) or `startRow` / `endRow` (matrix travel); `open: true` ends each route at its last stop.
+ */
 const vehicleTypeSchema = z.strictObject({
   name: z.string().min(1).max(128).optional(),
   capacity: z.number().positive(),
   count: z.number().int().positive().optional(),
   fixedCost: z.number().min(0).default(0),
   shift: shiftSchema.optional(),
+  start: pointSchema.optional(),
+  end: pointSchema.optional(),
+  open: z.boolean().default(false),
+  startRow: travelRowSchema.optional(),
+  startDurationRow: travelRowSchema.optional(),
+  endRow: travelRowSchema.optional(),
+  endDurationRow: travelRowSchema.optional(),
 });
+type VehicleTypeJson = z.output<typeof vehicleTypeSchema>;
 
 /** The homogeneous fleet of the first format version (kept: one type whose shift is the depot's window). */
 const fleetSchema = z.object({
@@ -287,13 +302,15 @@ export const routingInstanceSchema = z
   .superRefine((d, ctx) => {
     checkPairs(d, ctx);
     checkVehicleTypes(d, ctx);
+    checkVehicleLocations(d, ctx);
   });
 
 type InstanceJsonOutput = {
   stops: { demand: number }[];
   pairs?: { pickup: number; delivery: number }[] | undefined;
   depot: { earliest: number; latest: number };
-  vehicles: z.output<typeof fleetSchema> | z.output<typeof vehicleTypeSchema>[];
+  vehicles: z.output<typeof fleetSchema> | VehicleTypeJson[];
+  travel: { kind: "euclidean" | "haversine" | "matrix"; duration?: number[][] | undefined };
 };
 
 /**
@@ -347,7 +364,18 @@ function checkPairs(d: InstanceJsonOutput, ctx: z.RefinementCtx): void {
   });
 }
 
-/** Type names are unique, and every shift overlaps the depot's window (a shift is clipped to it). */
+/** The type starts somewhere of its own / ends somewhere of its own or nowhere (open). */
+function startsApart(t: VehicleTypeJson): boolean {
+  return t.start !== undefined || t.startRow !== undefined;
+}
+function endsApart(t: VehicleTypeJson): boolean {
+  return t.open || t.end !== undefined || t.endRow !== undefined;
+}
+
+/**
+ * Type names are unique, and the shift of every type that starts or ends at the depot overlaps the depot's
+ * window (such a shift is clipped to it; a type that does neither keeps its own shift).
+ */
 function checkVehicleTypes(d: InstanceJsonOutput, ctx: z.RefinementCtx): void {
   if (!Array.isArray(d.vehicles)) return;
   const names = new Set<string>();
@@ -362,12 +390,57 @@ function checkVehicleTypes(d: InstanceJsonOutput, ctx: z.RefinementCtx): void {
       names.add(t.name);
     }
     const shift = t.shift;
-    if (shift !== undefined && (shift.latest < d.depot.earliest || shift.earliest > d.depot.latest))
+    const usesDepot = !(startsApart(t) && endsApart(t));
+    if (
+      usesDepot &&
+      shift !== undefined &&
+      (shift.latest < d.depot.earliest || shift.earliest > d.depot.latest)
+    )
       ctx.addIssue({
         code: "custom",
         message: `shift [${shift.earliest}, ${shift.latest}] does not overlap the depot's window [${d.depot.earliest}, ${d.depot.latest}]`,
         path: ["vehicles", i, "shift"],
       });
+  });
+}
+
+/**
+ * Own locations match the travel kind: points (`start`, `end`; x/y for euclidean, lat/lng for haversine)
+ * or rows (`startRow`, `endRow` with their optional duration rows; n + 1 entries: the depot, then each
+ * stop) for a matrix; a duration row needs its distance row, and a matrix with `duration` needs the
+ * duration rows too (a silent "duration = distance" would mix units); `open` excludes an end.
+ */
+function checkVehicleLocations(d: InstanceJsonOutput, ctx: z.RefinementCtx): void {
+  if (!Array.isArray(d.vehicles)) return;
+  const matrix = d.travel.kind === "matrix";
+  const entries = d.stops.length + 1;
+  d.vehicles.forEach((t, i) => {
+    const at = (field: string, message: string) =>
+      ctx.addIssue({ code: "custom", message, path: ["vehicles", i, field] });
+    if (t.open && (t.end !== undefined || t.endRow !== undefined || t.endDurationRow !== undefined))
+      at("open", "an open route has no end: give either open or an end");
+    for (const field of ["start", "end"] as const) {
+      const p = t[field];
+      if (p === undefined) continue;
+      if (matrix) at(field, `matrix travel takes ${field}Row (travel rows), not a location`);
+      else if (d.travel.kind === "euclidean" && !("x" in p)) at(field, "euclidean travel needs x/y");
+      else if (d.travel.kind === "haversine" && !("lat" in p)) at(field, "haversine travel needs lat/lng");
+    }
+    for (const field of ["startRow", "startDurationRow", "endRow", "endDurationRow"] as const) {
+      const row = t[field];
+      if (row === undefined) continue;
+      if (!matrix) at(field, "travel rows need travel.kind 'matrix' (give a start or end location)");
+      else if (row.length !== entries)
+        at(field, `needs ${entries} entries (the depot, then each stop), found ${row.length}`);
+    }
+    if (!matrix) return;
+    for (const side of ["start", "end"] as const) {
+      const hasRow = t[`${side}Row`] !== undefined;
+      const hasDuration = t[`${side}DurationRow`] !== undefined;
+      if (hasDuration && !hasRow) at(`${side}DurationRow`, `needs ${side}Row`);
+      if (hasRow && !hasDuration && d.travel.duration !== undefined)
+        at(`${side}DurationRow`, "required when travel.duration is given");
+    }
   });
 }
 
@@ -401,7 +474,7 @@ function fromJson(file: string, d: z.output<typeof routingInstanceSchema>): RawI
     earliest,
     latest,
     service,
-    ...fleetOf(d.vehicles, n),
+    ...fleetOf(d.vehicles, n, rowsOf(file, d)),
     ...softWindowsOf(d),
     ...(d.pairs !== undefined && d.pairs.length > 0
       ? { pairs: d.pairs.map((p) => [p.pickup, p.delivery] as const) }
@@ -465,10 +538,71 @@ function fromJson(file: string, d: z.output<typeof routingInstanceSchema>): RawI
   return { ...base, distance, duration };
 }
 
+type TravelRows = (t: VehicleTypeJson) => Pick<RawVehicleType, "start" | "end">;
+
+/**
+ * The types' own start and end rows with the travel function of the matrix (euclidean with its speed,
+ * haversine with its detour and speed) or the given matrix rows; an open route's end row is all zeros.
+ * Locations were checked against the travel kind by the schema.
+ */
+function rowsOf(file: string, d: z.output<typeof routingInstanceSchema>): TravelRows {
+  const n = d.stops.length + 1;
+  const travel = d.travel;
+  const open = (): RawTravelRow => ({ distance: new Array<number>(n).fill(0) });
+  if (travel.kind === "matrix")
+    return (t) => {
+      const row = (distance?: number[], duration?: number[]): RawTravelRow | undefined =>
+        distance === undefined ? undefined : { distance, ...(duration !== undefined ? { duration } : {}) };
+      const start = row(t.startRow, t.startDurationRow);
+      const end = t.open ? open() : row(t.endRow, t.endDurationRow);
+      return { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
+    };
+  const locations = [d.depot.location, ...d.stops.map((s) => s.location)];
+  // Same formulas as the matrix below (and as buildInstance's for unit-speed euclidean), so that a type
+  // whose location is the depot's gets exactly the depot's row.
+  const leg =
+    travel.kind === "euclidean"
+      ? (a: Point, b: Point) => {
+          const dx = (a as XY).x - (b as XY).x;
+          const dy = (a as XY).y - (b as XY).y;
+          const dm = travel.speed === 1 ? Math.sqrt(dx * dx + dy * dy) : Math.hypot(dx, dy);
+          return { distance: dm, duration: dm / travel.speed };
+        }
+      : (a: Point, b: Point) => {
+          const dm = haversineM(a as LatLng, b as LatLng) * travel.detourFactor;
+          return { distance: dm, duration: dm / ((travel.speedKmh * 1000) / 3600) };
+        };
+  const rowOf = (p: Point, from: boolean): RawTravelRow => {
+    const distance: number[] = [];
+    const duration: number[] = [];
+    locations.forEach((q, i) => {
+      if (q === undefined)
+        throw new InputError(
+          `${file}: ${i === 0 ? "depot" : `stops[${i - 1}]`}.location`,
+          "required for this travel kind",
+        );
+      const l = from ? leg(p, q) : leg(q, p);
+      distance.push(l.distance);
+      duration.push(l.duration);
+    });
+    return { distance, duration };
+  };
+  return (t) => {
+    const start = t.start === undefined ? undefined : rowOf(t.start, true);
+    const end = t.open ? open() : t.end === undefined ? undefined : rowOf(t.end, false);
+    return { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
+  };
+}
+
+type Point = z.output<typeof pointSchema>;
+type XY = { x: number; y: number };
+type LatLng = { lat: number; lng: number };
+
 /** The object form stays a homogeneous fleet (no `vehicleTypes`); the array form lists the types. */
 function fleetOf(
   vehicles: z.output<typeof routingInstanceSchema>["vehicles"],
   n: number,
+  rows: TravelRows,
 ): Pick<RawInstance, "capacity" | "fleetLimit" | "vehicleCost" | "vehicleTypes"> {
   // Default count: one vehicle per stop, i.e. unlimited.
   const unlimited = Math.max(1, n - 1);
@@ -484,6 +618,7 @@ function fleetOf(
     count: t.count ?? unlimited,
     fixedCost: t.fixedCost,
     ...(t.shift !== undefined ? { earliest: t.shift.earliest, latest: t.shift.latest } : {}),
+    ...rows(t),
   }));
   return {
     capacity: Math.max(...vehicleTypes.map((t) => t.capacity)),

@@ -31,13 +31,19 @@ export function relocateDelta(
   const b = rs.nodeAt(ru, pu + k);
   const c = rs.nodeAt(rv, pv);
   const d = rs.nodeAt(rv, pv + 1);
-  const distDelta =
-    nd[a * n + b]! -
-    nd[a * n + first]! -
-    nd[last * n + b]! +
-    nd[c * n + first]! +
-    nd[last * n + d]! -
-    nd[c * n + d]!;
+  const distDelta = ctx.ownLocations
+    ? ctx.edge(ru, a, b) -
+      ctx.edge(ru, a, first) -
+      ctx.edge(ru, last, b) +
+      ctx.edge(rv, c, first) +
+      ctx.edge(rv, last, d) -
+      ctx.edge(rv, c, d)
+    : nd[a * n + b]! -
+      nd[a * n + first]! -
+      nd[last * n + b]! +
+      nd[c * n + first]! +
+      nd[last * n + d]! -
+      nd[c * n + d]!;
   if (ru !== rv) {
     const fixed = (lenU === k ? -ctx.fixedCostOf(ru) : 0) + (rs.len[rv] === 0 ? ctx.fixedCostOf(rv) : 0);
     if (distDelta + fixed - ctx.routePenalty(ru) - ctx.routePenalty(rv) >= 0) return Number.POSITIVE_INFINITY;

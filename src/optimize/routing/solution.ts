@@ -73,8 +73,11 @@ export class RouteSet {
   readonly routeBase: Float64Array;
   readonly routeExcess: Float64Array;
   readonly routeWarp: Float64Array;
-  /** sameShift[a * types + b]: types a and b have the same shift window. */
-  readonly sameShift: Uint8Array;
+  /**
+   * sameEnd[a * types + b]: types a and b end alike (same shift, same end location), so a suffix closed for
+   * one is valid for the other.
+   */
+  readonly sameEnd: Uint8Array;
   /** Bumped whenever a route changes: the local search skips pairs whose routes did not change. */
   readonly modifiedAt: Float64Array;
   clock = 1;
@@ -132,11 +135,21 @@ export class RouteSet {
     this.routeExcess = new Float64Array(this.maxRoutes);
     this.routeWarp = new Float64Array(this.maxRoutes);
     const k = types.count;
-    this.sameShift = new Uint8Array(k * k);
+    this.sameEnd = new Uint8Array(k * k);
+    const n = inst.n;
+    const sameRow = (row: Float64Array, a: number, b: number) => {
+      for (let i = 0; i < n; i++) if (row[a * n + i] !== row[b * n + i]) return false;
+      return true;
+    };
     for (let a = 0; a < k; a++)
       for (let b = 0; b < k; b++)
-        this.sameShift[a * k + b] =
-          types.earliest[a] === types.earliest[b] && types.latest[a] === types.latest[b] ? 1 : 0;
+        this.sameEnd[a * k + b] =
+          types.earliest[a] === types.earliest[b] &&
+          types.latest[a] === types.latest[b] &&
+          sameRow(types.endDistance, a, b) &&
+          sameRow(types.endDuration, a, b)
+            ? 1
+            : 0;
     this.modifiedAt = new Float64Array(this.maxRoutes);
     for (let r = 0; r < this.maxRoutes; r++) this.setRoute(r, EMPTY, 0);
   }
@@ -178,8 +191,10 @@ export class RouteSet {
     const dist = inst.distance;
     const dur = inst.duration;
     const type = this.typeOf[r]!;
-    const shiftE = inst.types.earliest[type]!;
-    const shiftL = inst.types.latest[type]!;
+    const types = inst.types;
+    const typeRow = type * n;
+    const shiftE = types.earliest[type]!;
+    const shiftL = types.latest[type]!;
     const soft = inst.hasSoftWindows;
     this.cumDist[base] = 0;
     this.cumDep[base] = 0;
@@ -197,7 +212,17 @@ export class RouteSet {
       const u = nodes[base + p]!;
       const k = base + p;
       const isDepot = p === last;
-      this.cumDist[k] = this.cumDist[k - 1]! + dist[prev * n + u]!;
+      // Position 0 is the type's start location, position len + 1 its end location.
+      const edge = len === 0 ? -1 : p === 1 ? typeRow + u : isDepot ? typeRow + prev : prev * n + u;
+      const edgeDist =
+        edge < 0
+          ? 0
+          : p === 1
+            ? types.startDistance[edge]!
+            : isDepot
+              ? types.endDistance[edge]!
+              : dist[edge]!;
+      this.cumDist[k] = this.cumDist[k - 1]! + edgeDist;
       this.cumDep[k] = this.cumDep[k - 1]! + (isDepot ? 0 : inst.depotLoad[u]!);
       const net = this.fNet[k - 1]! + (isDepot ? 0 : inst.loadChange[u]!);
       this.fNet[k] = net;
@@ -205,7 +230,8 @@ export class RouteSet {
       this.fOpen[k] =
         this.fOpen[k - 1]! + (isDepot ? 0 : inst.isPickup[u] === 1 ? 1 : inst.partner[u]! >= 0 ? -1 : 0);
       // prefix(p) = prefix(p-1) ⊕ node(u)
-      const t = dur[prev * n + u]!;
+      const t =
+        edge < 0 ? 0 : p === 1 ? types.startDuration[edge]! : isDepot ? types.endDuration[edge]! : dur[edge]!;
       const E2 = isDepot ? shiftE : inst.earliest[u]!;
       const L2 = isDepot ? shiftL : inst.latest[u]!;
       const D1 = this.fD[k - 1]!;
@@ -263,7 +289,7 @@ export class RouteSet {
     }
     // Closed suffixes: segment(p..len) ⊕ depot(shift of this route).
     if (len > 0) {
-      const t = dur[nodes[base + len]! * n]!;
+      const t = types.endDuration[typeRow + nodes[base + len]!]!;
       for (let p = 1; p <= len; p++) {
         const k = base + p;
         const D1 = this.bD[k]!;
@@ -488,9 +514,10 @@ export class SegmentBuilder {
     const inst = this.rs.inst;
     const n = this.rs.n;
     const from = this.last;
-    const t = inst.duration[from * n + u]!;
+    const types = inst.types;
+    const t = from === 0 ? types.startDuration[this.type * n + u]! : inst.duration[from * n + u]!;
     this.join(inst.service[u]!, 0, inst.earliest[u]!, inst.latest[u]!, t);
-    this.dist += inst.distance[from * n + u]!;
+    this.dist += from === 0 ? types.startDistance[this.type * n + u]! : inst.distance[from * n + u]!;
     this.dep += inst.depotLoad[u]!;
     if (this.pairs) {
       // Without pairs every change is a delivery: the running sum never rises above 0.
@@ -522,40 +549,42 @@ export class SegmentBuilder {
     const k = base + p;
     const first = rs.nodes[k]!;
     const lastK = base + len;
-    const t = inst.duration[this.last * n + first]!;
+    const types = inst.types;
+    const from = this.last;
+    const lastNode = rs.nodes[lastK]!;
+    const t = from === 0 ? types.startDuration[this.type * n + first]! : inst.duration[from * n + first]!;
     if (this.soft) this.scheduleSuffix(r, p);
-    this.dist += inst.distance[this.last * n + first]! + rs.cumDist[lastK + 1]! - rs.cumDist[k]!;
+    this.dist +=
+      (from === 0 ? types.startDistance[this.type * n + first]! : inst.distance[from * n + first]!) +
+      rs.cumDist[lastK]! -
+      rs.cumDist[k]! +
+      types.endDistance[this.type * n + lastNode]!;
     this.dep += rs.cumDep[lastK]! - rs.cumDep[k - 1]!;
     if (this.pairs) {
       const peak = this.net + rs.bPeak[k]!;
       if (peak > this.peak) this.peak = peak;
       this.net += rs.bNet[k]!;
     }
-    const types = inst.types;
-    if (rs.sameShift[this.type * types.count + rs.typeOf[r]!] === 1)
+    if (rs.sameEnd[this.type * types.count + rs.typeOf[r]!] === 1)
       this.join(rs.cD[k]!, rs.cTW[k]!, rs.cE[k]!, rs.cL[k]!, t);
     else {
       this.join(rs.bD[k]!, rs.bTW[k]!, rs.bE[k]!, rs.bL[k]!, t);
-      this.join(
-        0,
-        0,
-        types.earliest[this.type]!,
-        types.latest[this.type]!,
-        inst.duration[rs.nodes[lastK]! * n]!,
-      );
+      const back = types.endDuration[this.type * n + lastNode]!;
+      this.join(0, 0, types.earliest[this.type]!, types.latest[this.type]!, back);
     }
     this.last = 0;
     return this;
   }
 
-  /** Appends the return to the depot. */
+  /** Appends the return to the end location (nothing to travel when the route is still empty). */
   close(): this {
     const inst = this.rs.inst;
     const n = this.rs.n;
     const types = inst.types;
-    const t = inst.duration[this.last * n]!;
-    this.join(0, 0, types.earliest[this.type]!, types.latest[this.type]!, t);
-    this.dist += inst.distance[this.last * n]!;
+    const at = this.type * n + this.last;
+    const empty = this.last === 0;
+    this.join(0, 0, types.earliest[this.type]!, types.latest[this.type]!, empty ? 0 : types.endDuration[at]!);
+    this.dist += empty ? 0 : types.endDistance[at]!;
     this.last = 0;
     return this;
   }
@@ -607,7 +636,8 @@ export class SegmentBuilder {
     let from = this.last;
     for (let q = p; q <= len; q++) {
       const u = rs.nodes[base + q]!;
-      this.schedule(from, u, inst.duration[from * n + u]!);
+      const t = from === 0 ? inst.types.startDuration[this.type * n + u]! : inst.duration[from * n + u]!;
+      this.schedule(from, u, t);
       if (this.time === rs.fStart[base + q]) {
         this.late += rs.fLate[base + len]! - rs.fLate[base + q]!;
         return;
@@ -643,7 +673,10 @@ export class MoveContext {
   /** Symmetric distance matrix: reversing a segment keeps its internal length (2-opt's cheap bound). */
   readonly symmetric: boolean;
   readonly hasPairs: boolean;
+  /** Some vehicle type starts or ends away from the depot: depot edges depend on the route's type. */
+  readonly ownLocations: boolean;
   private readonly soft: boolean;
+  private readonly distance: Float64Array;
   /**
    * Dry run: `commit` only checks the routes an operator's apply would write (pickup before delivery,
    * both on the route) and records a violation; nothing changes. The local search prices a move with
@@ -662,6 +695,8 @@ export class MoveContext {
     this.bufA = new Int32Array(rs.n);
     this.bufB = new Int32Array(rs.n);
     this.symmetric = isSymmetric(rs.inst.distance, rs.n);
+    this.distance = rs.inst.distance;
+    this.ownLocations = rs.inst.types.ownLocations;
     this.hasPairs = rs.inst.hasPairs;
     this.soft = rs.inst.hasSoftWindows;
     this.seen = new Int32Array(rs.n);
@@ -672,6 +707,19 @@ export class MoveContext {
   }
   routeCost(r: number): number {
     return this.rs.routeCost(r, this.pen);
+  }
+  /**
+   * Distance of the edge a → b on route r, where node 0 means r's start location as a and its end location
+   * as b (what the operators' cheap bounds need when vehicle types start or end apart).
+   */
+  edge(r: number, a: number, b: number): number {
+    const rs = this.rs;
+    const n = rs.n;
+    if (a !== 0 && b !== 0) return this.distance[a * n + b]!;
+    if (a === 0 && b === 0) return 0;
+    const types = rs.inst.types;
+    const row = rs.typeOf[r]! * n;
+    return a === 0 ? types.startDistance[row + b]! : types.endDistance[row + a]!;
   }
   fixedCostOf(r: number): number {
     return this.rs.fixedCost[this.rs.typeOf[r]!]!;

@@ -33,15 +33,23 @@ export function swapDelta(
     const v1 = rs.nodeAt(rv, pv);
     const v2 = rs.nodeAt(rv, pv + kv - 1);
     const d = rs.nodeAt(rv, pv + kv);
-    const distDelta =
-      nd[a * n + v1]! +
-      nd[v2 * n + b]! +
-      nd[c * n + u1]! +
-      nd[u2 * n + d]! -
-      nd[a * n + u1]! -
-      nd[u2 * n + b]! -
-      nd[c * n + v1]! -
-      nd[v2 * n + d]!; // block-internal distances move with their blocks
+    const distDelta = ctx.ownLocations
+      ? ctx.edge(ru, a, v1) +
+        ctx.edge(ru, v2, b) +
+        ctx.edge(rv, c, u1) +
+        ctx.edge(rv, u2, d) -
+        ctx.edge(ru, a, u1) -
+        ctx.edge(ru, u2, b) -
+        ctx.edge(rv, c, v1) -
+        ctx.edge(rv, v2, d)
+      : nd[a * n + v1]! +
+        nd[v2 * n + b]! +
+        nd[c * n + u1]! +
+        nd[u2 * n + d]! -
+        nd[a * n + u1]! -
+        nd[u2 * n + b]! -
+        nd[c * n + v1]! -
+        nd[v2 * n + d]!; // block-internal distances move with their blocks
     if (distDelta - ctx.routePenalty(ru) - ctx.routePenalty(rv) >= 0) return Number.POSITIVE_INFINITY;
     const old = ctx.routeCost(ru) + ctx.routeCost(rv);
     seg
@@ -71,15 +79,23 @@ export function swapDelta(
     const v1 = rs.nodeAt(ru, pv);
     const v2 = rs.nodeAt(ru, pv + kv - 1);
     const d = rs.nodeAt(ru, pv + kv);
-    const distDelta =
-      nd[a * n + v1]! +
-      nd[v2 * n + b]! +
-      nd[c * n + u1]! +
-      nd[u2 * n + d]! -
-      nd[a * n + u1]! -
-      nd[u2 * n + b]! -
-      nd[c * n + v1]! -
-      nd[v2 * n + d]!;
+    const distDelta = ctx.ownLocations
+      ? ctx.edge(ru, a, v1) +
+        ctx.edge(ru, v2, b) +
+        ctx.edge(rv, c, u1) +
+        ctx.edge(rv, u2, d) -
+        ctx.edge(ru, a, u1) -
+        ctx.edge(ru, u2, b) -
+        ctx.edge(rv, c, v1) -
+        ctx.edge(rv, v2, d)
+      : nd[a * n + v1]! +
+        nd[v2 * n + b]! +
+        nd[c * n + u1]! +
+        nd[u2 * n + d]! -
+        nd[a * n + u1]! -
+        nd[u2 * n + b]! -
+        nd[c * n + v1]! -
+        nd[v2 * n + d]!;
     if (distDelta - ctx.routePenalty(ru) >= 0) return Number.POSITIVE_INFINITY;
   }
   const old = ctx.routeCost(ru);

@@ -24,7 +24,19 @@ export function twoOptStarDelta(ctx: MoveContext, ru: number, pu: number, rv: nu
   const fixed =
     ((countU > 0 ? 1 : 0) - (lenU > 0 ? 1 : 0)) * ctx.fixedCostOf(ru) +
     ((countV > 0 ? 1 : 0) - (lenV > 0 ? 1 : 0)) * ctx.fixedCostOf(rv);
-  const distDelta = nd[u * n + y]! + nd[v * n + x]! - nd[u * n + x]! - nd[v * n + y]!;
+  let distDelta: number;
+  if (ctx.ownLocations) {
+    distDelta = ctx.edge(ru, u, y) + ctx.edge(rv, v, x) - ctx.edge(ru, u, x) - ctx.edge(rv, v, y);
+    // A moved tail's last leg now goes to the other route's end location.
+    if (pv < lenV) {
+      const lastV = rs.nodeAt(rv, lenV);
+      distDelta += ctx.edge(ru, lastV, 0) - ctx.edge(rv, lastV, 0);
+    }
+    if (pu < lenU) {
+      const lastU = rs.nodeAt(ru, lenU);
+      distDelta += ctx.edge(rv, lastU, 0) - ctx.edge(ru, lastU, 0);
+    }
+  } else distDelta = nd[u * n + y]! + nd[v * n + x]! - nd[u * n + x]! - nd[v * n + y]!;
   if (distDelta + fixed - ctx.routePenalty(ru) - ctx.routePenalty(rv) >= 0) return Number.POSITIVE_INFINITY;
   const old = ctx.routeCost(ru) + ctx.routeCost(rv);
   ctx.seg.prefix(ru, pu).suffix(rv, pv + 1);

@@ -15,7 +15,9 @@ export function twoOptDelta(ctx: MoveContext, r: number, pu: number, pv: number)
   const v = rs.nodeAt(r, pv);
   const y = rs.nodeAt(r, pv + 1);
   // Asymmetric matrices change the reversed segment's own length, so the bound uses the exact sum below.
-  const distDelta = nd[u * n + v]! + nd[x * n + y]! - nd[u * n + x]! - nd[v * n + y]!;
+  const distDelta = ctx.ownLocations
+    ? ctx.edge(r, u, v) + ctx.edge(r, x, y) - ctx.edge(r, u, x) - ctx.edge(r, v, y)
+    : nd[u * n + v]! + nd[x * n + y]! - nd[u * n + x]! - nd[v * n + y]!;
   if (ctx.symmetric && distDelta - ctx.routePenalty(r) >= 0) return Number.POSITIVE_INFINITY;
   const old = ctx.routeCost(r);
   ctx.seg
