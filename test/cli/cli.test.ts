@@ -38,6 +38,15 @@ describe("CLI", () => {
     expect(r.stderr).toContain("--events");
   });
 
+  it("serve validates its route worker flags before opening a store", () => {
+    const workers = run(["serve", "--store", "memory", "--route-workers", "65"]);
+    expect(workers.status).toBe(2);
+    expect(workers.stderr).toContain("--route-workers: expected an integer in 0..64, got '65'");
+    const queue = run(["serve", "--store", "memory", "--route-queue-max", "x"]);
+    expect(queue.status).toBe(2);
+    expect(queue.stderr).toContain("--route-queue-max");
+  });
+
   it("an unknown bench suite is a usage error", () => {
     const r = run(["bench", "nope"]);
     expect(r.status).toBe(2);

@@ -3,6 +3,7 @@
  * finish (bounded by --shutdown-timeout-ms), close the store, then exit 0.
  */
 import type { Command } from "commander";
+import { DEFAULT_ROUTE_QUEUE_MAX } from "../http/route-pool.js";
 import { createService } from "../http/service.js";
 import { loadSlotPlan } from "../http/slot-routes.js";
 import { parseStoreSpec } from "../store/open.js";
@@ -19,6 +20,8 @@ interface ServeOptions {
   shutdownTimeoutMs: string;
   slots?: string;
   routeTimeLimitMs: string;
+  routeWorkers: string;
+  routeQueueMax: string;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -40,12 +43,20 @@ export function registerServe(program: Command): void {
       "supply plan per zone for /v1/slots (docs/http.md); without it /v1/slots is 503",
     )
     .option("--route-time-limit-ms <n>", "longest search one POST /v1/route may run", "10000")
+    .option("--route-workers <n>", "worker threads for POST /v1/route (0: solve on the event loop)", "1")
+    .option(
+      "--route-queue-max <n>",
+      "POST /v1/route requests waiting for a worker; beyond: 503",
+      String(DEFAULT_ROUTE_QUEUE_MAX),
+    )
     .action(async (opts: ServeOptions) => {
       const port = integer(opts.port, "--port", 0, 65535);
       const bodyLimitBytes = integer(opts.bodyLimitBytes, "--body-limit-bytes", 1, 1 << 30);
       const poolSize = integer(opts.poolSize, "--pool-size", 1, 1000);
       const shutdownTimeoutMs = integer(opts.shutdownTimeoutMs, "--shutdown-timeout-ms", 0, 3_600_000);
       const routeTimeLimitMaxMs = integer(opts.routeTimeLimitMs, "--route-time-limit-ms", 1, 600_000);
+      const routeWorkers = integer(opts.routeWorkers, "--route-workers", 0, 64);
+      const routeQueueMax = integer(opts.routeQueueMax, "--route-queue-max", 0, 1000);
       // Read before opening the store: a bad plan exits 2 without touching the database.
       const slots = opts.slots === undefined ? undefined : loadSlotPlan(opts.slots);
       if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel))
@@ -59,6 +70,8 @@ export function registerServe(program: Command): void {
         poolSize,
         sqlite: { synchronous: opts.sqliteSynchronous },
         routeTimeLimitMaxMs,
+        routeWorkers,
+        routeQueueMax,
         ...(slots === undefined ? {} : { slots }),
       });
       const url = await service.listen(opts.host, port);

@@ -33,11 +33,12 @@ import {
   unservableCustomers,
 } from "../../optimize/routing/index.js";
 import { defineRoute, type RouteSpec } from "./route.js";
+import type { RoutePool } from "./route-pool.js";
 
 export const ROUTE_JOBS_MAX = 1_000;
 export const ROUTE_VEHICLES_MAX = 1_000;
 export const ROUTE_ITERATIONS_MAX = 1_000_000;
-/** The server's cap on one search (the solve runs on the event loop: see docs/http.md). */
+/** The server's cap on one search (see "Cost" in docs/http.md). */
 export const DEFAULT_ROUTE_TIME_LIMIT_MAX_MS = 10_000;
 const DEFAULT_ITERATIONS = 1_000;
 /** Times, amounts and matrix entries: finite and far below 2^53 so that sums stay exact enough. */
@@ -331,7 +332,8 @@ function uniqueIds(items: readonly { id: string }[], where: string, ctx: z.Refin
   });
 }
 
-type RouteRequest = z.output<typeof routeBody>;
+/** A validated request body: what `solveRouteRequest` takes, and what a route worker receives (cloned). */
+export type RouteRequest = z.output<typeof routeBody>;
 
 const stepView = z.object({
   type: z.enum(["start", "job", "pickup", "delivery", "end"]),
@@ -391,6 +393,8 @@ const routeView = z.object({
     })
     .meta({ description: "the independent checker's verdict on the routes above (always feasible)" }),
 });
+/** The answer of `POST /v1/route`: plain data, so it crosses a worker boundary by structured clone. */
+export type RouteView = z.output<typeof routeView>;
 
 interface Travel {
   distance(a: Location, b: Location): number;
@@ -637,11 +641,13 @@ function legDuration(inst: RoutingInstance, type: number, from: number, c: numbe
 export interface RoutingRouteOptions {
   /** Largest search time the server allows per request. */
   readonly timeLimitMaxMs?: number;
+  /** Worker threads to solve in (`route-pool.ts`); absent: the solve runs inline, on the event loop. */
+  readonly pool?: RoutePool;
 }
 
 const DID_NOT_FIT = "did not fit: the fleet's capacity, time windows or size";
 
-export function solveRouteRequest(body: RouteRequest, timeLimitMaxMs: number): z.output<typeof routeView> {
+export function solveRouteRequest(body: RouteRequest, timeLimitMaxMs: number): RouteView {
   const travel = travelOf(body);
   const fleet = fleetOf(body);
   const stops = stopsOf(body);
@@ -948,6 +954,7 @@ function scheduleOf(
 
 export function routingRoutes(options: RoutingRouteOptions = {}): RouteSpec[] {
   const timeLimitMaxMs = options.timeLimitMaxMs ?? DEFAULT_ROUTE_TIME_LIMIT_MAX_MS;
+  const pool = options.pool;
   return [
     defineRoute({
       method: "POST",
@@ -966,8 +973,19 @@ export function routingRoutes(options: RoutingRouteOptions = {}): RouteSpec[] {
             "routes with per-step schedules, unassigned jobs and shipments with reasons, the search and the check",
           schema: routeView,
         },
+        503: {
+          description:
+            "every route worker is busy and the queue is full (`route_queue_full`; `--route-workers`, " +
+            "`--route-queue-max`), or the server is shutting down",
+        },
       },
-      handle: async ({ body }) => ({ status: 200, body: solveRouteRequest(body, timeLimitMaxMs) }),
+      handle: async ({ body }) => ({
+        status: 200,
+        body:
+          pool === undefined
+            ? solveRouteRequest(body, timeLimitMaxMs)
+            : await pool.solve(body, timeLimitMaxMs),
+      }),
     }),
   ];
 }

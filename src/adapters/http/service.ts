@@ -1,6 +1,6 @@
 /**
- * The service: a ledger backend, the HTTP server over it, and the expiry sweep timer. `lastmile serve`
- * and the tests build it the same way.
+ * The service: a ledger backend, the HTTP server over it, the expiry sweep timer and the route workers.
+ * `lastmile serve` and the tests build it the same way.
  */
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../../core/ports.js";
@@ -10,6 +10,7 @@ import { openBackend, type StoreSpec } from "../store/open.js";
 import type { SqliteLedgerStoreOptions } from "../store/sqlite.js";
 import { ledgerRoutes } from "./ledger-routes.js";
 import { matchRoutes } from "./match-routes.js";
+import { DEFAULT_ROUTE_QUEUE_MAX, RoutePool } from "./route-pool.js";
 import { routingRoutes } from "./routing-routes.js";
 import { buildServer, type ServerOptions } from "./server.js";
 import { slotRoutes } from "./slot-routes.js";
@@ -28,6 +29,14 @@ export interface ServiceOptions {
   readonly slots?: SlotPlanner;
   /** Longest search one POST /v1/route may run (default 10 s). */
   readonly routeTimeLimitMaxMs?: number;
+  /**
+   * Worker threads for POST /v1/route (`route-pool.ts`). Default 0: the solve runs inline, on the event
+   * loop. 0 is the library default because the worker script exists only in the built package (under
+   * vitest the sources run as TypeScript); `lastmile serve` asks for 1.
+   */
+  readonly routeWorkers?: number;
+  /** Route requests waiting for a worker at most; beyond, 503 `route_queue_full`. Default 8. */
+  readonly routeQueueMax?: number;
 }
 
 /** Reservations expired per sweep tick: bounds the tick's work; a backlog drains over several ticks. */
@@ -38,12 +47,22 @@ export interface Service {
   readonly backend: LedgerBackend;
   /** Listens on host:port (port 0: any free port); resolves to the base URL. */
   listen(host: string, port: number): Promise<string>;
-  /** Stops accepting, finishes in-flight requests, stops the sweep, closes the store. Idempotent. */
+  /**
+   * Stops accepting, finishes in-flight requests (queued route requests included), stops the sweep,
+   * terminates the route workers, closes the store. Idempotent.
+   */
   close(): Promise<void>;
 }
 
 export async function createService(options: ServiceOptions): Promise<Service> {
   const clock = options.clock ?? systemClock;
+  // Before the store opens: a missing worker script fails here, with nothing to close. Threads start on
+  // the first route request, so a service that fails later in this function leaves none behind.
+  const routeWorkers = options.routeWorkers ?? 0;
+  const routePool =
+    routeWorkers === 0
+      ? undefined
+      : new RoutePool({ workers: routeWorkers, queueMax: options.routeQueueMax ?? DEFAULT_ROUTE_QUEUE_MAX });
   const backend = await openBackend(options.store, {
     clock,
     ...(options.settings === undefined ? {} : { settings: options.settings }),
@@ -54,9 +73,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     routes: [
       ...ledgerRoutes(backend),
       ...matchRoutes(),
-      ...routingRoutes(
-        options.routeTimeLimitMaxMs === undefined ? {} : { timeLimitMaxMs: options.routeTimeLimitMaxMs },
-      ),
+      ...routingRoutes({
+        ...(options.routeTimeLimitMaxMs === undefined ? {} : { timeLimitMaxMs: options.routeTimeLimitMaxMs }),
+        ...(routePool === undefined ? {} : { pool: routePool }),
+      }),
       ...slotRoutes({ planner: options.slots, clock }),
     ],
     ready: () => backend.ping(),
@@ -98,6 +118,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       closing ??= (async () => {
         if (timer !== undefined) clearInterval(timer);
         await app.close();
+        // After the server has drained: every route request has had its answer, so this only ends threads.
+        await routePool?.close();
         await sweeping;
         await backend.close();
       })();
