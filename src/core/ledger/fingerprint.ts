@@ -39,6 +39,21 @@ export class Fingerprint {
     return this.word(value >>> 0).word(Math.floor(value / 4294967296) | 0);
   }
 
+  /** The running state, to resume later from a common prefix (see `resume`). */
+  get stateA(): number {
+    return this.a;
+  }
+  get stateB(): number {
+    return this.b;
+  }
+
+  /** Continues from a state read earlier through `stateA` / `stateB`, as if that prefix was fed again. */
+  resume(a: number, b: number): this {
+    this.a = a;
+    this.b = b;
+    return this;
+  }
+
   end(): this {
     this.hi = mix32(this.a ^ Math.imul(this.b, 0x85ebca6b)) & 0x3fffffff;
     this.lo = mix32(this.b ^ Math.imul(this.a, 0xc2b2ae35) ^ 0x5f356495) & 0x3fffffff;

@@ -1,13 +1,29 @@
 /**
  * The in-memory store's idempotency records, kept compactly.
  *
- * Records live in parallel arrays in insertion (= time) order, addressed by a sequence number, so
- * retention pruning walks from the oldest. The key index is an open-addressing table (linear probing,
- * load <= 1/2) whose slots hold the key's 32-bit hash and the record's array index side by side in one
- * Int32Array, so a probe touches one cache line, not one per field.
- * Why not a Map<string, …>: every operation looks up a key that is usually absent, and a JS Map with
- * millions of string keys compares candidates by chasing each stored key's pointer — a cache miss per
- * probe. Here a probe is one typed-array read and the key string is only touched when the hashes match.
+ * Records live in typed-array columns in insertion (= time) order, addressed by a sequence number, so
+ * retention pruning drops from the oldest. A record's result is either an object (a StockRow, or a
+ * reservation kept whole) or a *reference*: a reservation id plus the fields that differ between versions
+ * of one reservation (status and version packed into `state`, expiry). The store resolves a reference
+ * against its reservation columns, so the common record — a reserve's, commit's, release's — keeps no
+ * object alive for the GC to trace.
+ *
+ * The columns come in fixed-size chunks: growing never copies, a pruned chunk is reused for new records,
+ * and the memory outside the JS heap grows by exactly what is stored. (Doubling arrays allocated twice
+ * that, and V8 answers every 64 MB of new ArrayBuffer memory with a full mark-compact.)
+ *
+ * Finding a key. Nearly every lookup on the hot path is for a key that is not there yet, and with
+ * millions of records any index is far larger than the caches: one random probe per lookup was a DRAM
+ * miss, a quarter of a reserve → commit pair's time. So a lookup goes through three layers:
+ *   1. a staging index over the newest records (at most STAGING_MAX; a few kB, always cached);
+ *   2. a blocked Bloom filter over all older ones (1 MB at 2 M records): "absent" ends most lookups here;
+ *   3. the main index, probed only on a filter hit: open addressing (linear probing, load <= 1/2) split in
+ *      a one-byte tag per slot and the record's sequence number per slot, so a probe reads tags and only
+ *      a tag match (1 in 255) reads a sequence number, the record's hash, then the key string.
+ * New records reach the main index in batches of STAGING_MAX: the batch's slot writes are independent, so
+ * the CPU overlaps their cache misses, where one insert per operation waited for each in turn.
+ * Why not a Map<string, …>: a JS Map with millions of string keys compares candidates by chasing each
+ * stored key's pointer — a cache miss per probe. Here the key string is only touched when the hashes match.
  */
 import { assert } from "../assert.js";
 import type { IdempotencyRecord } from "./store.js";
@@ -21,39 +37,120 @@ export const IDEMPOTENCY_SLOTS_MAX = 1 << 28;
  */
 const QUADRUPLE_BELOW_SLOTS = 1 << 21;
 const SLOTS_INITIAL = 4096;
+/** Records per chunk. The first chunk starts small and doubles up to this, so a small ledger stays small. */
+const CHUNK_BITS = 14;
+const CHUNK_SIZE = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SIZE - 1;
+const FIRST_CHUNK_SIZE = 256;
+/**
+ * The index stores sequence numbers modulo 2^30 (+ 1, so 0 marks nothing): the live records span fewer
+ * than 2^27 sequence numbers (the slot bound at load 1/2), so the residue names one record, and dropping a
+ * chunk never has to rewrite the index.
+ */
+const SEQ_MASK = 0x3fffffff;
+/** Records staged before a batch moves them into the main index; the staging index is twice that. */
+const STAGING_MAX = 1024;
+const STAGING_SLOTS = 2 * STAGING_MAX;
+const STAGING_MASK = STAGING_SLOTS - 1;
+/**
+ * Filter size: two bits per main-index slot, so 4 to 16 bits per key (the index is 1/8 to 1/2 full) and
+ * a false "maybe" for 1.5 % to 15 % of new keys. At 2 M keys it is 1 MB, small enough to stay cached.
+ */
+const FILTER_SLOTS_PER_WORD = 16;
+const FILTER_BLOCK_WORDS = 16;
+/** Below this many stale keys the filter is not worth rebuilding. */
+const FILTER_REBUILD_MIN = 1024;
+
+/**
+ * Turns a reference back into the reservation value it stands for. `state` and `expiresAtMs` are what
+ * `insertReference` was given; `atMs` is the record's time.
+ */
+export type ReferenceResolver = (
+  reservationId: number,
+  state: number,
+  expiresAtMs: number,
+  atMs: number,
+) => Reservation;
+
+function noReferences(): Reservation {
+  throw new Error("this idempotency table was built without a reference resolver");
+}
+
+class RecordChunk {
+  readonly keys: (string | null)[];
+  readonly hashes: Int32Array;
+  readonly fpHi: Int32Array;
+  readonly fpLo: Int32Array;
+  readonly atMs: Float64Array;
+  /** A reference's reservation id (0: the result is an object) and the referenced version's fields. */
+  readonly refIds: Uint32Array;
+  readonly refStates: Int32Array;
+  readonly refExpiresAtMs: Float64Array;
+
+  constructor(
+    readonly capacity: number,
+    from?: RecordChunk,
+  ) {
+    this.keys = new Array<string | null>(capacity).fill(null);
+    this.hashes = new Int32Array(capacity);
+    this.fpHi = new Int32Array(capacity);
+    this.fpLo = new Int32Array(capacity);
+    this.atMs = new Float64Array(capacity);
+    this.refIds = new Uint32Array(capacity);
+    this.refStates = new Int32Array(capacity);
+    this.refExpiresAtMs = new Float64Array(capacity);
+    if (from !== undefined) {
+      for (let i = 0; i < from.capacity; i++) this.keys[i] = from.keys[i]!;
+      this.hashes.set(from.hashes);
+      this.fpHi.set(from.fpHi);
+      this.fpLo.set(from.fpLo);
+      this.atMs.set(from.atMs);
+      this.refIds.set(from.refIds);
+      this.refStates.set(from.refStates);
+      this.refExpiresAtMs.set(from.refExpiresAtMs);
+    }
+  }
+}
 
 export class IdempotencyTable {
-  private keys: (string | undefined)[] = [];
-  private results: (Reservation | StockRow | undefined)[] = [];
-  private fpHi = new Int32Array(1024);
-  private fpLo = new Int32Array(1024);
-  private atMs = new Float64Array(1024);
+  /** chunks[c] holds sequence numbers base + c * CHUNK_SIZE onwards. */
+  private chunks: RecordChunk[] = [new RecordChunk(FIRST_CHUNK_SIZE)];
   /**
-   * For a record whose result was a reservation's first version (a reserve) and that now points at a later
-   * version instead (see `supersede`): the first version's status (1 soft, 2 hard; 0 = the result is kept
-   * as is) and expiry (NaN for null). The rest of a first version equals the later one's fields.
+   * Result objects by sequence number, for the records that hold one (adjustments, mostly). A sparse map
+   * rather than a column: nearly every record is a reference, and a column of nulls is still a pointer
+   * per record for the GC to visit.
    */
-  private firstStatus = new Uint8Array(1024);
-  private firstExpiresAtMs = new Float64Array(1024);
-  /** Sequence number of array index 0 (grows when the arrays slide down), and the oldest live index. */
+  private readonly results = new Map<number, Reservation | StockRow>();
+  /** A dropped chunk kept for reuse, so a ledger at steady state allocates no record memory. */
+  private spare: RecordChunk | null = null;
   private base = 0;
-  private head = 0;
-
   /**
-   * Slot s is (slots[2s], slots[2s + 1]) = (key hash, array index + 1); index 0 marks an empty slot.
-   * Array indexes (not ever-growing sequence numbers) keep the entries small integers; sliding the record
-   * arrays down rewrites them, which costs no more than the slide itself.
+   * Oldest live sequence number, the first one not yet in the main index, and the next one to assign:
+   * records [head, indexed) are in the main index, [indexed, tail) only in the staging index.
    */
-  private slots = new Int32Array(2 * SLOTS_INITIAL);
+  private head = 0;
+  private indexed = 0;
+  private tail = 0;
+
+  /** Main index. Slot s is live when tags[s] !== 0; slots[s] is then (sequence number & SEQ_MASK) + 1. */
+  private tags = new Uint8Array(SLOTS_INITIAL);
+  private slots = new Int32Array(SLOTS_INITIAL);
   private mask = SLOTS_INITIAL - 1;
-  private used = 0;
-  /** The last key find() missed and the empty slot its probe ended at; null once any slot changes. */
-  private missKey: string | null = null;
-  private missHash = 0;
-  private missSlot = 0;
+  /** Blocked Bloom filter over the main index's keys (and some dropped ones, until it is rebuilt). */
+  private filter = new Int32Array(SLOTS_INITIAL / FILTER_SLOTS_PER_WORD);
+  private filterBlockMask = SLOTS_INITIAL / FILTER_SLOTS_PER_WORD / FILTER_BLOCK_WORDS - 1;
+  /** Keys dropped from the main index since the filter was last built (they still answer "maybe"). */
+  private filterStale = 0;
+  /** Staging index over the records not yet in the main index: (sequence number - indexed) + 1 per slot. */
+  private readonly staging = new Int32Array(STAGING_SLOTS);
+  /** The hash of the key looked up last: the usual next call inserts that very key. */
+  private lastKey: string | null = null;
+  private lastHash = 0;
+
+  constructor(private readonly resolve: ReferenceResolver = noReferences) {}
 
   get size(): number {
-    return this.used;
+    return this.tail - this.head;
   }
 
   has(key: string): boolean {
@@ -61,208 +158,260 @@ export class IdempotencyTable {
   }
 
   get(key: string): IdempotencyRecord | undefined {
-    const i = this.find(key);
-    if (i < 0) return undefined;
-    const status = this.firstStatus[i]!;
+    const seq = this.find(key);
+    if (seq < 0) return undefined;
+    const rel = seq - this.base;
+    const chunk = this.chunks[rel >>> CHUNK_BITS]!;
+    const i = rel & CHUNK_MASK;
+    const atMs = chunk.atMs[i]!;
+    const reservationId = chunk.refIds[i]!;
     return {
-      fingerprintHi: this.fpHi[i]!,
-      fingerprintLo: this.fpLo[i]!,
-      atMs: this.atMs[i]!,
+      fingerprintHi: chunk.fpHi[i]!,
+      fingerprintLo: chunk.fpLo[i]!,
+      atMs,
       result:
-        status === 0
-          ? this.results[i]!
-          : firstVersion(this.results[i] as Reservation, status, this.firstExpiresAtMs[i]!),
+        reservationId === 0
+          ? this.results.get(seq)!
+          : this.resolve(reservationId, chunk.refStates[i]!, chunk.refExpiresAtMs[i]!, atMs),
     };
   }
 
-  /**
-   * A reservation moved on from `previous` to `next`; `seq` is the record its reserve wrote. If that record
-   * still holds `previous`, it now holds `next` plus what differs in a first version, so `previous` can die
-   * young instead of being retained (and copied by the GC) for the whole retention window. Only a first
-   * version (version 1: created now, nothing committed) is rebuilt, and only when every field the rebuild
-   * takes from `next` is identical, so `get` returns a value equal to the one recorded.
-   */
-  supersede(seq: number, previous: Reservation, next: Reservation): void {
-    const i = seq - this.base;
-    if (i < this.head || i >= this.keys.length || this.results[i] !== previous) return;
-    if (!sameCreation(previous, next)) return;
-    if (this.firstStatus[i] === 0) {
-      const firstVersionShape =
-        previous.version === 1 &&
-        previous.committed === null &&
-        previous.updatedAtMs === previous.createdAtMs &&
-        (previous.status === "soft" || previous.status === "hard");
-      if (!firstVersionShape) return;
-      this.firstStatus[i] = previous.status === "soft" ? 1 : 2;
-      this.firstExpiresAtMs[i] = previous.expiresAtMs === null ? Number.NaN : previous.expiresAtMs;
-    }
-    this.results[i] = next;
+  /** Appends a record holding its result object; the caller has checked that the key is absent. */
+  insert(key: string, record: IdempotencyRecord): number {
+    const seq = this.append(key, record.fingerprintHi, record.fingerprintLo, record.atMs);
+    const rel = seq - this.base;
+    const chunk = this.chunks[rel >>> CHUNK_BITS]!;
+    this.results.set(seq, record.result);
+    chunk.refIds[rel & CHUNK_MASK] = 0;
+    return seq;
   }
 
-  /** Appends a record; the caller has checked that the key is absent. Returns its sequence number. */
-  insert(key: string, record: IdempotencyRecord): number {
-    let i = this.keys.length;
-    if (i === this.fpHi.length) i = this.growRecords();
-    this.keys.push(key);
-    this.results.push(record.result);
-    this.fpHi[i] = record.fingerprintHi;
-    this.fpLo[i] = record.fingerprintLo;
-    this.atMs[i] = record.atMs;
-    this.firstStatus[i] = 0;
-    const capacity = this.mask + 1;
-    if ((this.used + 1) * 2 > capacity)
-      this.rehash(capacity < QUADRUPLE_BELOW_SLOTS ? capacity * 4 : capacity * 2);
-    if (key === this.missKey) {
-      // No slot changed since find() stopped at this empty slot (every change clears missKey).
-      this.slots[2 * this.missSlot] = this.missHash;
-      this.slots[2 * this.missSlot + 1] = i + 1;
-    } else this.place(hashKey(key), i + 1);
-    this.missKey = null;
-    this.used++;
-    return this.base + i;
+  /**
+   * Appends a record whose result is a reservation version the resolver can rebuild (id >= 1, 32-bit).
+   * The caller has checked that the key is absent. Returns the record's sequence number.
+   */
+  insertReference(
+    key: string,
+    fingerprintHi: number,
+    fingerprintLo: number,
+    atMs: number,
+    reservationId: number,
+    state: number,
+    expiresAtMs: number,
+  ): number {
+    const seq = this.append(key, fingerprintHi, fingerprintLo, atMs);
+    const rel = seq - this.base;
+    const chunk = this.chunks[rel >>> CHUNK_BITS]!;
+    const i = rel & CHUNK_MASK;
+    chunk.refIds[i] = reservationId;
+    chunk.refStates[i] = state;
+    chunk.refExpiresAtMs[i] = expiresAtMs;
+    return seq;
   }
 
   oldestAtMs(): number {
-    return this.head < this.keys.length ? this.atMs[this.head]! : Number.POSITIVE_INFINITY;
+    if (this.head === this.tail) return Number.POSITIVE_INFINITY;
+    const rel = this.head - this.base;
+    return this.chunks[rel >>> CHUNK_BITS]!.atMs[rel & CHUNK_MASK]!;
   }
 
-  dropOldest(): void {
-    assert(this.head < this.keys.length, "dropOldest on an empty idempotency table");
-    this.missKey = null;
-    const i = this.head++;
-    this.unindex(this.keys[i]!, i + 1);
-    this.keys[i] = undefined;
-    this.results[i] = undefined;
-    this.used--;
+  /** Forgets the oldest record. Returns the reservation id it referred to, 0 if its result was an object. */
+  dropOldest(): number {
+    assert(this.head < this.tail, "dropOldest on an empty idempotency table");
+    if (this.head === this.indexed) this.flushStaging(); // a table younger than the staging bound
+    const seq = this.head++;
+    const rel = seq - this.base;
+    const chunk = this.chunks[rel >>> CHUNK_BITS]!;
+    const i = rel & CHUNK_MASK;
+    this.unindex(seq, chunk.hashes[i]!);
+    chunk.keys[i] = null;
+    const reservationId = chunk.refIds[i]!;
+    if (reservationId === 0) this.results.delete(seq);
+    if (i === CHUNK_MASK) this.retireDroppedChunk();
+    // Rebuilding once the stale keys outnumber the live ones costs O(1) per dropped key, amortized.
+    if (++this.filterStale > this.indexed - this.head && this.filterStale >= FILTER_REBUILD_MIN)
+      this.rebuildFilter();
+    return reservationId;
   }
 
-  /** Array index of the key's record, or -1. */
+  /** A fully dropped first chunk becomes the spare (its keys are already cleared). */
+  private retireDroppedChunk(): void {
+    if (this.head - this.base < CHUNK_SIZE) return;
+    this.spare = this.chunks.shift()!;
+    this.base += CHUNK_SIZE;
+  }
+
+  /** Writes the key, hash, fingerprint and time of a new record and stages it; returns its sequence number. */
+  private append(key: string, fpHi: number, fpLo: number, atMs: number): number {
+    const seq = this.tail;
+    let chunk = this.chunks[(seq - this.base) >>> CHUNK_BITS];
+    if (chunk === undefined) {
+      this.retireDroppedChunk();
+      chunk = this.spare ?? new RecordChunk(CHUNK_SIZE);
+      this.spare = null;
+      this.chunks.push(chunk);
+    } else if (((seq - this.base) & CHUNK_MASK) === chunk.capacity) {
+      // Only the first chunk is ever smaller than CHUNK_SIZE, and only while it is the only one.
+      chunk = new RecordChunk(Math.min(CHUNK_SIZE, chunk.capacity * 4), chunk);
+      this.chunks[0] = chunk;
+    }
+    const capacity = this.mask + 1;
+    if ((this.size + 1) * 2 > capacity)
+      this.rehash(capacity < QUADRUPLE_BELOW_SLOTS ? capacity * 4 : capacity * 2);
+    else if (seq - this.indexed === STAGING_MAX) this.flushStaging();
+    const h = key === this.lastKey ? this.lastHash : hashKey(key);
+    const i = (seq - this.base) & CHUNK_MASK;
+    chunk.keys[i] = key;
+    chunk.hashes[i] = h;
+    chunk.fpHi[i] = fpHi;
+    chunk.fpLo[i] = fpLo;
+    chunk.atMs[i] = atMs;
+    const staging = this.staging;
+    let s = h & STAGING_MASK;
+    while (staging[s] !== 0) s = (s + 1) & STAGING_MASK;
+    staging[s] = seq - this.indexed + 1;
+    this.tail = seq + 1;
+    return seq;
+  }
+
+  /** Sequence number of the key's record, or -1 (see the file comment for the three layers). */
   private find(key: string): number {
     const h = hashKey(key);
-    const slots = this.slots;
+    this.lastKey = key;
+    this.lastHash = h;
+    const staging = this.staging;
+    // Bounded: the staging index is at most half full.
+    for (let s = h & STAGING_MASK; staging[s] !== 0; s = (s + 1) & STAGING_MASK) {
+      const seq = this.indexed + staging[s]! - 1;
+      if (this.matches(seq, h, key)) return seq;
+    }
+    if (!this.mayContain(h)) return -1;
+    const tag = tagOf(h);
+    const tags = this.tags;
     const mask = this.mask;
     // Bounded: load <= 1/2 guarantees an empty slot.
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      const indexPlusOne = slots[2 * s + 1]!;
-      if (indexPlusOne === 0) {
-        // Remember where the miss ended: the usual next call is insert(key), which can then skip the probe.
-        this.missKey = key;
-        this.missHash = h;
-        this.missSlot = s;
-        return -1;
+    for (let s = h & mask; tags[s] !== 0; s = (s + 1) & mask) {
+      if (tags[s] === tag) {
+        const seq = this.base + ((this.slots[s]! - 1 - this.base) & SEQ_MASK);
+        if (this.matches(seq, h, key)) return seq;
       }
-      if (slots[2 * s] === h && this.keys[indexPlusOne - 1] === key) return indexPlusOne - 1;
     }
+    return -1;
   }
 
-  private place(h: number, indexPlusOne: number): void {
-    const slots = this.slots;
+  private matches(seq: number, h: number, key: string): boolean {
+    const rel = seq - this.base;
+    const chunk = this.chunks[rel >>> CHUNK_BITS]!;
+    const i = rel & CHUNK_MASK;
+    return chunk.hashes[i] === h && chunk.keys[i] === key;
+  }
+
+  /** Moves every staged record into the main index and the filter (a batch: see the file comment). */
+  private flushStaging(): void {
+    for (let seq = this.indexed; seq < this.tail; seq++) this.index(seq, this.hashOf(seq));
+    this.indexed = this.tail;
+    this.staging.fill(0);
+  }
+
+  private index(seq: number, h: number): void {
+    const tags = this.tags;
     const mask = this.mask;
     let s = h & mask;
-    while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
-    slots[2 * s] = h;
-    slots[2 * s + 1] = indexPlusOne;
+    while (tags[s] !== 0) s = (s + 1) & mask;
+    tags[s] = tagOf(h);
+    this.slots[s] = (seq & SEQ_MASK) + 1;
+    this.filterAdd(h);
   }
 
-  /** Removes a slot with backward-shift deletion, so probes never need tombstones. */
-  private unindex(key: string, indexPlusOne: number): void {
+  private hashOf(seq: number): number {
+    const rel = seq - this.base;
+    return this.chunks[rel >>> CHUNK_BITS]!.hashes[rel & CHUNK_MASK]!;
+  }
+
+  /** Removes a record's main-index slot with backward-shift deletion, so probes never need tombstones. */
+  private unindex(seq: number, h: number): void {
     const mask = this.mask;
+    const tags = this.tags;
     const slots = this.slots;
-    let hole = hashKey(key) & mask;
-    while (slots[2 * hole + 1] !== indexPlusOne) hole = (hole + 1) & mask;
-    for (let j = (hole + 1) & mask; slots[2 * j + 1] !== 0; j = (j + 1) & mask) {
-      const home = slots[2 * j]! & mask;
+    const v = (seq & SEQ_MASK) + 1;
+    let hole = h & mask;
+    while (slots[hole] !== v) hole = (hole + 1) & mask;
+    for (let j = (hole + 1) & mask; tags[j] !== 0; j = (j + 1) & mask) {
+      const home = this.hashOf(this.base + ((slots[j]! - 1 - this.base) & SEQ_MASK)) & mask;
       // The entry at j may fill the hole unless its home lies cyclically in (hole, j].
       const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!stays) {
-        slots[2 * hole] = slots[2 * j]!;
-        slots[2 * hole + 1] = slots[2 * j + 1]!;
+        tags[hole] = tags[j]!;
+        slots[hole] = slots[j]!;
         hole = j;
       }
     }
-    slots[2 * hole + 1] = 0;
+    tags[hole] = 0;
+    slots[hole] = 0;
   }
 
+  /** A new main index of `capacity` slots holding every live record (the staged ones too). */
   private rehash(capacity: number): void {
-    this.missKey = null;
     assert(
       capacity <= IDEMPOTENCY_SLOTS_MAX,
       `idempotency index would exceed ${IDEMPOTENCY_SLOTS_MAX} slots`,
     );
-    const old = this.slots;
-    this.slots = new Int32Array(2 * capacity);
+    this.tags = new Uint8Array(capacity);
+    this.slots = new Int32Array(capacity);
     this.mask = capacity - 1;
-    for (let s = 1; s < old.length; s += 2) if (old[s] !== 0) this.place(old[s - 1]!, old[s]!);
+    this.filter = new Int32Array(capacity / FILTER_SLOTS_PER_WORD);
+    this.filterBlockMask = capacity / FILTER_SLOTS_PER_WORD / FILTER_BLOCK_WORDS - 1;
+    this.filterStale = 0;
+    // The records' own hashes drive the rebuild: no key string is touched.
+    for (let seq = this.head; seq < this.tail; seq++) this.index(seq, this.hashOf(seq));
+    this.indexed = this.tail;
+    this.staging.fill(0);
   }
 
-  /** Makes room for one more record; returns the index it goes to. */
-  private growRecords(): number {
-    const live = this.keys.length - this.head;
-    const head = this.head;
-    if (head > 0 && live * 2 <= this.fpHi.length) {
-      // Enough pruned records at the front: slide the live ones down instead of growing, and re-point the
-      // index (every live entry's index drops by `head`; the index holds live records only).
-      this.missKey = null;
-      this.keys = this.keys.slice(head);
-      this.results = this.results.slice(head);
-      this.fpHi.copyWithin(0, head);
-      this.fpLo.copyWithin(0, head);
-      this.atMs.copyWithin(0, head);
-      this.firstStatus.copyWithin(0, head);
-      this.firstExpiresAtMs.copyWithin(0, head);
-      this.base += head;
-      const slots = this.slots;
-      for (let s = 1; s < slots.length; s += 2) if (slots[s] !== 0) slots[s] = slots[s]! - head;
-      this.head = 0;
-      return live;
-    }
-    const capacity = this.fpHi.length * 2;
-    // Index + 1 must stay an Int32: the slot bound already keeps records far below 2^31.
-    assert(capacity < 0x7fffffff, "idempotency records exceed Int32 indexes");
-    const fpHi = new Int32Array(capacity);
-    const fpLo = new Int32Array(capacity);
-    const atMs = new Float64Array(capacity);
-    const firstStatus = new Uint8Array(capacity);
-    const firstExpiresAtMs = new Float64Array(capacity);
-    fpHi.set(this.fpHi);
-    fpLo.set(this.fpLo);
-    atMs.set(this.atMs);
-    firstStatus.set(this.firstStatus);
-    firstExpiresAtMs.set(this.firstExpiresAtMs);
-    this.fpHi = fpHi;
-    this.fpLo = fpLo;
-    this.atMs = atMs;
-    this.firstStatus = firstStatus;
-    this.firstExpiresAtMs = firstExpiresAtMs;
-    return this.keys.length;
+  private rebuildFilter(): void {
+    this.filter.fill(0);
+    this.filterStale = 0;
+    for (let seq = this.head; seq < this.indexed; seq++) this.filterAdd(this.hashOf(seq));
+  }
+
+  /**
+   * The filter sets two bits per key in one 64-byte block: the block from the hash's low bits, the bits
+   * from a remix of the hash (bits that also chose the block would make keys of one block collide).
+   */
+  private filterAdd(h: number): void {
+    const g = filterHash(h);
+    const block = h & this.filterBlockMask;
+    const filter = this.filter;
+    const w1 = block * FILTER_BLOCK_WORDS + (g & 15);
+    const w2 = block * FILTER_BLOCK_WORDS + ((g >>> 9) & 15);
+    filter[w1] = filter[w1]! | (1 << ((g >>> 4) & 31));
+    filter[w2] = filter[w2]! | (1 << ((g >>> 13) & 31));
+  }
+
+  private mayContain(h: number): boolean {
+    const g = filterHash(h);
+    const block = h & this.filterBlockMask;
+    const filter = this.filter;
+    return (
+      (filter[block * FILTER_BLOCK_WORDS + (g & 15)]! & (1 << ((g >>> 4) & 31))) !== 0 &&
+      (filter[block * FILTER_BLOCK_WORDS + ((g >>> 9) & 15)]! & (1 << ((g >>> 13) & 31))) !== 0
+    );
   }
 }
 
-/** The fields fixed at creation, identical (the ledger carries them over by reference). */
-function sameCreation(a: Reservation, b: Reservation): boolean {
-  return (
-    a.id === b.id &&
-    a.key === b.key &&
-    a.storeId === b.storeId &&
-    a.lines === b.lines &&
-    a.createdAtMs === b.createdAtMs
-  );
+/** The bit positions inside a block: a full remix of h, so they do not follow the block (h's low bits). */
+function filterHash(h: number): number {
+  let g = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  g = Math.imul(g ^ (g >>> 15), 0x846ca68b);
+  return g ^ (g >>> 16);
 }
 
-/** A reservation's first version, rebuilt from a later one (same field order as the ledger's reserve). */
-function firstVersion(later: Reservation, status: number, expiresAtMs: number): Reservation {
-  return {
-    id: later.id,
-    key: later.key,
-    storeId: later.storeId,
-    status: status === 1 ? "soft" : "hard",
-    lines: later.lines,
-    committed: null,
-    createdAtMs: later.createdAtMs,
-    updatedAtMs: later.createdAtMs,
-    expiresAtMs: Number.isNaN(expiresAtMs) ? null : expiresAtMs,
-    version: 1,
-  };
+/**
+ * The slot tag: a byte of the hash that the slot position does not use (the product's top byte depends on
+ * every bit of h), never 0, which marks an empty slot.
+ */
+function tagOf(h: number): number {
+  return Math.imul(h, 0x9e3779b1) >>> 24 || 1;
 }
 
 /** FNV-1a over UTF-16 units with a murmur finalizer, so the low bits used for slots are well mixed. */

@@ -26,7 +26,7 @@ import type { Clock, EventSink } from "../ports.js";
 import { nullEventSink } from "../ports.js";
 import { Fingerprint } from "./fingerprint.js";
 import { InMemoryLedgerStore } from "./memory-store.js";
-import { ChangeSet, type IdempotencyRecord, type LedgerStore, VersionConflictError } from "./store.js";
+import { ChangeSet, type LedgerStore, VersionConflictError } from "./store.js";
 import {
   type AdjustmentKind,
   type AdjustRequest,
@@ -97,6 +97,15 @@ const ADJUSTMENT_KINDS: readonly AdjustmentKind[] = [
   "cycle_count",
 ];
 
+/** A reserve's fingerprint state (a, b) after hashing the operation, storeId, kind and TTL. */
+class ReservePrefix {
+  storeId: string | null = null;
+  kind: ReservationKind | null = null;
+  ttlMs: number | null = null;
+  a = 0;
+  b = 0;
+}
+
 /** Bound on the duplicate-check map: about a catalogue's worth of SKUs. */
 const SKU_SEEN_MAX = 100_000;
 
@@ -118,6 +127,11 @@ export class Ledger {
   private readonly sweepPerOperation: number;
   private readonly maxAttempts: number;
   private readonly fp = new Fingerprint();
+  /**
+   * Fingerprint state after a reserve's (operation, storeId, kind, TTL): successive reserves nearly always
+   * share it, and hashing it again was a sizeable part of a one-line reserve.
+   */
+  private readonly reservePrefix = new ReservePrefix();
   /** SKU → generation of the request that last listed it (duplicate-line check for long orders). */
   private readonly skuSeen = new Map<string, number>();
   private skuGeneration = 0;
@@ -131,10 +145,17 @@ export class Ledger {
    */
   private readonly unitLines = new Map<string, readonly ReservationLine[]>();
   private nextPruneMs = Number.NEGATIVE_INFINITY;
+  /**
+   * The store when it is this package's in-memory one: single-line operations then go through its
+   * `applyOne`, skipping the ChangeSet, the record and two arrays (a third of what a reserve → commit pair
+   * allocated). Any other store gets ChangeSets; a database adapter may keep them after `apply`.
+   */
+  private readonly memoryStore: InMemoryLedgerStore | null;
 
   constructor(options: LedgerOptions) {
     this.clock = options.clock;
     this.store = options.store ?? new InMemoryLedgerStore();
+    this.memoryStore = this.store instanceof InMemoryLedgerStore ? this.store : null;
     this.events = options.events ?? nullEventSink;
     this.softTtlMs = options.softTtlMs ?? 600_000;
     this.hardTtlMs = options.hardTtlMs === undefined ? null : options.hardTtlMs;
@@ -181,7 +202,18 @@ export class Ledger {
       if (kind === "soft") throw new InputError("ttlMs", "a soft reservation must expire");
     } else checkTtl(ttlMs, "ttlMs");
     this.checkLines(lines, "lines", 1, false);
-    const fp = this.fp.begin(OP_RESERVE).str(storeId).str(kind).num(ttlMs);
+    const fp = this.fp;
+    const prefix = this.reservePrefix;
+    if (storeId === prefix.storeId && kind === prefix.kind && ttlMs === prefix.ttlMs) {
+      fp.resume(prefix.a, prefix.b);
+    } else {
+      fp.begin(OP_RESERVE).str(storeId).str(kind).num(ttlMs);
+      prefix.storeId = storeId;
+      prefix.kind = kind;
+      prefix.ttlMs = ttlMs;
+      prefix.a = fp.stateA;
+      prefix.b = fp.stateB;
+    }
     for (let i = 0; i < lines.length; i++) fp.str(lines[i]!.sku).num(lines[i]!.qty);
     fp.end();
     const fpHi = fp.hi;
@@ -191,20 +223,7 @@ export class Ledger {
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const replayed = this.replay(key, fpHi, fpLo);
       if (replayed !== undefined) return replayed as Reservation;
-      const changes = new ChangeSet(nowMs);
-      let shortages: Shortage[] | null = null;
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i]!;
-        const row = store.row(storeId, line.sku);
-        const available = row === undefined ? 0 : row.available;
-        if (available < line.qty) {
-          (shortages ??= []).push({ sku: line.sku, requestedQty: line.qty, availableQty: available });
-        } else if (shortages === null) {
-          const r = row!;
-          changes.rows.push(nextRow(r, available - line.qty, r.reserved + line.qty, r.damaged, r.inTransit));
-        }
-      }
-      if (shortages !== null) throw new InsufficientStockError(storeId, shortages);
+      const rows = this.planHold(storeId, lines);
       const held =
         lines.length === 1 && lines[0]!.qty === 1 ? this.unitLine(lines[0]!.sku) : copyLines(lines);
       const reservation: Reservation = {
@@ -219,16 +238,45 @@ export class Ledger {
         expiresAtMs: ttlMs === null ? null : nowMs + ttlMs,
         version: 1,
       };
-      changes.reservations.push(reservation);
-      this.record(changes, key, fpHi, fpLo, reservation);
-      if (!this.tryApply(changes)) continue;
-      const rows = changes.rows;
+      if (!this.applyPlanned(nowMs, rows, reservation, key, fpHi, fpLo)) continue;
       for (let i = 0; i < rows.length; i++) {
         this.emitReservationEvent(nowMs, "ledger.reserved", rows[i]!, reservation, held[i]!.qty);
       }
       return reservation;
     }
     throw new ContentionError(this.maxAttempts);
+  }
+
+  /** The row after holding one line; throws if it is short. */
+  private heldRow(storeId: string, line: ReservationLine): StockRow {
+    const row = this.store.row(storeId, line.sku);
+    const available = row === undefined ? 0 : row.available;
+    if (available < line.qty) {
+      throw new InsufficientStockError(storeId, [
+        { sku: line.sku, requestedQty: line.qty, availableQty: available },
+      ]);
+    }
+    return nextRow(row!, available - line.qty, row!.reserved + line.qty, row!.damaged, row!.inTransit);
+  }
+
+  /** Rows after holding every line; throws listing every short line. */
+  private planHold(storeId: string, lines: readonly ReservationLine[]): StockRow[] {
+    if (lines.length === 1) return [this.heldRow(storeId, lines[0]!)];
+    const rows: StockRow[] = [];
+    let shortages: Shortage[] | null = null;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      const row = this.store.row(storeId, line.sku);
+      const available = row === undefined ? 0 : row.available;
+      if (available < line.qty) {
+        (shortages ??= []).push({ sku: line.sku, requestedQty: line.qty, availableQty: available });
+      } else if (shortages === null) {
+        const r = row!;
+        rows.push(nextRow(r, available - line.qty, r.reserved + line.qty, r.damaged, r.inTransit));
+      }
+    }
+    if (shortages !== null) throw new InsufficientStockError(storeId, shortages);
+    return rows;
   }
 
   // ------------------------------------------------------------------------------------------ harden
@@ -252,8 +300,7 @@ export class Ledger {
       if (current.status !== "soft")
         throw new IllegalTransitionError(reservationId, current.status, "harden");
       const next = withStatus(current, "hard", nowMs, ttlMs === null ? null : nowMs + ttlMs, null);
-      const changes = new ChangeSet(nowMs);
-      changes.reservations.push(next);
+      const changes = new ChangeSet(nowMs, [], [next]);
       this.record(changes, key, fpHi, fpLo, next);
       if (!this.tryApply(changes)) continue;
       for (let i = 0; i < next.lines.length; i++) {
@@ -284,7 +331,6 @@ export class Ledger {
     fp.end();
     const fpHi = fp.hi;
     const fpLo = fp.lo;
-    const store = this.store;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const replayed = this.replay(key, fpHi, fpLo);
       if (replayed !== undefined) return replayed as Reservation;
@@ -293,38 +339,11 @@ export class Ledger {
         throw new IllegalTransitionError(reservationId, current.status, "commit");
       const lines = current.lines;
       const taken = picked === undefined ? lines : pickedPerLine(lines, picked);
-      const changes = new ChangeSet(nowMs);
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i]!;
-        const row = store.row(current.storeId, line.sku);
-        if (row === undefined || row.reserved < line.qty)
-          assert(false, `row ${current.storeId}/${line.sku} lost a hold`);
-        const back = line.qty - taken[i]!.qty;
-        changes.rows.push(
-          nextRow(row, row.available + back, row.reserved - line.qty, row.damaged, row.inTransit),
-        );
-      }
       const next = withStatus(current, "committed", nowMs, null, taken);
-      changes.reservations.push(next);
-      this.record(changes, key, fpHi, fpLo, next);
-      if (!this.tryApply(changes)) continue;
-      const rows = changes.rows;
+      const rows = this.planUnhold(current, taken);
+      if (!this.applyPlanned(nowMs, rows, next, key, fpHi, fpLo)) continue;
       for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        this.events.emit({
-          t: nowMs,
-          type: "ledger.committed",
-          storeId: row.storeId,
-          sku: row.sku,
-          available: row.available,
-          reserved: row.reserved,
-          damaged: row.damaged,
-          inTransit: row.inTransit,
-          version: row.version,
-          reservationId,
-          qty: lines[i]!.qty,
-          pickedQty: taken[i]!.qty,
-        });
+        this.emitCommitted(nowMs, rows[i]!, reservationId, lines[i]!.qty, taken[i]!.qty);
       }
       return next;
     }
@@ -353,13 +372,9 @@ export class Ledger {
       if (replayed !== undefined) return replayed as Reservation;
       const current = this.liveOrTerminal(reservationId, nowMs);
       if (!isLive(current.status)) throw new IllegalTransitionError(reservationId, current.status, "release");
-      const changes = new ChangeSet(nowMs);
-      this.planUnhold(current, changes);
+      const rows = this.planUnhold(current, null);
       const next = withStatus(current, "released", nowMs, null, null);
-      changes.reservations.push(next);
-      this.record(changes, key, fpHi, fpLo, next);
-      if (!this.tryApply(changes)) continue;
-      const rows = changes.rows;
+      if (!this.applyPlanned(nowMs, rows, next, key, fpHi, fpLo)) continue;
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
         this.events.emit({
@@ -409,12 +424,9 @@ export class Ledger {
 
   private expire(current: Reservation, nowMs: number): Reservation {
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const changes = new ChangeSet(nowMs);
-      this.planUnhold(current, changes);
+      const rows = this.planUnhold(current, null);
       const next = withStatus(current, "expired", nowMs, null, null);
-      changes.reservations.push(next);
-      if (this.tryApply(changes)) {
-        const rows = changes.rows;
+      if (this.tryApply(new ChangeSet(nowMs, rows, [next]))) {
         for (let i = 0; i < rows.length; i++) {
           this.emitReservationEvent(nowMs, "ledger.expired", rows[i]!, next, current.lines[i]!.qty);
         }
@@ -462,11 +474,10 @@ export class Ledger {
       }
       const onShelf = row === undefined ? 0 : row.available + row.reserved;
       const target = count !== undefined ? count : Math.max(0, onShelf + delta!);
-      const changes = new ChangeSet(nowMs);
       const lastPosMs = Math.max(row?.lastPosSourceMs ?? sourceTimeMs, sourceTimeMs);
       const lastCountMs = count !== undefined ? sourceTimeMs : (row?.lastCountSourceMs ?? null);
       const next = this.planShelfCount(row, storeId, sku, target, lastPosMs, lastCountMs);
-      changes.rows.push(next);
+      const changes = new ChangeSet(nowMs, [next]);
       changes.posDedupKey = dedupKey;
       if (!this.tryApply(changes)) continue;
       this.events.emit({
@@ -549,8 +560,7 @@ export class Ledger {
           );
           break;
       }
-      const changes = new ChangeSet(nowMs);
-      changes.rows.push(next);
+      const changes = new ChangeSet(nowMs, [next]);
       this.record(changes, key, fpHi, fpLo, next);
       if (!this.tryApply(changes)) continue;
       this.events.emit({
@@ -652,14 +662,35 @@ export class Ledger {
     fpLo: number,
     result: Reservation | StockRow,
   ): void {
-    const record: IdempotencyRecord = {
-      fingerprintHi: fpHi,
-      fingerprintLo: fpLo,
-      atMs: changes.atMs,
-      result,
-    };
     changes.idempotencyKey = key;
-    changes.idempotency = record;
+    changes.idempotency = { fingerprintHi: fpHi, fingerprintLo: fpLo, atMs: changes.atMs, result };
+  }
+
+  /**
+   * Applies `rows`, one reservation version and the key's record (result: that version). False on a
+   * version conflict: the caller re-reads and re-plans.
+   */
+  private applyPlanned(
+    atMs: number,
+    rows: StockRow[],
+    reservation: Reservation,
+    key: string,
+    fpHi: number,
+    fpLo: number,
+  ): boolean {
+    const memory = this.memoryStore;
+    if (memory === null || rows.length !== 1) {
+      const changes = new ChangeSet(atMs, rows, [reservation]);
+      this.record(changes, key, fpHi, fpLo, reservation);
+      return this.tryApply(changes);
+    }
+    try {
+      memory.applyOne(atMs, rows[0]!, reservation, key, fpHi, fpLo);
+      return true;
+    } catch (error) {
+      if (error instanceof VersionConflictError) return false;
+      throw error;
+    }
   }
 
   private tryApply(changes: ChangeSet): boolean {
@@ -680,18 +711,30 @@ export class Ledger {
     return r;
   }
 
-  /** Rows after giving every held unit of `r` back to available. */
-  private planUnhold(r: Reservation, changes: ChangeSet): void {
+  /**
+   * Rows after the holds of `r` end: per line, `taken[i].qty` units leave the store (a commit) and the
+   * rest go back to available; `taken` null gives everything back (release, expiry).
+   */
+  private planUnhold(r: Reservation, taken: readonly ReservationLine[] | null): StockRow[] {
     const lines = r.lines;
+    if (lines.length === 1) return [this.unheldRow(r.storeId, lines[0]!, taken === null ? 0 : taken[0]!.qty)];
+    const rows: StockRow[] = [];
     for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
-      const row = this.store.row(r.storeId, line.sku);
-      if (row === undefined || row.reserved < line.qty)
-        assert(false, `row ${r.storeId}/${line.sku} lost a hold`);
-      changes.rows.push(
-        nextRow(row, row.available + line.qty, row.reserved - line.qty, row.damaged, row.inTransit),
-      );
+      rows.push(this.unheldRow(r.storeId, lines[i]!, taken === null ? 0 : taken[i]!.qty));
     }
+    return rows;
+  }
+
+  private unheldRow(storeId: string, line: ReservationLine, takenQty: number): StockRow {
+    const row = this.store.row(storeId, line.sku);
+    if (row === undefined || row.reserved < line.qty) assert(false, `row ${storeId}/${line.sku} lost a hold`);
+    return nextRow(
+      row,
+      row.available + line.qty - takenQty,
+      row.reserved - line.qty,
+      row.damaged,
+      row.inTransit,
+    );
   }
 
   /**
@@ -749,6 +792,29 @@ export class Ledger {
       reservationIds: atRisk,
     });
     return shortfall;
+  }
+
+  private emitCommitted(
+    nowMs: number,
+    row: StockRow,
+    reservationId: number,
+    qty: number,
+    pickedQty: number,
+  ): void {
+    this.events.emit({
+      t: nowMs,
+      type: "ledger.committed",
+      storeId: row.storeId,
+      sku: row.sku,
+      available: row.available,
+      reserved: row.reserved,
+      damaged: row.damaged,
+      inTransit: row.inTransit,
+      version: row.version,
+      reservationId,
+      qty,
+      pickedQty,
+    });
   }
 
   private emitReservationEvent(

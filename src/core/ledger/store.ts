@@ -20,8 +20,8 @@
  *     COMMIT — or ROLLBACK and throw VersionConflictError.
  *
  * Sync or async? This port is synchronous, deliberately. The in-memory and better-sqlite3 stores are
- * synchronous by nature, and the in-memory hot path does a reserve→commit pair in two to three
- * microseconds of CPU — a few awaits per operation would add a large fraction to that, and every
+ * synchronous by nature, and the in-memory hot path does a reserve→commit pair in about a
+ * microsecond of CPU — a few awaits per operation would add a large fraction to that, and every
  * caller (simulator, CLI) would have to become async. PostgreSQL cannot be synchronous, and does not need
  * the port to be: because `apply` is a self-contained compare-and-set and the ledger plans purely from
  * what it reads, an async adapter can BEGIN, prefetch the operation's reads (row locks in (store, SKU)
@@ -44,16 +44,22 @@ export interface IdempotencyRecord {
 
 /** Every write of one ledger operation. Applied all-or-nothing. */
 export class ChangeSet {
-  /** New row values; each must find the stored row at `version - 1` (absent when that is 0). */
-  readonly rows: StockRow[] = [];
-  /** New reservation values, same version rule. */
-  readonly reservations: Reservation[] = [];
   /** Idempotency record to insert; the key must be unused. */
   idempotencyKey: string | null = null;
   idempotency: IdempotencyRecord | null = null;
   /** POS dedup id (`source \u0000 updateId`) to insert; must be unused. */
   posDedupKey: string | null = null;
-  constructor(readonly atMs: number) {}
+  /**
+   * `rows` and `reservations` may be handed in already filled: an exact-size array literal is a quarter of
+   * the memory of an empty array grown by its first push, and the ledger plans millions of these a second.
+   */
+  constructor(
+    readonly atMs: number,
+    /** New row values; each must find the stored row at `version - 1` (absent when that is 0). */
+    readonly rows: StockRow[] = [],
+    /** New reservation values, same version rule. */
+    readonly reservations: Reservation[] = [],
+  ) {}
 }
 
 /** Another writer got there first; nothing was written. The ledger retries from fresh reads. */
