@@ -22,34 +22,8 @@ export function swapDelta(
   if (ru !== rv) {
     if (ctx.hasPairs && !(rs.blockClosed(ru, pu, pu + ku - 1) && rs.blockClosed(rv, pv, pv + kv - 1)))
       return Number.POSITIVE_INFINITY;
-    const inst = rs.inst;
-    const n = rs.n;
-    const nd = inst.distance;
-    const a = rs.nodeAt(ru, pu - 1);
-    const u1 = rs.nodeAt(ru, pu);
-    const u2 = rs.nodeAt(ru, pu + ku - 1);
-    const b = rs.nodeAt(ru, pu + ku);
-    const c = rs.nodeAt(rv, pv - 1);
-    const v1 = rs.nodeAt(rv, pv);
-    const v2 = rs.nodeAt(rv, pv + kv - 1);
-    const d = rs.nodeAt(rv, pv + kv);
-    const distDelta = ctx.ownLocations
-      ? ctx.edge(ru, a, v1) +
-        ctx.edge(ru, v2, b) +
-        ctx.edge(rv, c, u1) +
-        ctx.edge(rv, u2, d) -
-        ctx.edge(ru, a, u1) -
-        ctx.edge(ru, u2, b) -
-        ctx.edge(rv, c, v1) -
-        ctx.edge(rv, v2, d)
-      : nd[a * n + v1]! +
-        nd[v2 * n + b]! +
-        nd[c * n + u1]! +
-        nd[u2 * n + d]! -
-        nd[a * n + u1]! -
-        nd[u2 * n + b]! -
-        nd[c * n + v1]! -
-        nd[v2 * n + d]!; // block-internal distances move with their blocks
+    // Block-internal distances move with their blocks: only the eight edges around them change.
+    const distDelta = edgeDelta(ctx, ru, pu, ku, rv, pv, kv);
     if (distDelta - ctx.routePenalty(ru) - ctx.routePenalty(rv) >= 0) return Number.POSITIVE_INFINITY;
     const old = ctx.routeCost(ru) + ctx.routeCost(rv);
     seg
@@ -69,33 +43,7 @@ export function swapDelta(
   if (pu + ku > pv) return Number.POSITIVE_INFINITY;
   if (pu + ku < pv) {
     // Non-adjacent blocks: the same edge bound as between routes.
-    const nd = rs.inst.distance;
-    const n = rs.n;
-    const a = rs.nodeAt(ru, pu - 1);
-    const u1 = rs.nodeAt(ru, pu);
-    const u2 = rs.nodeAt(ru, pu + ku - 1);
-    const b = rs.nodeAt(ru, pu + ku);
-    const c = rs.nodeAt(ru, pv - 1);
-    const v1 = rs.nodeAt(ru, pv);
-    const v2 = rs.nodeAt(ru, pv + kv - 1);
-    const d = rs.nodeAt(ru, pv + kv);
-    const distDelta = ctx.ownLocations
-      ? ctx.edge(ru, a, v1) +
-        ctx.edge(ru, v2, b) +
-        ctx.edge(rv, c, u1) +
-        ctx.edge(rv, u2, d) -
-        ctx.edge(ru, a, u1) -
-        ctx.edge(ru, u2, b) -
-        ctx.edge(rv, c, v1) -
-        ctx.edge(rv, v2, d)
-      : nd[a * n + v1]! +
-        nd[v2 * n + b]! +
-        nd[c * n + u1]! +
-        nd[u2 * n + d]! -
-        nd[a * n + u1]! -
-        nd[u2 * n + b]! -
-        nd[c * n + v1]! -
-        nd[v2 * n + d]!;
+    const distDelta = edgeDelta(ctx, ru, pu, ku, ru, pv, kv);
     if (distDelta - ctx.routePenalty(ru) >= 0) return Number.POSITIVE_INFINITY;
   }
   const old = ctx.routeCost(ru);
@@ -106,6 +54,50 @@ export function swapDelta(
     .range(ru, pu, pu + ku - 1)
     .suffix(ru, pv + kv);
   return ctx.builtCost(lenU) - old;
+}
+
+/** Distance change of the edges around the two blocks (the cheap bound both swap cases start with). */
+function edgeDelta(
+  ctx: MoveContext,
+  ru: number,
+  pu: number,
+  ku: number,
+  rv: number,
+  pv: number,
+  kv: number,
+): number {
+  const rs = ctx.rs;
+  const a = rs.nodeAt(ru, pu - 1);
+  const u1 = rs.nodeAt(ru, pu);
+  const u2 = rs.nodeAt(ru, pu + ku - 1);
+  const b = rs.nodeAt(ru, pu + ku);
+  const c = rs.nodeAt(rv, pv - 1);
+  const v1 = rs.nodeAt(rv, pv);
+  const v2 = rs.nodeAt(rv, pv + kv - 1);
+  const d = rs.nodeAt(rv, pv + kv);
+  if (ctx.ownLocations)
+    return (
+      ctx.edge(ru, a, v1) +
+      ctx.edge(ru, v2, b) +
+      ctx.edge(rv, c, u1) +
+      ctx.edge(rv, u2, d) -
+      ctx.edge(ru, a, u1) -
+      ctx.edge(ru, u2, b) -
+      ctx.edge(rv, c, v1) -
+      ctx.edge(rv, v2, d)
+    );
+  const n = rs.n;
+  const nd = rs.inst.distance;
+  return (
+    nd[a * n + v1]! +
+    nd[v2 * n + b]! +
+    nd[c * n + u1]! +
+    nd[u2 * n + d]! -
+    nd[a * n + u1]! -
+    nd[u2 * n + b]! -
+    nd[c * n + v1]! -
+    nd[v2 * n + d]!
+  );
 }
 
 export function swapApply(
