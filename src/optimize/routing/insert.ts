@@ -38,9 +38,6 @@ export function insertCustomers(
 
 function insertOne(ctx: MoveContext, c: number, routeLimit: number, rng: RandomStream): void {
   const rs = ctx.rs;
-  const inst = rs.inst;
-  const n = rs.n;
-  const nd = inst.distance;
   let bestDelta = Number.POSITIVE_INFINITY;
   let bestRoute = -1;
   let bestPos = -1;
@@ -53,10 +50,7 @@ function insertOne(ctx: MoveContext, c: number, routeLimit: number, rng: RandomS
     for (let p = 0; p <= len; p++) {
       const a = rs.nodes[base + p]!;
       const b = rs.nodes[base + p + 1]!;
-      const distDelta = ctx.ownLocations
-        ? ctx.edge(r, a, c) + ctx.edge(r, c, b) - ctx.edge(r, a, b)
-        : nd[a * n + c]! + nd[c * n + b]! - nd[a * n + b]!;
-      if (distDelta - penalty >= bestDelta) continue;
+      if (ctx.detour(r, a, c, b) - penalty >= bestDelta) continue;
       if (rng.next() < BLINK_RATE) continue;
       ctx.seg
         .prefix(r, p)
@@ -70,19 +64,10 @@ function insertOne(ctx: MoveContext, c: number, routeLimit: number, rng: RandomS
       }
     }
   }
-  if (rs.usedRoutes() < routeLimit) {
-    // A fresh route of each vehicle type that has one free.
-    for (let t = 0; t < inst.types.count; t++) {
-      const r = rs.firstEmptyRouteOfType(t);
-      if (r < 0) continue;
-      ctx.seg.depot(t).node(c).close();
-      const delta = ctx.builtCost(1);
-      if (delta < bestDelta || bestRoute < 0) {
-        bestDelta = delta;
-        bestRoute = r;
-        bestPos = 0;
-      }
-    }
+  const fresh = cheapestFreshRoute(ctx, c, -1, routeLimit);
+  if (fresh >= 0 && (freshDelta < bestDelta || bestRoute < 0)) {
+    bestRoute = fresh;
+    bestPos = 0;
   }
   if (bestRoute < 0) bestRoute = fallbackRoute(ctx);
   if (bestPos < 0) bestPos = rs.len[bestRoute]!;
@@ -99,9 +84,6 @@ function insertOne(ctx: MoveContext, c: number, routeLimit: number, rng: RandomS
  */
 function insertPair(ctx: MoveContext, p: number, d: number, routeLimit: number, rng: RandomStream): void {
   const rs = ctx.rs;
-  const inst = rs.inst;
-  const n = rs.n;
-  const nd = inst.distance;
   const head = ctx.seg2;
   const seg = ctx.seg;
   let bestDelta = Number.POSITIVE_INFINITY;
@@ -118,10 +100,7 @@ function insertPair(ctx: MoveContext, p: number, d: number, routeLimit: number, 
       const a = rs.nodes[base + i]!;
       const b = rs.nodes[base + i + 1]!;
       // Detour to the pickup alone: a lower bound on the pair's added distance under the triangle inequality.
-      const distDelta = ctx.ownLocations
-        ? ctx.edge(r, a, p) + ctx.edge(r, p, b) - ctx.edge(r, a, b)
-        : nd[a * n + p]! + nd[p * n + b]! - nd[a * n + b]!;
-      if (distDelta - penalty >= bestDelta) continue;
+      if (ctx.detour(r, a, p, b) - penalty >= bestDelta) continue;
       head.prefix(r, i).node(p);
       for (let j = i; j <= len; j++) {
         if (j > i) head.node(rs.nodes[base + j]!);
@@ -140,19 +119,11 @@ function insertPair(ctx: MoveContext, p: number, d: number, routeLimit: number, 
       }
     }
   }
-  if (rs.usedRoutes() < routeLimit) {
-    for (let t = 0; t < inst.types.count; t++) {
-      const r = rs.firstEmptyRouteOfType(t);
-      if (r < 0) continue;
-      seg.depot(t).node(p).node(d).close();
-      const delta = ctx.builtCost(2);
-      if (delta < bestDelta || bestRoute < 0) {
-        bestDelta = delta;
-        bestRoute = r;
-        bestI = 0;
-        bestJ = 0;
-      }
-    }
+  const fresh = cheapestFreshRoute(ctx, p, d, routeLimit);
+  if (fresh >= 0 && (freshDelta < bestDelta || bestRoute < 0)) {
+    bestRoute = fresh;
+    bestI = 0;
+    bestJ = 0;
   }
   if (bestRoute < 0) bestRoute = fallbackRoute(ctx);
   if (bestI < 0) {
@@ -166,6 +137,33 @@ function insertPair(ctx: MoveContext, p: number, d: number, routeLimit: number, 
   A[a++] = d;
   a = copyRange(rs, bestRoute, bestJ + 1, rs.len[bestRoute]!, A, a);
   ctx.commit(bestRoute, A, a);
+}
+
+/** The cost of the route `cheapestFreshRoute` returned (module scratch: no allocation per insertion). */
+let freshDelta = Number.POSITIVE_INFINITY;
+
+/**
+ * The cheapest empty route, over one free slot per vehicle type, for stop `first` (and then `second`,
+ * -1 for none), or -1 when the route limit is reached or no slot is free; its cost goes to `freshDelta`.
+ */
+function cheapestFreshRoute(ctx: MoveContext, first: number, second: number, routeLimit: number): number {
+  const rs = ctx.rs;
+  freshDelta = Number.POSITIVE_INFINITY;
+  if (rs.usedRoutes() >= routeLimit) return -1;
+  let best = -1;
+  for (let t = 0; t < rs.inst.types.count; t++) {
+    const r = rs.firstEmptyRouteOfType(t);
+    if (r < 0) continue;
+    ctx.seg.depot(t).node(first);
+    if (second >= 0) ctx.seg.node(second);
+    ctx.seg.close();
+    const delta = ctx.builtCost(second >= 0 ? 2 : 1);
+    if (best < 0 || delta < freshDelta) {
+      freshDelta = delta;
+      best = r;
+    }
+  }
+  return best;
 }
 
 /** Every position blinked and no fresh route is allowed: the first used route (penalties will price it). */

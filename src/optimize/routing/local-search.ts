@@ -137,16 +137,12 @@ export class LocalSearch {
     const oldV = ctx.routeCost(rv);
     const head = ctx.seg2;
     const pv = rs.posOf[v]!;
-    const nd = inst.distance;
-    const n = rs.n;
     for (let i = pv - 1; i <= pv; i++) {
       // Bound: the pickup's detour alone (the delivery's adds more under the triangle inequality), against
       // the saving (adding stops never lowers the receiving route's penalties or lateness).
       const a = rs.nodeAt(rv, i);
       const b = rs.nodeAt(rv, i + 1);
-      const detour = ctx.ownLocations
-        ? ctx.edge(rv, a, p) + ctx.edge(rv, p, b) - ctx.edge(rv, a, b)
-        : nd[a * n + p]! + nd[p * n + b]! - nd[a * n + b]!;
+      const detour = ctx.detour(rv, a, p, b);
       if (lenV > 0 && gainU + detour >= 0) continue;
       head.prefix(rv, i).node(p);
       for (let j = i; j <= lenV; j++) {

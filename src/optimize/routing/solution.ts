@@ -721,6 +721,13 @@ export class MoveContext {
     const row = rs.typeOf[r]! * n;
     return a === 0 ? types.startDistance[row + b]! : types.endDistance[row + a]!;
   }
+  /** Added distance of visiting x between a and b on route r (node 0 = r's start or end location). */
+  detour(r: number, a: number, x: number, b: number): number {
+    if (this.ownLocations) return this.edge(r, a, x) + this.edge(r, x, b) - this.edge(r, a, b);
+    const n = this.rs.n;
+    const nd = this.distance;
+    return nd[a * n + x]! + nd[x * n + b]! - nd[a * n + b]!;
+  }
   fixedCostOf(r: number): number {
     return this.rs.fixedCost[this.rs.typeOf[r]!]!;
   }
