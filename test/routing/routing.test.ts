@@ -280,6 +280,36 @@ describe("solveVrptw", () => {
     expect(optimumFound).toBeGreaterThan(cases / 2); // the generator must not make most cases infeasible
   });
 
+  it("keeps improving when windows are unbounded (the JSON default)", () => {
+    // Regression: the local search's noise floor once scaled with the depot's closing time, so with
+    // Number.MAX_SAFE_INTEGER as the window it swallowed every improvement (999.9 here at 200 iterations).
+    const rng = new RandomStream(5, "eps");
+    const n = 61;
+    const x = [50];
+    const y = [50];
+    for (let i = 1; i < n; i++) {
+      x.push(rng.intBetween(0, 100));
+      y.push(rng.intBetween(0, 100));
+    }
+    const inst = buildInstance(
+      {
+        name: "unbounded",
+        x,
+        y,
+        demand: [0, ...new Array<number>(n - 1).fill(3)],
+        earliest: new Array<number>(n).fill(0),
+        latest: new Array<number>(n).fill(Number.MAX_SAFE_INTEGER),
+        service: new Array<number>(n).fill(0),
+        capacity: 30,
+        fleetLimit: 60,
+      },
+      "none",
+    );
+    const r = solveVrptw(inst, { seed: 1, maxIterations: 200 });
+    expect(checkSolution(inst, r.routes).feasible).toBe(true);
+    expect(r.distance).toBeLessThan(930); // 920.3 with the fix
+  });
+
   it("is deterministic for a seed and an iteration budget", () => {
     const text = readFileSync(FIXTURE_TXT, "utf8");
     const { instance } = loadInstance(FIXTURE_TXT, text);
