@@ -40,9 +40,36 @@ describe("reservations", () => {
     const avail = await get(app, `/v1/availability?store=${DS}&skus=milk,eggs,ghost`);
     expect(avail.status).toBe(200);
     expect(avail.body.items).toEqual([
-      { sku: "milk", available: 7, reserved: 3, damaged: 0, inTransit: 0 },
-      { sku: "eggs", available: 0, reserved: 4, damaged: 0, inTransit: 0 },
-      { sku: "ghost", available: 0, reserved: 0, damaged: 0, inTransit: 0 },
+      {
+        sku: "milk",
+        known: true,
+        onHand: 10,
+        shortfallQty: 0,
+        available: 7,
+        reserved: 3,
+        damaged: 0,
+        inTransit: 0,
+      },
+      {
+        sku: "eggs",
+        known: true,
+        onHand: 4,
+        shortfallQty: 0,
+        available: 0,
+        reserved: 4,
+        damaged: 0,
+        inTransit: 0,
+      },
+      {
+        sku: "ghost",
+        known: false,
+        onHand: 0,
+        shortfallQty: 0,
+        available: 0,
+        reserved: 0,
+        damaged: 0,
+        inTransit: 0,
+      },
     ]);
     expect((await post(app, `/v1/reservations/${key}/harden`, {})).body.status).toBe("hard");
     const committed = await post(app, `/v1/reservations/${key}/commit`, {
@@ -62,7 +89,16 @@ describe("reservations", () => {
 
   it("422 lists every shortage and holds nothing", async () => {
     const app = await service();
-    await post(app, "/v1/pos-updates", stockUpdates({ milk: 1 }));
+    await post(app, "/v1/pos-updates", stockUpdates({ milk: 1, bread: 0 }));
+    const unknown = await post(app, "/v1/reservations", { store: DS, lines: [{ sku: "caviar", qty: 1 }] });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toMatchObject({ code: "unknown_sku", store: DS, skus: ["caviar"] });
+    const nowhere = await post(app, "/v1/reservations", {
+      store: "nowhere",
+      lines: [{ sku: "milk", qty: 1 }],
+    });
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.body.error).toMatchObject({ code: "unknown_store", store: "nowhere", skus: [] });
     const res = await post(app, "/v1/reservations", {
       store: DS,
       lines: [
@@ -216,7 +252,12 @@ describe("POS updates", () => {
       row: { store: DS, sku: "milk", available: 7 },
     });
     const again = await post(app, "/v1/pos-updates", batch);
-    expect(again.body.results[0]).toEqual({ status: "duplicate", row: null, shortfall: null });
+    expect(again.body.results[0]).toEqual({
+      status: "duplicate",
+      row: null,
+      shortfall: null,
+      shortfallResolved: false,
+    });
     expect((await get(app, `/v1/availability?store=${DS}&skus=milk`)).body.items[0].available).toBe(7);
   });
 });
@@ -247,7 +288,7 @@ describe("service", () => {
     expect(schema.required).toEqual(["store", "lines"]);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.lines.items.properties.qty).toMatchObject({ type: "integer", minimum: 1 });
-    expect(Object.keys(reserve.responses)).toEqual(["201", "400", "409", "422"]);
+    expect(Object.keys(reserve.responses)).toEqual(["201", "400", "404", "409", "422"]);
     expect(reserve.parameters).toEqual([
       expect.objectContaining({ name: "Idempotency-Key", in: "header", required: true }),
     ]);

@@ -19,6 +19,7 @@ import {
   LedgerError,
   type Reservation,
   type StockRow,
+  UnknownItemError,
   UnknownReservationError,
 } from "../../src/core/ledger/types.js";
 import { type DomainEvent, ManualClock, MemoryEventSink } from "../../src/core/ports.js";
@@ -26,6 +27,7 @@ import { FailingStore, InjectedFault, RacingStore } from "./stores.js";
 
 const DS = "DS1";
 const TTL = 600_000;
+const POS_BASE = { source: "ncr", storeId: DS, sku: "milk" } as const;
 
 export function ledgerConformance(storeName: string, makeStore: () => LedgerStore): void {
   function setup(options: Partial<LedgerOptions> = {}, store: LedgerStore = makeStore()) {
@@ -87,6 +89,7 @@ export function ledgerConformance(storeName: string, makeStore: () => LedgerStor
         stock(ledger, "milk", 5);
         stock(ledger, "eggs", 1);
         stock(ledger, "bread", 3);
+        ledger.adjust({ key: "count-caviar", storeId: DS, sku: "caviar", kind: "cycle_count", qty: 0 });
         const before = JSON.stringify(store.listRows());
         events.events.length = 0;
         const error = catchError(() =>
@@ -116,6 +119,68 @@ export function ledgerConformance(storeName: string, makeStore: () => LedgerStor
         expect(ledger.reserve({ key: "k1", storeId: DS, lines: [{ sku: "milk", qty: 1 }] }).status).toBe(
           "soft",
         );
+      });
+
+      it("names an unknown store or SKU with its own error, not as a shortage, and changes nothing", () => {
+        const { ledger, events, store } = setup();
+        stock(ledger, "milk", 5);
+        const before = JSON.stringify(store.listRows());
+        events.events.length = 0;
+        const sku = catchError(() =>
+          ledger.reserve({
+            key: "k1",
+            storeId: DS,
+            lines: [
+              { sku: "milk", qty: 9 },
+              { sku: "caviar", qty: 1 },
+              { sku: "truffle", qty: 1 },
+            ],
+          }),
+        );
+        expect(sku).toBeInstanceOf(UnknownItemError);
+        expect((sku as UnknownItemError).code).toBe("unknown_sku");
+        expect((sku as UnknownItemError).skus).toEqual(["caviar", "truffle"]);
+        const single = catchError(() =>
+          ledger.reserve({ key: "k1", storeId: DS, lines: [{ sku: "caviar", qty: 1 }] }),
+        );
+        expect((single as UnknownItemError).code).toBe("unknown_sku");
+        const storeError = catchError(() =>
+          ledger.reserve({ key: "k1", storeId: "nowhere", lines: [{ sku: "milk", qty: 1 }] }),
+        );
+        expect(storeError).toBeInstanceOf(UnknownItemError);
+        expect((storeError as UnknownItemError).code).toBe("unknown_store");
+        expect((storeError as UnknownItemError).skus).toEqual([]);
+        const damage = catchError(() =>
+          ledger.adjust({ key: "d", storeId: DS, sku: "caviar", kind: "damage", qty: 1 }),
+        );
+        expect((damage as UnknownItemError).code).toBe("unknown_sku");
+        expect(JSON.stringify(store.listRows())).toBe(before);
+        expect(store.listReservations()).toEqual([]);
+        expect(events.events).toEqual([]);
+      });
+
+      it("answers malformed requests (null, undefined, null lines) with an InputError, not a TypeError", () => {
+        const { ledger } = setup();
+        stock(ledger, "milk", 5);
+        const r = ledger.reserve({ key: "ok", storeId: DS, lines: [{ sku: "milk", qty: 1 }], kind: "hard" });
+        const cases: [() => unknown, string][] = [
+          [() => ledger.reserve(null as never), "request"],
+          [() => ledger.reserve(undefined as never), "request"],
+          [() => ledger.harden(undefined as never), "request"],
+          [() => ledger.commit(null as never), "request"],
+          [() => ledger.release(7 as never), "request"],
+          [() => ledger.adjust(undefined as never), "request"],
+          [() => ledger.applyPos(undefined as never), "update"],
+          [() => ledger.reserve({ key: "k", storeId: DS, lines: [null as never] }), "lines[0]"],
+          [() => ledger.commit({ key: "c", reservationId: r.id, picked: [null as never] }), "picked[0]"],
+        ];
+        for (const [call, path] of cases) {
+          const error = catchError(call);
+          expect(error).toBeInstanceOf(InputError);
+          expect((error as InputError).path).toBe(path);
+        }
+        expect(ledger.audit()).toEqual([]);
+        expect(counts(ledger, "milk")).toEqual({ available: 4, reserved: 1, damaged: 0, inTransit: 0 });
       });
 
       it("rejects malformed requests with an InputError naming the field", () => {
@@ -518,7 +583,7 @@ export function ledgerConformance(storeName: string, makeStore: () => LedgerStor
         const shortfall = events.events[1]!;
         expect(shortfall.reservationIds).toEqual([c.id, b.id]);
         expect(ledger.audit()).toEqual([]);
-        // A delta below zero on-shelf is clamped, never negative.
+        // A delta below zero on-shelf is kept as a deficit (onHand −47): available stays 0, never negative.
         const d = ledger.applyPos({
           source: "ncr",
           updateId: "u3",
@@ -528,8 +593,28 @@ export function ledgerConformance(storeName: string, makeStore: () => LedgerStor
           delta: -50,
         });
         expect(d.row?.available).toBe(0);
+        expect(d.row?.onHand).toBe(-47);
         expect(d.shortfall?.shortfallQty).toBe(6);
         expect(d.shortfall?.reservationIds).toEqual([c.id, b.id, a.id]);
+        // Receipts cover the deficit first: only past it (and past the holds) does stock become available.
+        events.events.length = 0;
+        const r1 = ledger.applyPos({ ...POS_BASE, updateId: "u4", sourceTimeMs: 4, delta: 50 });
+        expect([r1.row?.onHand, r1.row?.available, r1.shortfall?.shortfallQty, r1.shortfallResolved]).toEqual(
+          [3, 0, 3, false],
+        );
+        const r2 = ledger.applyPos({ ...POS_BASE, updateId: "u5", sourceTimeMs: 5, delta: 4 });
+        expect([r2.row?.onHand, r2.row?.available, r2.shortfall, r2.shortfallResolved]).toEqual([
+          7,
+          1,
+          null,
+          true,
+        ]);
+        expect(events.events.map((e) => e.type)).toEqual([
+          "ledger.pos_applied",
+          "ledger.pos_applied",
+          "ledger.shortfall_resolved",
+        ]);
+        expect(events.events[2]).toMatchObject({ shortfallQty: 3, cause: "pos", onHand: 7, reserved: 6 });
       });
 
       it("forgets update ids after the dedup window (a late resend of an old update is then stale)", () => {
@@ -871,9 +956,10 @@ const ADJUST_KINDS = [
 ] as const;
 const PHYSICAL_CHANGERS = new Set(["ledger.committed", "ledger.pos_applied", "ledger.adjusted"]);
 
+/** Units the store holds in any bucket: holds and availability are views of onHand, not stock. */
 function physical(e: DomainEvent | StockRow): number {
   const r = e as unknown as StockRow;
-  return r.available + r.reserved + r.damaged + r.inTransit;
+  return r.onHand + r.damaged + r.inTransit;
 }
 
 function runScenario(
@@ -900,7 +986,7 @@ function runScenario(
         try {
           other.reserve({ key: `race${raceIndex}`, storeId: DS, lines: [{ sku, qty: 1 }], kind: "hard" });
         } catch (error) {
-          if (!(error instanceof InsufficientStockError)) throw error;
+          if (!(error instanceof InsufficientStockError || error instanceof UnknownItemError)) throw error;
         }
       },
     );
@@ -1151,7 +1237,8 @@ function runScenario(
       for (const row of inner.listRows()) {
         const e = replayed.get(row.sku);
         expect(e).toBeDefined();
-        expect([e!.available, e!.reserved, e!.damaged, e!.inTransit, e!.version]).toEqual([
+        expect([e!.onHand, e!.available, e!.reserved, e!.damaged, e!.inTransit, e!.version]).toEqual([
+          row.onHand,
           row.available,
           row.reserved,
           row.damaged,

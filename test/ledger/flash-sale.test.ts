@@ -52,6 +52,18 @@ describe("FlashSaleQueue", () => {
     expect(queue.stats()).toEqual({ waiting: 2, admitted: 2, claimed: 1, lapsed: 0 });
   });
 
+  it("status() never reports a deadline in the past: a lapsed window shows as lapsed without a claim", () => {
+    const { queue, clock } = sale(10, 1, 1000);
+    queue.join("u1");
+    queue.join("u2");
+    expect(queue.status("u1")).toEqual({ status: "admitted", deadlineMs: 1000 });
+    clock.set(1000);
+    // No claim, join or advance in between: the read itself sees the window has passed.
+    expect(queue.status("u1")).toEqual({ status: "lapsed" });
+    expect(queue.status("u2")).toEqual({ status: "admitted", deadlineMs: 2000 });
+    expect(queue.stats()).toMatchObject({ admitted: 1, lapsed: 1, waiting: 0 });
+  });
+
   it("refuses claims from users without a slot", () => {
     const { queue } = sale(10, 1);
     queue.join("u1");

@@ -7,6 +7,7 @@ function row(n: number): StockRow {
   return {
     storeId: "s",
     sku: `k${n}`,
+    onHand: n,
     available: n,
     reserved: 0,
     damaged: 0,

@@ -14,6 +14,9 @@ export class ForwardingStore implements LedgerStore {
   row(storeId: string, sku: string) {
     return this.inner.row(storeId, sku);
   }
+  hasStore(storeId: string) {
+    return this.inner.hasStore(storeId);
+  }
   reservation(id: number) {
     return this.inner.reservation(id);
   }

@@ -11,6 +11,7 @@ import {
   IllegalTransitionError,
   InsufficientStockError,
   type PosUpdate,
+  UnknownItemError,
 } from "../../src/core/ledger/types.js";
 import { ManualClock } from "../../src/core/ports.js";
 import { BACKENDS, PG_SKIP_REASON, PG_URL, type Scratch, scratchStore } from "./backends.js";
@@ -88,7 +89,7 @@ describe.each(BACKENDS)("ledger backend: %s", (name) => {
 
   it("is all-or-nothing: one short line fails the request, every short line listed, nothing held", async () => {
     const { backend } = await setup();
-    await backend.applyPos([count("milk", 2), count("eggs", 1)]);
+    await backend.applyPos([count("milk", 2), count("eggs", 1), count("ghost", 0)]);
     const error = await rejection(
       backend.reserve({
         key: "o2",
@@ -107,6 +108,53 @@ describe.each(BACKENDS)("ledger backend: %s", (name) => {
     ]);
     expect(await counts(backend, "milk")).toEqual({ available: 2, reserved: 0 });
     expect(await backend.reservationByKey("o2")).toBeUndefined();
+  });
+
+  it("an unknown store or SKU is its own error (UnknownItemError), not a shortage of 0", async () => {
+    const { backend } = await setup();
+    await backend.applyPos([count("milk", 2)]);
+    const sku = await rejection(
+      backend.reserve({
+        key: "u1",
+        storeId: DS,
+        lines: [
+          { sku: "milk", qty: 1 },
+          { sku: "ghost", qty: 1 },
+        ],
+      }),
+    );
+    expect(sku).toBeInstanceOf(UnknownItemError);
+    expect([(sku as UnknownItemError).code, (sku as UnknownItemError).skus]).toEqual([
+      "unknown_sku",
+      ["ghost"],
+    ]);
+    const store = await rejection(
+      backend.reserve({ key: "u2", storeId: "nowhere", lines: [{ sku: "milk", qty: 1 }] }),
+    );
+    expect((store as UnknownItemError).code).toBe("unknown_store");
+    expect(await counts(backend, "milk")).toEqual({ available: 2, reserved: 0 });
+  });
+
+  it("reproduction 1 (issue 14): ending a hold on a short row never hands out units the shelf lacks", async () => {
+    const { backend } = await setup();
+    await backend.applyPos([count("milk", 3)]);
+    const a = await backend.reserve({
+      key: "A",
+      storeId: DS,
+      lines: [{ sku: "milk", qty: 3 }],
+      kind: "hard",
+    });
+    const [drop] = await backend.applyPos([count("milk", 1)]);
+    expect(drop!.shortfall?.shortfallQty).toBe(2);
+    await backend.release({ key: "A/release", reservationId: a.id, reason: "payment_failed" });
+    expect(await counts(backend, "milk")).toEqual({ available: 1, reserved: 0 });
+    const b = await rejection(
+      backend.reserve({ key: "B", storeId: DS, lines: [{ sku: "milk", qty: 3 }], kind: "hard" }),
+    );
+    expect(b).toBeInstanceOf(InsufficientStockError);
+    expect((b as InsufficientStockError).shortages).toEqual([
+      { sku: "milk", requestedQty: 3, availableQty: 1 },
+    ]);
   });
 
   it("replays the first result for a retried key and refuses the key with another payload", async () => {

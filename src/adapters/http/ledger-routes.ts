@@ -18,6 +18,8 @@ import {
   type PosResult,
   type Reservation,
   type StockRow,
+  shortfallOf,
+  UnknownItemError,
   UnknownReservationError,
 } from "../../core/ledger/types.js";
 import type { LedgerBackend } from "../store/backend.js";
@@ -144,6 +146,12 @@ export const reservationView = z.object({
 
 const stockView = z.object({
   sku: z.string(),
+  known: z.boolean().meta({ description: "false: the ledger was never told of this SKU at this store" }),
+  onHand: z.int().meta({
+    description:
+      "units the ledger believes on the shelf, held ones included; negative after more reported sales than known stock",
+  }),
+  shortfallQty: z.int().meta({ description: "units promised to reservations that the shelf does not have" }),
   available: z.int(),
   reserved: z.int(),
   damaged: z.int(),
@@ -161,6 +169,9 @@ const posView = z.object({
         .object({ shortfallQty: z.int(), reservationIds: z.array(z.int()) })
         .nullable()
         .meta({ description: "units held by reservations that the shelf no longer has, and who holds them" }),
+      shortfallResolved: z
+        .boolean()
+        .meta({ description: "this update covered a shortfall the row had before it" }),
     }),
   ),
 });
@@ -215,6 +226,10 @@ export function ledgerRoutes(backend: LedgerBackend): RouteSpec[] {
       responses: {
         201: { description: "held; a retry with the same key returns this again", schema: reservationView },
         409: { description: "the Idempotency-Key was used with a different request" },
+        404: {
+          description:
+            "unknown_store or unknown_sku: the ledger was never told of it (no count, receipt or POS update)",
+        },
         422: { description: "insufficient stock: every short line is listed", schema: shortageResponse },
       },
       handle: async ({ body, idempotency }) => {
@@ -349,6 +364,8 @@ export function httpErrorOf(error: unknown): unknown {
   if (error instanceof IllegalTransitionError)
     return new HttpError(409, "illegal_transition", error.message, { status: error.from, action: error.to });
   if (error instanceof UnknownReservationError) return new HttpError(404, "not_found", error.message);
+  if (error instanceof UnknownItemError)
+    return new HttpError(404, error.code, error.message, { store: error.storeId, skus: [...error.skus] });
   if (error instanceof LedgerError && error.code === "contention")
     return new HttpError(503, "contention", `${error.message}; retry with the same Idempotency-Key`);
   if (error instanceof InputError) {
@@ -377,6 +394,9 @@ function viewReservation(r: Reservation): z.infer<typeof reservationView> {
 function viewStock(sku: string, row: StockRow | undefined): z.infer<typeof stockView> {
   return {
     sku,
+    known: row !== undefined,
+    onHand: row?.onHand ?? 0,
+    shortfallQty: row === undefined ? 0 : shortfallOf(row),
     available: row?.available ?? 0,
     reserved: row?.reserved ?? 0,
     damaged: row?.damaged ?? 0,
@@ -392,5 +412,6 @@ function viewPosResult(r: PosResult): z.infer<typeof posView>["results"][number]
       r.shortfall === null
         ? null
         : { shortfallQty: r.shortfall.shortfallQty, reservationIds: [...r.shortfall.reservationIds] },
+    shortfallResolved: r.shortfallResolved,
   };
 }

@@ -45,17 +45,21 @@ import {
   type ReservationRecord,
   reservationFromRecord,
   STOCK_COLUMNS,
+  STOCK_ON_HAND_BACKFILL,
   type StockRowRecord,
   stockFromRecord,
 } from "./rows.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_stock (
-  store_id TEXT NOT NULL, sku TEXT NOT NULL,
+  store_id TEXT NOT NULL, sku TEXT NOT NULL, on_hand BIGINT,
   available BIGINT NOT NULL, reserved BIGINT NOT NULL, damaged BIGINT NOT NULL, in_transit BIGINT NOT NULL,
   version BIGINT NOT NULL, last_pos_source_ms BIGINT, last_count_source_ms BIGINT,
   PRIMARY KEY (store_id, sku)
 );
+-- Tables created before rows kept their on-hand units (see rows.ts).
+ALTER TABLE ledger_stock ADD COLUMN IF NOT EXISTS on_hand BIGINT;
+${STOCK_ON_HAND_BACKFILL};
 CREATE TABLE IF NOT EXISTS ledger_reservation (
   id BIGINT PRIMARY KEY, key TEXT NOT NULL, store_id TEXT NOT NULL, status TEXT NOT NULL,
   lines TEXT NOT NULL, committed TEXT,
@@ -119,14 +123,15 @@ BEGIN
   FOR cs IN SELECT * FROM jsonb_array_elements(sets) LOOP
     FOR r IN SELECT * FROM jsonb_array_elements(cs->'rows') LOOP
       IF (r->>'version')::bigint = 1 THEN
-        INSERT INTO ledger_stock (store_id, sku, available, reserved, damaged, in_transit, version, last_pos_source_ms,
-                                 last_count_source_ms)
-        VALUES (r->>'storeId', r->>'sku', (r->>'available')::bigint, (r->>'reserved')::bigint,
+        INSERT INTO ledger_stock (store_id, sku, on_hand, available, reserved, damaged, in_transit, version,
+                                 last_pos_source_ms, last_count_source_ms)
+        VALUES (r->>'storeId', r->>'sku', (r->>'onHand')::bigint, (r->>'available')::bigint, (r->>'reserved')::bigint,
                 (r->>'damaged')::bigint, (r->>'inTransit')::bigint, 1, (r->>'lastPosSourceMs')::bigint,
                 (r->>'lastCountSourceMs')::bigint)
         ON CONFLICT DO NOTHING;
       ELSE
-        UPDATE ledger_stock SET available = (r->>'available')::bigint, reserved = (r->>'reserved')::bigint,
+        UPDATE ledger_stock SET on_hand = (r->>'onHand')::bigint,
+          available = (r->>'available')::bigint, reserved = (r->>'reserved')::bigint,
           damaged = (r->>'damaged')::bigint, in_transit = (r->>'inTransit')::bigint,
           version = (r->>'version')::bigint, last_pos_source_ms = (r->>'lastPosSourceMs')::bigint,
           last_count_source_ms = (r->>'lastCountSourceMs')::bigint
@@ -197,6 +202,7 @@ type Read =
   | { readonly kind: "idempotency"; readonly key: string }
   | { readonly kind: "pos"; readonly key: string }
   | { readonly kind: "holds"; readonly storeId: string; readonly sku: string }
+  | { readonly kind: "store"; readonly storeId: string }
   | { readonly kind: "ids" };
 
 class NeedRead extends Error {
@@ -224,6 +230,7 @@ class SnapshotStore implements LedgerStore {
   readonly idempotencies = new Map<string, IdempotencyRecord | null>();
   readonly posSeenKeys = new Map<string, boolean>();
   readonly holds = new Map<string, number[]>();
+  readonly stores = new Map<string, boolean>();
   private overlayRows = new Map<string, StockRow>();
   private overlayReservations = new Map<number, Reservation>();
   private overlayIdempotency = new Map<string, IdempotencyRecord>();
@@ -254,6 +261,12 @@ class SnapshotStore implements LedgerStore {
     const read = this.rows.get(k);
     if (read === undefined) throw new NeedRead({ kind: "row", storeId, sku });
     return read ?? undefined;
+  }
+
+  hasStore(storeId: string): boolean {
+    const read = this.stores.get(storeId);
+    if (read === undefined) throw new NeedRead({ kind: "store", storeId });
+    return read;
   }
 
   reservation(id: number): Reservation | undefined {
@@ -581,6 +594,13 @@ export class PostgresLedgerBackend implements LedgerBackend {
           rowKey(read.storeId, read.sku),
           result.rows.map((r) => r.reservation_id),
         );
+        return;
+      }
+      case "store": {
+        const result = await client.query("SELECT 1 FROM ledger_stock WHERE store_id = $1 LIMIT 1", [
+          read.storeId,
+        ]);
+        snapshot.stores.set(read.storeId, result.rows.length > 0);
         return;
       }
       case "ids": {

@@ -1,7 +1,7 @@
 /**
  * Row ↔ value mapping shared by the SQLite and PostgreSQL stores. Both use the same tables:
  *
- *   ledger_stock        (store_id, sku) → counts, version, last POS source time
+ *   ledger_stock        (store_id, sku) → on hand, counts, version, last POS source time
  *   ledger_reservation  id → key, store, status, lines (JSON), committed (JSON), times, version, live flag
  *   ledger_hold         (store_id, sku, reservation_id) for live reservations: shortfall reports, no scans
  *   ledger_idempotency  key → 60-bit fingerprint, time, first result (JSON)
@@ -17,6 +17,7 @@ import type { Reservation, ReservationLine, ReservationStatus, StockRow } from "
 export interface StockRowRecord {
   store_id: string;
   sku: string;
+  on_hand: number;
   available: number;
   reserved: number;
   damaged: number;
@@ -47,7 +48,14 @@ export interface IdempotencyRow {
 }
 
 export const STOCK_COLUMNS =
-  "store_id, sku, available, reserved, damaged, in_transit, version, last_pos_source_ms, last_count_source_ms";
+  "store_id, sku, on_hand, available, reserved, damaged, in_transit, version, last_pos_source_ms, last_count_source_ms";
+
+/**
+ * Stores created before rows kept their on-hand units (issue 14) gain the column, filled with what those
+ * rows meant by it: available + reserved (their deficit, if any, was already lost by then).
+ */
+export const STOCK_ON_HAND_BACKFILL =
+  "UPDATE ledger_stock SET on_hand = available + reserved WHERE on_hand IS NULL";
 export const RESERVATION_COLUMNS =
   "id, key, store_id, status, lines, committed, created_at_ms, updated_at_ms, expires_at_ms, version";
 
@@ -55,6 +63,7 @@ export function stockFromRecord(r: StockRowRecord): StockRow {
   return {
     storeId: r.store_id,
     sku: r.sku,
+    onHand: Number(r.on_hand),
     available: Number(r.available),
     reserved: Number(r.reserved),
     damaged: Number(r.damaged),
@@ -85,8 +94,15 @@ export function idempotencyFromRecord(r: IdempotencyRow): IdempotencyRecord {
     fingerprintHi: Number(r.fp_hi),
     fingerprintLo: Number(r.fp_lo),
     atMs: Number(r.at_ms),
-    result: JSON.parse(r.result) as Reservation | StockRow,
+    result: withOnHand(JSON.parse(r.result) as Reservation | StockRow),
   };
+}
+
+/** A row result recorded before rows had onHand reads as what it meant then (available + reserved). */
+function withOnHand(result: Reservation | StockRow): Reservation | StockRow {
+  if ("sku" in result && (result as { onHand?: number }).onHand === undefined)
+    return { ...result, onHand: result.available + result.reserved };
+  return result;
 }
 
 /** Positional parameters for an INSERT or UPDATE of a stock row, in STOCK_COLUMNS order. */
@@ -94,6 +110,7 @@ export function stockParams(row: StockRow): (string | number | null)[] {
   return [
     row.storeId,
     row.sku,
+    row.onHand,
     row.available,
     row.reserved,
     row.damaged,

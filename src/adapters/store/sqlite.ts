@@ -31,6 +31,7 @@ import {
   reservationFromRecord,
   reservationParams,
   STOCK_COLUMNS,
+  STOCK_ON_HAND_BACKFILL,
   type StockRowRecord,
   stockFromRecord,
   stockParams,
@@ -38,7 +39,7 @@ import {
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_stock (
-  store_id TEXT NOT NULL, sku TEXT NOT NULL,
+  store_id TEXT NOT NULL, sku TEXT NOT NULL, on_hand INTEGER,
   available INTEGER NOT NULL, reserved INTEGER NOT NULL, damaged INTEGER NOT NULL, in_transit INTEGER NOT NULL,
   version INTEGER NOT NULL, last_pos_source_ms INTEGER, last_count_source_ms INTEGER,
   PRIMARY KEY (store_id, sku)
@@ -121,6 +122,7 @@ export class SqliteLedgerStore implements LedgerStore {
     this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.exec(SCHEMA);
+    migrateOnHand(this.db);
     this.q = prepare(this.db);
     this.applyTx = this.db.transaction((changes: ChangeSet) => this.applyInTransaction(changes));
     const intervalMs = options.backgroundCheckpointMs;
@@ -171,6 +173,10 @@ export class SqliteLedgerStore implements LedgerStore {
     return r === undefined ? undefined : stockFromRecord(r);
   }
 
+  hasStore(storeId: string): boolean {
+    return this.q.hasStore.get(storeId) !== undefined;
+  }
+
   reservation(id: number): Reservation | undefined {
     const r = this.q.reservation.get(id) as ReservationRecord | undefined;
     return r === undefined ? undefined : reservationFromRecord(r);
@@ -212,6 +218,7 @@ export class SqliteLedgerStore implements LedgerStore {
         row.version === 1
           ? q.insertRow.run(...stockParams(row)).changes
           : q.updateRow.run(
+              row.onHand,
               row.available,
               row.reserved,
               row.damaged,
@@ -296,9 +303,18 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 }
 
+/** Adds and backfills ledger_stock.on_hand in a file written before it existed (see rows.ts). */
+function migrateOnHand(db: Database.Database): void {
+  const columns = db.pragma("table_info(ledger_stock)") as { name: string }[];
+  if (!columns.some((c) => c.name === "on_hand"))
+    db.exec("ALTER TABLE ledger_stock ADD COLUMN on_hand INTEGER");
+  db.exec(STOCK_ON_HAND_BACKFILL);
+}
+
 function prepare(db: Database.Database) {
   return {
     row: db.prepare(`SELECT ${STOCK_COLUMNS} FROM ledger_stock WHERE store_id = ? AND sku = ?`),
+    hasStore: db.prepare("SELECT 1 FROM ledger_stock WHERE store_id = ? LIMIT 1"),
     reservation: db.prepare(`SELECT ${RESERVATION_COLUMNS} FROM ledger_reservation WHERE id = ?`),
     reservationByKey: db.prepare(
       `SELECT ${RESERVATION_COLUMNS} FROM ledger_reservation WHERE key = ? ORDER BY id LIMIT 1`,
@@ -310,10 +326,10 @@ function prepare(db: Database.Database) {
       "UPDATE ledger_sequence SET value = value + ? WHERE name = 'reservation' RETURNING value",
     ),
     insertRow: db.prepare(
-      `INSERT INTO ledger_stock (${STOCK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO ledger_stock (${STOCK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ),
     updateRow: db.prepare(
-      "UPDATE ledger_stock SET available = ?, reserved = ?, damaged = ?, in_transit = ?, version = ?, " +
+      "UPDATE ledger_stock SET on_hand = ?, available = ?, reserved = ?, damaged = ?, in_transit = ?, version = ?, " +
         "last_pos_source_ms = ?, last_count_source_ms = ? WHERE store_id = ? AND sku = ? AND version = ?",
     ),
     insertReservation: db.prepare(

@@ -229,19 +229,33 @@ export class FlashSaleQueue {
     }
   }
 
+  /** The user's status at the clock's time: windows that have passed by now are lapsed first. */
   status(userId: string): FlashSaleStatus {
+    this.lapseDue();
     const entry = this.users.get(userId);
     return entry === undefined ? { status: "not_joined" } : this.statusOf(entry);
   }
 
-  /** Counts for dashboards and tests. */
+  /** Counts for dashboards and tests, at the clock's time. */
   stats(): { waiting: number; admitted: number; claimed: number; lapsed: number } {
+    this.lapseDue();
     return {
       waiting: this.waitingCount,
       admitted: this.admittedCount,
       claimed: this.claimedCount,
       lapsed: this.lapsedCount,
     };
+  }
+
+  /**
+   * Reads must not report a deadline in the past: advance when the earliest open window is due. Cheap
+   * when nothing is due (one comparison), so a status poll does not pay for admission work.
+   */
+  private lapseDue(): void {
+    const head = this.admittedHead;
+    if (head >= this.admittedFifo.length) return;
+    const nowMs = this.clock.nowMs();
+    if (this.admittedDeadlines[head]! <= nowMs) this.advance(nowMs);
   }
 
   /** Lapses slots whose window has passed, then admits from the head while slots and stock allow. */

@@ -1,13 +1,16 @@
 /**
  * Reservation ledger: stock that never oversells — under retries, expiry, POS lag and flash sales.
  *
- * Per (store, SKU) the ledger keeps physical = available + reserved + damaged + in-transit, where reserved
- * is always the sum of the live reservations. Reservations are multi-line and all-or-nothing; soft ones
- * (add to cart) lapse after a TTL, hard ones (checkout) are committed with what was actually picked or
- * released. Every transition takes a client idempotency key. POS updates arrive late, duplicated and out
- * of order and are deduplicated and ordered by source time; a count below what is reserved reports a
- * shortfall naming the reservations at risk instead of going negative. Every change is emitted as a
- * `ledger.*` event carrying the row's resulting counts. Time comes only from the `Clock` port.
+ * Per (store, SKU) the ledger keeps onHand (units on the shelf, held ones included), reserved (always the
+ * sum of the live reservations), damaged and in-transit; available = max(0, onHand − reserved) is the only
+ * stock a new hold can take. Reservations are multi-line and all-or-nothing; soft ones (add to cart) lapse
+ * after a TTL, hard ones (checkout) are committed with what was actually picked or released. Every
+ * transition takes a client idempotency key. POS updates arrive late, duplicated and out of order: they are
+ * deduplicated, deltas add up in any order, and a count older than newer information is ignored. A shelf
+ * with fewer units than are promised keeps its deficit on the row (a shortfall, reported with the
+ * reservations at risk, and reported again when covered): ending a short hold never creates stock. Every
+ * change is emitted as a `ledger.*` event carrying the row's resulting counts. Time comes only from the
+ * `Clock` port. docs/ledger.md has the full semantics.
  *
  * ```ts
  * import { Ledger, ManualClock, MemoryEventSink } from "lastmile";
@@ -20,10 +23,11 @@
  * const cart = ledger.reserve({ key: "o1/cart", storeId: "DS1", lines: [{ sku: "milk", qty: 2 }] }); // soft, 10 min
  * ledger.harden({ key: "o1/checkout", reservationId: cart.id });          // payment starts
  * ledger.commit({ key: "o1/pick", reservationId: cart.id, picked: [{ sku: "milk", qty: 1 }] }); // 1 back
- * ledger.row("DS1", "milk"); // { available: 9, reserved: 0, ... }
+ * ledger.row("DS1", "milk"); // { onHand: 9, available: 9, reserved: 0, ... }
  *
- * // Errors: InsufficientStockError (every short line in .shortages), IdempotencyConflictError,
- * // UnknownReservationError, IllegalTransitionError (e.g. commit after release), InputError.
+ * // Errors: InsufficientStockError (every short line in .shortages), UnknownItemError (a store or SKU the
+ * // ledger was never told of), IdempotencyConflictError, UnknownReservationError, IllegalTransitionError
+ * // (e.g. commit after release), InputError (the field and the reason).
  *
  * // Flash sale: at most 100 concurrent checkouts, the rest queue with a position and an estimated wait.
  * const sale = new FlashSaleQueue(ledger, clock, { saleId: "noon", storeId: "DS1", sku: "milk", maxConcurrent: 100 });
@@ -74,5 +78,7 @@ export {
   type Shortage,
   type Shortfall,
   type StockRow,
+  shortfallOf,
+  UnknownItemError,
   UnknownReservationError,
 } from "./types.js";

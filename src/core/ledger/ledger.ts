@@ -48,6 +48,8 @@ import {
   type Shortage,
   type Shortfall,
   type StockRow,
+  shortfallOf,
+  UnknownItemError,
   UnknownReservationError,
 } from "./types.js";
 
@@ -191,6 +193,7 @@ export class Ledger {
   reserve(request: ReserveRequest): Reservation {
     const nowMs = this.clock.nowMs();
     this.housekeeping(nowMs);
+    checkRequest(request, "request");
     const { key, storeId, lines } = request;
     checkKey(key, "key");
     checkName(storeId, "storeId");
@@ -247,36 +250,55 @@ export class Ledger {
     throw new ContentionError(this.maxAttempts);
   }
 
-  /** The row after holding one line; throws if it is short. */
+  /**
+   * The row after holding one line; throws if it is short. A hold is granted only out of `available`,
+   * which already excludes every unit promised to an earlier hold and every unit the shelf is short of.
+   */
   private heldRow(storeId: string, line: ReservationLine): StockRow {
     const row = this.store.row(storeId, line.sku);
-    const available = row === undefined ? 0 : row.available;
-    if (available < line.qty) {
+    if (row === undefined) this.unknownItems(storeId, [line]);
+    if (row.available < line.qty) {
       throw new InsufficientStockError(storeId, [
-        { sku: line.sku, requestedQty: line.qty, availableQty: available },
+        { sku: line.sku, requestedQty: line.qty, availableQty: row.available },
       ]);
     }
-    return nextRow(row!, available - line.qty, row!.reserved + line.qty, row!.damaged, row!.inTransit);
+    return nextRow(row, row.onHand, row.reserved + line.qty, row.damaged, row.inTransit);
   }
 
-  /** Rows after holding every line; throws listing every short line. */
+  /** Rows after holding every line; throws listing every unknown SKU, else every short line. */
   private planHold(storeId: string, lines: readonly ReservationLine[]): StockRow[] {
     if (lines.length === 1) return [this.heldRow(storeId, lines[0]!)];
     const rows: StockRow[] = [];
     let shortages: Shortage[] | null = null;
+    let unknown = false;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       const row = this.store.row(storeId, line.sku);
-      const available = row === undefined ? 0 : row.available;
+      if (row === undefined) {
+        unknown = true;
+        continue;
+      }
+      const available = row.available;
       if (available < line.qty) {
         (shortages ??= []).push({ sku: line.sku, requestedQty: line.qty, availableQty: available });
-      } else if (shortages === null) {
-        const r = row!;
-        rows.push(nextRow(r, available - line.qty, r.reserved + line.qty, r.damaged, r.inTransit));
+      } else if (shortages === null && !unknown) {
+        rows.push(nextRow(row, row.onHand, row.reserved + line.qty, row.damaged, row.inTransit));
       }
     }
+    if (unknown) this.unknownItems(storeId, lines);
     if (shortages !== null) throw new InsufficientStockError(storeId, shortages);
     return rows;
+  }
+
+  /**
+   * Throws UnknownItemError: for the store when it has no row at all, else listing every line whose SKU
+   * has no row there. Only on the error path: a store lookup is not free on a database.
+   */
+  private unknownItems(storeId: string, lines: readonly ReservationLine[]): never {
+    if (!this.store.hasStore(storeId)) throw new UnknownItemError(storeId, []);
+    const skus: string[] = [];
+    for (const line of lines) if (this.store.row(storeId, line.sku) === undefined) skus.push(line.sku);
+    throw new UnknownItemError(storeId, skus);
   }
 
   // ------------------------------------------------------------------------------------------ harden
@@ -285,6 +307,7 @@ export class Ledger {
   harden(request: HardenRequest): Reservation {
     const nowMs = this.clock.nowMs();
     this.housekeeping(nowMs);
+    checkRequest(request, "request");
     const { key, reservationId } = request;
     checkKey(key, "key");
     checkId(reservationId, "reservationId");
@@ -314,10 +337,14 @@ export class Ledger {
 
   // ------------------------------------------------------------------------------------------ commit
 
-  /** hard → committed: the picked units leave the store, the rest go back to available. */
+  /**
+   * hard → committed: the picked units leave the shelf (onHand), the hold ends. What was held but not picked
+   * becomes available again only as far as the shelf still has it: a short row gives back no phantom units.
+   */
   commit(request: CommitRequest): Reservation {
     const nowMs = this.clock.nowMs();
     this.housekeeping(nowMs);
+    checkRequest(request, "request");
     const { key, reservationId, picked } = request;
     checkKey(key, "key");
     checkId(reservationId, "reservationId");
@@ -343,7 +370,10 @@ export class Ledger {
       const rows = this.planUnhold(current, taken);
       if (!this.applyPlanned(nowMs, rows, next, key, fpHi, fpLo)) continue;
       for (let i = 0; i < rows.length; i++) {
-        this.emitCommitted(nowMs, rows[i]!, reservationId, lines[i]!.qty, taken[i]!.qty);
+        const row = rows[i]!;
+        this.emitCommitted(nowMs, row, reservationId, lines[i]!.qty, taken[i]!.qty);
+        if (row.reserved + lines[i]!.qty > row.onHand + taken[i]!.qty)
+          this.holdsEnded(row, lines[i]!.qty, taken[i]!.qty, nowMs, "commit");
       }
       return next;
     }
@@ -352,10 +382,14 @@ export class Ledger {
 
   // ------------------------------------------------------------------------------------------ release
 
-  /** soft or hard → released (payment failure, cancellation): every held unit goes back to available. */
+  /**
+   * soft or hard → released (payment failure, cancellation): the hold ends, and its units become available
+   * again as far as the shelf still has them.
+   */
   release(request: ReleaseRequest): Reservation {
     const nowMs = this.clock.nowMs();
     this.housekeeping(nowMs);
+    checkRequest(request, "request");
     const { key, reservationId } = request;
     const reason = request.reason ?? null;
     checkKey(key, "key");
@@ -382,6 +416,7 @@ export class Ledger {
           type: "ledger.released",
           storeId: row.storeId,
           sku: row.sku,
+          onHand: row.onHand,
           available: row.available,
           reserved: row.reserved,
           damaged: row.damaged,
@@ -391,6 +426,8 @@ export class Ledger {
           qty: current.lines[i]!.qty,
           reason,
         });
+        if (row.reserved + current.lines[i]!.qty > row.onHand)
+          this.holdsEnded(row, current.lines[i]!.qty, 0, nowMs, "release");
       }
       return next;
     }
@@ -428,7 +465,10 @@ export class Ledger {
       const next = withStatus(current, "expired", nowMs, null, null);
       if (this.tryApply(new ChangeSet(nowMs, rows, [next]))) {
         for (let i = 0; i < rows.length; i++) {
-          this.emitReservationEvent(nowMs, "ledger.expired", rows[i]!, next, current.lines[i]!.qty);
+          const row = rows[i]!;
+          const qty = current.lines[i]!.qty;
+          this.emitReservationEvent(nowMs, "ledger.expired", row, next, qty);
+          if (row.reserved + qty > row.onHand) this.holdsEnded(row, qty, 0, nowMs, "expire");
         }
         return next;
       }
@@ -443,13 +483,17 @@ export class Ledger {
   // ------------------------------------------------------------------------------------------ POS
 
   /**
-   * Applies one normalized POS update. Duplicates (same source and update id within the dedup window) and
-   * updates older than the row's last applied source time change nothing. A count below what is reserved
-   * sets available to 0 and reports a shortfall naming the reservations at risk.
+   * Applies one normalized POS update. Duplicates (same source and update id within the dedup window)
+   * change nothing. An absolute count sets onHand, unless it is older than an update already applied
+   * (then it is stale: it would undo newer information). A delta adds to onHand, whatever its order among
+   * other deltas (addition commutes), unless it is older than the last applied count, which already
+   * includes it. A row left with more units promised than on the shelf reports a shortfall naming the
+   * reservations at risk; an update that covers an earlier shortfall reports its resolution.
    */
   applyPos(update: PosUpdate): PosResult {
     const nowMs = this.clock.nowMs();
     this.housekeeping(nowMs);
+    checkRequest(update, "update");
     const { source, updateId, storeId, sku, sourceTimeMs, count, delta } = update;
     checkName(source, "source");
     checkName(updateId, "updateId");
@@ -464,19 +508,22 @@ export class Ledger {
     const dedupKey = `${source}\u0000${updateId}`;
     const store = this.store;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      if (store.posSeen(dedupKey)) return { status: "duplicate", row: null, shortfall: null };
+      if (store.posSeen(dedupKey))
+        return { status: "duplicate", row: null, shortfall: null, shortfallResolved: false };
       const row = store.row(storeId, sku);
       // A count older than any applied update would undo newer information; a delta older than the last
       // count is already inside it. Other deltas commute, so a delta arriving out of order still applies.
       const anchorMs = count !== undefined ? row?.lastPosSourceMs : row?.lastCountSourceMs;
       if (anchorMs !== undefined && anchorMs !== null && sourceTimeMs < anchorMs) {
-        return { status: "stale", row: row!, shortfall: null };
+        return { status: "stale", row: row!, shortfall: null, shortfallResolved: false };
       }
-      const onShelf = row === undefined ? 0 : row.available + row.reserved;
-      const target = count !== undefined ? count : Math.max(0, onShelf + delta!);
+      // No clamp at zero: a clamp is what made deltas order-dependent and let a deficit vanish.
+      const onHand = count !== undefined ? count : (row === undefined ? 0 : row.onHand) + delta!;
+      checkOnHand(onHand, count !== undefined ? "count" : "delta");
       const lastPosMs = Math.max(row?.lastPosSourceMs ?? sourceTimeMs, sourceTimeMs);
       const lastCountMs = count !== undefined ? sourceTimeMs : (row?.lastCountSourceMs ?? null);
-      const next = this.planShelfCount(row, storeId, sku, target, lastPosMs, lastCountMs);
+      const shortBefore = row === undefined ? 0 : shortfallOf(row);
+      const next = this.planShelfCount(row, storeId, sku, onHand, lastPosMs, lastCountMs);
       const changes = new ChangeSet(nowMs, [next]);
       changes.posDedupKey = dedupKey;
       if (!this.tryApply(changes)) continue;
@@ -485,6 +532,7 @@ export class Ledger {
         type: "ledger.pos_applied",
         storeId,
         sku,
+        onHand: next.onHand,
         available: next.available,
         reserved: next.reserved,
         damaged: next.damaged,
@@ -496,8 +544,13 @@ export class Ledger {
         count: count ?? null,
         delta: delta ?? null,
       });
-      const shortfall = this.reportShortfall(next, target, nowMs);
-      return { status: "applied", row: next, shortfall };
+      const shortfall = this.trackShortfall(next, shortBefore, nowMs, "pos");
+      return {
+        status: "applied",
+        row: next,
+        shortfall,
+        shortfallResolved: shortBefore > 0 && shortfall === null,
+      };
     }
     throw new ContentionError(this.maxAttempts);
   }
@@ -508,6 +561,7 @@ export class Ledger {
   adjust(request: AdjustRequest): StockRow {
     const nowMs = this.clock.nowMs();
     this.housekeeping(nowMs);
+    checkRequest(request, "request");
     const { key, storeId, sku, kind, qty } = request;
     checkKey(key, "key");
     checkName(storeId, "storeId");
@@ -522,6 +576,13 @@ export class Ledger {
       const replayed = this.replay(key, fpHi, fpLo);
       if (replayed !== undefined) return replayed as StockRow;
       const row = this.store.row(storeId, sku);
+      // Moving units out of a bucket needs the row: an unknown store or SKU is its own error, not "has 0".
+      if (
+        row === undefined &&
+        (kind === "damage" || kind === "dispose_damaged" || kind === "restock_arrival")
+      )
+        this.unknownItems(storeId, [{ sku, qty }]);
+      const onHand = row?.onHand ?? 0;
       const available = row?.available ?? 0;
       const reserved = row?.reserved ?? 0;
       const damaged = row?.damaged ?? 0;
@@ -529,25 +590,28 @@ export class Ledger {
       const short = (has: number) => {
         throw new InsufficientStockError(storeId, [{ sku, requestedQty: qty, availableQty: has }]);
       };
+      const shortBefore = row === undefined ? 0 : shortfallOf(row);
       let next: StockRow;
       switch (kind) {
         case "damage":
+          // Only unpromised units can be written off as damaged; a damaged held unit is a shortfall, which
+          // a cycle count reports.
           if (available < qty) short(available);
-          next = nextRowOf(row, storeId, sku, available - qty, reserved, damaged + qty, inTransit);
+          next = nextRowOf(row, storeId, sku, onHand - qty, reserved, damaged + qty, inTransit);
           break;
         case "dispose_damaged":
           if (damaged < qty) short(damaged);
-          next = nextRowOf(row, storeId, sku, available, reserved, damaged - qty, inTransit);
+          next = nextRowOf(row, storeId, sku, onHand, reserved, damaged - qty, inTransit);
           break;
         case "in_transit":
-          next = nextRowOf(row, storeId, sku, available, reserved, damaged, inTransit + qty);
+          next = nextRowOf(row, storeId, sku, onHand, reserved, damaged, inTransit + qty);
           break;
         case "restock_arrival":
           if (inTransit < qty) short(inTransit);
-          next = nextRowOf(row, storeId, sku, available + qty, reserved, damaged, inTransit - qty);
+          next = nextRowOf(row, storeId, sku, onHand + qty, reserved, damaged, inTransit - qty);
           break;
         case "receive":
-          next = nextRowOf(row, storeId, sku, available + qty, reserved, damaged, inTransit);
+          next = nextRowOf(row, storeId, sku, onHand + qty, reserved, damaged, inTransit);
           break;
         case "cycle_count":
           next = this.planShelfCount(
@@ -560,6 +624,9 @@ export class Ledger {
           );
           break;
       }
+      checkOnHand(next.onHand, "qty");
+      if (next.damaged > LEDGER_LIMITS.qtyMax || next.inTransit > LEDGER_LIMITS.qtyMax)
+        throw new InputError("qty", `would take the row past the ${LEDGER_LIMITS.qtyMax}-unit cap`);
       const changes = new ChangeSet(nowMs, [next]);
       this.record(changes, key, fpHi, fpLo, next);
       if (!this.tryApply(changes)) continue;
@@ -568,6 +635,7 @@ export class Ledger {
         type: "ledger.adjusted",
         storeId,
         sku,
+        onHand: next.onHand,
         available: next.available,
         reserved: next.reserved,
         damaged: next.damaged,
@@ -576,7 +644,7 @@ export class Ledger {
         kind,
         qty,
       });
-      if (kind === "cycle_count") this.reportShortfall(next, qty, nowMs);
+      if (next.onHand !== onHand) this.trackShortfall(next, shortBefore, nowMs, `adjust:${kind}`);
       return next;
     }
     throw new ContentionError(this.maxAttempts);
@@ -606,6 +674,12 @@ export class Ledger {
         if (!(Number.isSafeInteger(v) && v >= 0))
           violations.push(`${row.storeId}/${row.sku}: ${field} = ${v}`);
       }
+      if (!(Number.isSafeInteger(row.onHand) && Math.abs(row.onHand) <= LEDGER_LIMITS.qtyMax))
+        violations.push(`${row.storeId}/${row.sku}: onHand = ${row.onHand}`);
+      if (row.available !== Math.max(0, row.onHand - row.reserved))
+        violations.push(
+          `${row.storeId}/${row.sku}: available ${row.available} != max(0, onHand ${row.onHand} - reserved ${row.reserved})`,
+        );
       const sum = held.get(k) ?? 0;
       if (sum !== row.reserved)
         violations.push(`${row.storeId}/${row.sku}: reserved ${row.reserved} != live holds ${sum}`);
@@ -712,8 +786,8 @@ export class Ledger {
   }
 
   /**
-   * Rows after the holds of `r` end: per line, `taken[i].qty` units leave the store (a commit) and the
-   * rest go back to available; `taken` null gives everything back (release, expiry).
+   * Rows after the holds of `r` end: per line, `taken[i].qty` units leave the shelf (a commit); `taken`
+   * null takes nothing (release, expiry). Availability follows from onHand and the remaining holds.
    */
   private planUnhold(r: Reservation, taken: readonly ReservationLine[] | null): StockRow[] {
     const lines = r.lines;
@@ -728,24 +802,18 @@ export class Ledger {
   private unheldRow(storeId: string, line: ReservationLine, takenQty: number): StockRow {
     const row = this.store.row(storeId, line.sku);
     if (row === undefined || row.reserved < line.qty) assert(false, `row ${storeId}/${line.sku} lost a hold`);
-    return nextRow(
-      row,
-      row.available + line.qty - takenQty,
-      row.reserved - line.qty,
-      row.damaged,
-      row.inTransit,
-    );
+    return nextRow(row, row.onHand - takenQty, row.reserved - line.qty, row.damaged, row.inTransit);
   }
 
   /**
-   * The row after an absolute count of `onShelf` sellable units (available + reserved). Reserved stays as
-   * it is — those holds are real promises — and available is what is left, never below zero.
+   * The row once `onHand` units are on the shelf (held ones included). Reserved stays as it is — those
+   * holds are real promises — and available is what is left over them, never below zero.
    */
   private planShelfCount(
     row: StockRow | undefined,
     storeId: string,
     sku: string,
-    onShelf: number,
+    onHand: number,
     lastPosSourceMs: number | null,
     lastCountSourceMs: number | null,
   ): StockRow {
@@ -753,7 +821,8 @@ export class Ledger {
     return {
       storeId,
       sku,
-      available: Math.max(0, onShelf - reserved),
+      onHand,
+      available: onHand > reserved ? onHand - reserved : 0,
       reserved,
       damaged: row?.damaged ?? 0,
       inTransit: row?.inTransit ?? 0,
@@ -763,10 +832,54 @@ export class Ledger {
     };
   }
 
-  /** Emits ledger.shortfall when `onShelf` units cannot cover the row's holds; names the newest holds. */
-  private reportShortfall(row: StockRow, onShelf: number, nowMs: number): Shortfall | null {
-    const shortfallQty = row.reserved - onShelf;
-    if (shortfallQty <= 0) return null;
+  /**
+   * The shortfall lifecycle after a change of the row's onHand (`shortBefore` = its shortfall before):
+   * `ledger.shortfall` when a shortfall appears or grows, naming the holds at risk; `ledger.shortfall_resolved`
+   * when one is covered. Returns the row's shortfall now, null when it has none.
+   */
+  private trackShortfall(row: StockRow, shortBefore: number, nowMs: number, cause: string): Shortfall | null {
+    const shortNow = shortfallOf(row);
+    if (shortNow === 0) {
+      if (shortBefore > 0) this.emitResolved(row, shortBefore, nowMs, cause);
+      return null;
+    }
+    return this.reportShortfall(row, shortNow, nowMs, shortNow > shortBefore);
+  }
+
+  /**
+   * A hold of `heldQty` on `row` ended (`takenQty` of it picked): emits `ledger.shortfall_resolved` if that
+   * covered the row's shortfall. Called only when the row was short before (the caller's cheap test).
+   */
+  private holdsEnded(row: StockRow, heldQty: number, takenQty: number, nowMs: number, cause: string): void {
+    if (shortfallOf(row) > 0) return;
+    const before: StockRow = { ...row, onHand: row.onHand + takenQty, reserved: row.reserved + heldQty };
+    const shortBefore = shortfallOf(before);
+    if (shortBefore > 0) this.emitResolved(row, shortBefore, nowMs, cause);
+  }
+
+  private emitResolved(row: StockRow, shortBefore: number, nowMs: number, cause: string): void {
+    this.events.emit({
+      t: nowMs,
+      type: "ledger.shortfall_resolved",
+      storeId: row.storeId,
+      sku: row.sku,
+      onHand: row.onHand,
+      available: row.available,
+      reserved: row.reserved,
+      damaged: row.damaged,
+      inTransit: row.inTransit,
+      version: row.version,
+      shortfallQty: shortBefore,
+      cause,
+    });
+  }
+
+  /**
+   * The row's shortfall with the live holds at risk: newest first, until their quantities cover it (the
+   * oldest holds keep their claim on what is left: first come, first served). Emits `ledger.shortfall`
+   * when `emit`.
+   */
+  private reportShortfall(row: StockRow, shortfallQty: number, nowMs: number, emit: boolean): Shortfall {
     const ids = this.store.liveReservationIds(row.storeId, row.sku);
     const atRisk: number[] = [];
     let covered = 0;
@@ -778,11 +891,13 @@ export class Ledger {
       atRisk.push(ids[i]!);
     }
     const shortfall: Shortfall = { storeId: row.storeId, sku: row.sku, shortfallQty, reservationIds: atRisk };
+    if (!emit) return shortfall;
     this.events.emit({
       t: nowMs,
       type: "ledger.shortfall",
       storeId: row.storeId,
       sku: row.sku,
+      onHand: row.onHand,
       available: row.available,
       reserved: row.reserved,
       damaged: row.damaged,
@@ -806,6 +921,7 @@ export class Ledger {
       type: "ledger.committed",
       storeId: row.storeId,
       sku: row.sku,
+      onHand: row.onHand,
       available: row.available,
       reserved: row.reserved,
       damaged: row.damaged,
@@ -829,6 +945,7 @@ export class Ledger {
       type,
       storeId: row.storeId,
       sku: row.sku,
+      onHand: row.onHand,
       available: row.available,
       reserved: row.reserved,
       damaged: row.damaged,
@@ -854,6 +971,8 @@ export class Ledger {
     // The paths are built only on failure: formatting them up front cost two strings per line per call.
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
+      if (typeof line !== "object" || line === null)
+        throw new InputError(`${path}[${i}]`, "must be an object { sku, qty }");
       const sku = line.sku;
       if (typeof sku !== "string" || sku.length === 0) checkName(sku, `${path}[${i}].sku`);
       const qty = line.qty;
@@ -881,18 +1000,20 @@ export class Ledger {
 
 // -------------------------------------------------------------------------------------------- helpers
 
+/** The next version of `row`; available is derived here and nowhere else (see StockRow). */
 function nextRow(
   row: StockRow,
-  available: number,
+  onHand: number,
   reserved: number,
   damaged: number,
   inTransit: number,
 ): StockRow {
-  if (available < 0 || reserved < 0) assert(false, `row ${row.storeId}/${row.sku} would go negative`);
+  if (reserved < 0) assert(false, `row ${row.storeId}/${row.sku} would go negative`);
   return {
     storeId: row.storeId,
     sku: row.sku,
-    available,
+    onHand,
+    available: onHand > reserved ? onHand - reserved : 0,
     reserved,
     damaged,
     inTransit,
@@ -906,17 +1027,17 @@ function nextRowOf(
   row: StockRow | undefined,
   storeId: string,
   sku: string,
-  available: number,
+  onHand: number,
   reserved: number,
   damaged: number,
   inTransit: number,
 ): StockRow {
-  if (available < 0 || reserved < 0 || damaged < 0 || inTransit < 0)
-    assert(false, `row ${storeId}/${sku} would go negative`);
+  if (reserved < 0 || damaged < 0 || inTransit < 0) assert(false, `row ${storeId}/${sku} would go negative`);
   return {
     storeId,
     sku,
-    available,
+    onHand,
+    available: onHand > reserved ? onHand - reserved : 0,
     reserved,
     damaged,
     inTransit,
@@ -977,6 +1098,11 @@ function pickedPerLine(
   return out;
 }
 
+/** A request must be an object before its fields are read (a TypeError names nothing). */
+function checkRequest(request: unknown, path: string): void {
+  if (typeof request !== "object" || request === null) throw new InputError(path, "must be an object");
+}
+
 function checkKey(key: string, path: string): void {
   if (typeof key !== "string" || key.length === 0 || key.length > LEDGER_LIMITS.keyLengthMax)
     throw new InputError(path, `must be a string of 1..${LEDGER_LIMITS.keyLengthMax} characters`);
@@ -993,6 +1119,15 @@ function checkId(id: number, path: string): void {
 function checkQty(qty: number, path: string, min: number): void {
   if (!(Number.isSafeInteger(qty) && qty >= min && qty <= LEDGER_LIMITS.qtyMax))
     throw new InputError(path, `must be an integer in ${min}..${LEDGER_LIMITS.qtyMax}`);
+}
+
+/** onHand stays within ±qtyMax: the documented cap, which a run of deltas must not push a row past. */
+function checkOnHand(onHand: number, path: string): void {
+  if (!(onHand <= LEDGER_LIMITS.qtyMax && onHand >= -LEDGER_LIMITS.qtyMax))
+    throw new InputError(
+      path,
+      `would take the row's on-hand units to ${onHand}, past the ±${LEDGER_LIMITS.qtyMax} cap`,
+    );
 }
 
 function checkTtl(ttlMs: number, path: string): void {

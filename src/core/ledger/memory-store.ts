@@ -371,6 +371,10 @@ export class InMemoryLedgerStore implements LedgerStore {
     return slot.row;
   }
 
+  hasStore(storeId: string): boolean {
+    return this.stores.has(storeId);
+  }
+
   private slotOf(storeId: string, sku: string): RowSlot | undefined {
     if (storeId !== this.lastStoreId) {
       this.lastByStore = this.stores.get(storeId);

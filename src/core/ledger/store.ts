@@ -70,6 +70,8 @@ export class VersionConflictError extends Error {
 /** Reads the planner needs. A store implements it directly; an async driver would prefetch into one. */
 export interface LedgerReader {
   row(storeId: string, sku: string): StockRow | undefined;
+  /** Whether the store has any stock row (read only to tell "unknown store" from "unknown SKU"). */
+  hasStore(storeId: string): boolean;
   reservation(id: number): Reservation | undefined;
   idempotency(key: string): IdempotencyRecord | undefined;
   posSeen(dedupKey: string): boolean;

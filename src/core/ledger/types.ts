@@ -6,11 +6,31 @@
  * versions (optimistic concurrency) and what lets an idempotent replay return the very first result.
  */
 
-/** Stock of one SKU at one store. physical = available + reserved + damaged + inTransit. */
+/**
+ * Stock of one SKU at one store.
+ *
+ * The row keeps what the ledger believes is on the shelf (`onHand`) apart from what is promised
+ * (`reserved`); `available` is derived from the two and is never stored independently of them:
+ *
+ *   available = max(0, onHand − reserved)        sellable now
+ *   shortfall = reserved − max(0, onHand), ≥ 0   promised units the shelf does not have (see `shortfallOf`)
+ *
+ * Keeping the deficit on the row is what makes two promises hold at once: a hold that ends (release,
+ * expiry, a commit of fewer units) gives back only what the shelf still has, never phantom stock; and
+ * every change of `onHand` other than an absolute count is a plain addition, so deltas commute and the
+ * final row does not depend on the order in which a POS feed delivers them. `onHand` may go below zero:
+ * when deltas report more sales than the ledger knew of, the deficit stays until receipts or a count
+ * cover it. docs/ledger.md spells out every transition.
+ */
 export interface StockRow {
   readonly storeId: string;
   readonly sku: string;
-  /** Sellable now: on the shelf and not held by a live reservation. Never negative. */
+  /**
+   * Units the ledger believes are on the shelf, held ones included: the last absolute count plus every
+   * delta, receipt and arrival since, minus what commits took and damage removed. May be negative (see above).
+   */
+  readonly onHand: number;
+  /** Sellable now: max(0, onHand − reserved). Never negative; a new hold is granted only out of this. */
   readonly available: number;
   /** Held by live (soft or hard) reservations; always the sum of their lines for this row. */
   readonly reserved: number;
@@ -136,12 +156,21 @@ export interface PosUpdate {
   readonly delta?: number;
 }
 
+/** Units promised on a row that its shelf does not have: reserved − max(0, onHand), never negative. */
+export function shortfallOf(row: StockRow): number {
+  const onShelf = row.onHand > 0 ? row.onHand : 0;
+  return row.reserved > onShelf ? row.reserved - onShelf : 0;
+}
+
 export interface Shortfall {
   readonly storeId: string;
   readonly sku: string;
-  /** Units that reservations hold but the shelf no longer has. */
+  /** Units that reservations hold but the shelf no longer has (`shortfallOf(row)`). */
   readonly shortfallQty: number;
-  /** Live reservations at risk, newest first, until their quantities cover the shortfall. */
+  /**
+   * Live reservations at risk, newest first, until their quantities cover the shortfall: the oldest holds
+   * keep their claim on what is left (first come, first served).
+   */
   readonly reservationIds: readonly number[];
 }
 
@@ -149,7 +178,10 @@ export interface PosResult {
   readonly status: "applied" | "duplicate" | "stale";
   /** The row after the update (applied), or as it stands (stale); null for a duplicate. */
   readonly row: StockRow | null;
+  /** The row's shortfall after an applied update, null when the row is not short (or not applied). */
   readonly shortfall: Shortfall | null;
+  /** True when this update covered a shortfall the row had before it (a `ledger.shortfall_resolved`). */
+  readonly shortfallResolved: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -157,6 +189,8 @@ export interface PosResult {
 
 export type LedgerErrorCode =
   | "insufficient_stock"
+  | "unknown_store"
+  | "unknown_sku"
   | "idempotency_conflict"
   | "unknown_reservation"
   | "illegal_transition"
@@ -191,6 +225,26 @@ export class InsufficientStockError extends LedgerError {
       `insufficient stock at ${storeId}: ${shortages
         .map((s) => `${s.sku} wants ${s.requestedQty}, has ${s.availableQty}`)
         .join("; ")}`,
+    );
+  }
+}
+
+/**
+ * The request names a store, or SKUs at a store, that the ledger has never been told about (no count, no
+ * receipt, no POS update): a different answer from "none left", which InsufficientStockError gives.
+ * `skus` is empty for an unknown store; otherwise it lists every unknown SKU of the request.
+ */
+export class UnknownItemError extends LedgerError {
+  override name = "UnknownItemError";
+  constructor(
+    readonly storeId: string,
+    readonly skus: readonly string[],
+  ) {
+    super(
+      skus.length === 0 ? "unknown_store" : "unknown_sku",
+      skus.length === 0
+        ? `unknown store ${JSON.stringify(storeId)}`
+        : `unknown SKU at ${storeId}: ${skus.map((s) => JSON.stringify(s)).join(", ")}`,
     );
   }
 }
