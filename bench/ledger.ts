@@ -11,6 +11,8 @@
  * counts them (so building them is in the figures; writing them anywhere is not).
  */
 
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { FlashSaleError, FlashSaleQueue } from "../src/core/ledger/flash-sale.js";
 import { Ledger } from "../src/core/ledger/ledger.js";
 import type { PosUpdate, ReservationLine } from "../src/core/ledger/types.js";
@@ -61,67 +63,112 @@ interface Rate {
   perCpuS: number;
 }
 
-function pairs1Line(ctx: BenchContext, pairs: number, reps: number): Rate {
-  const skus = skuNames(1000);
-  const lines: ReservationLine[][] = skus.map((sku) => [{ sku, qty: 1 }]);
-  const samples: number[] = [];
-  const cpuSamples: number[] = [];
-  for (let rep = 0; rep < reps; rep++) {
-    const clock = new ManualClock(0);
-    const ledger = stockedLedger(skus, 1_000_000_000, clock);
-    const reserveKeys = Array.from({ length: pairs }, (_, i) => `r${rep}/${i}`);
-    const commitKeys = Array.from({ length: pairs }, (_, i) => `c${rep}/${i}`);
-    const t = timed(() => {
-      for (let i = 0; i < pairs; i++) {
-        const r = ledger.reserve({
-          key: reserveKeys[i]!,
-          storeId: STORE,
-          lines: lines[i % 1000]!,
-          kind: "hard",
-        });
-        ledger.commit({ key: commitKeys[i]!, reservationId: r.id });
-      }
-    });
-    samples.push(pairs / t.wallS);
-    cpuSamples.push(pairs / t.cpuS);
-    ctx.log(
-      `1-line pairs rep ${rep}: ${Math.round(pairs / t.wallS)} pairs/s (${Math.round(pairs / t.cpuS)} per CPU-s)`,
-    );
-  }
-  return { perS: best(samples), perCpuS: best(cpuSamples) };
+/**
+ * A ledger implementation to time: this build's, or a baseline build's (an older dist/ named by
+ * LASTMILE_LEDGER_BASELINE, e.g. made by scripts/bench-ledger-ab.sh), so that "no regression" is an A/B
+ * measured in one process, with repetitions interleaved, on one machine.
+ */
+interface LedgerImpl {
+  readonly name: string;
+  readonly Ledger: typeof Ledger;
+  readonly ManualClock: typeof ManualClock;
 }
 
-function orders40Line(ctx: BenchContext, orders: number, reps: number): Rate {
-  const skuCount = 5000;
-  const skus = skuNames(skuCount);
-  // 1,000 distinct 40-line baskets; stride 125 × 40 = 5,000 keeps the SKUs of a basket distinct.
-  const baskets: ReservationLine[][] = Array.from({ length: 1000 }, (_, b) =>
+const CURRENT: LedgerImpl = { name: "this build", Ledger, ManualClock };
+
+async function loadBaseline(): Promise<LedgerImpl | null> {
+  const dir = process.env.LASTMILE_LEDGER_BASELINE;
+  if (dir === undefined || dir === "") return null;
+  const load = async (file: string) => import(pathToFileURL(resolve(dir, file)).href);
+  try {
+    const ledgerModule = await load("src/core/ledger/ledger.js");
+    const portsModule = await load("src/core/ports.js");
+    return {
+      name: process.env.LASTMILE_LEDGER_BASELINE_NAME ?? `baseline ${dir}`,
+      Ledger: ledgerModule.Ledger,
+      ManualClock: portsModule.ManualClock,
+    };
+  } catch (error) {
+    throw new Error(
+      `LASTMILE_LEDGER_BASELINE=${dir}: cannot load a built ledger from it (${(error as Error).message})`,
+    );
+  }
+}
+
+function stockedWith(impl: LedgerImpl, skus: readonly string[], qty: number, clock: ManualClock): Ledger {
+  const ledger = new impl.Ledger({ clock, events: countingSink });
+  for (let i = 0; i < skus.length; i++) {
+    ledger.adjust({ key: `load/${i}`, storeId: STORE, sku: skus[i]!, kind: "receive", qty });
+  }
+  return ledger;
+}
+
+/** One repetition of `count` reserve → commit pairs of `baskets[i % baskets.length]`, on a fresh ledger. */
+function reserveCommitRep(
+  impl: LedgerImpl,
+  skus: readonly string[],
+  baskets: readonly ReservationLine[][],
+  count: number,
+  rep: number,
+): Rate {
+  const clock = new impl.ManualClock(0);
+  const ledger = stockedWith(impl, skus, 1_000_000_000, clock);
+  const reserveKeys = Array.from({ length: count }, (_, i) => `r${rep}/${i}`);
+  const commitKeys = Array.from({ length: count }, (_, i) => `c${rep}/${i}`);
+  const t = timed(() => {
+    for (let i = 0; i < count; i++) {
+      const r = ledger.reserve({
+        key: reserveKeys[i]!,
+        storeId: STORE,
+        lines: baskets[i % baskets.length]!,
+        kind: "hard",
+      });
+      ledger.commit({ key: commitKeys[i]!, reservationId: r.id });
+    }
+  });
+  return { perS: count / t.wallS, perCpuS: count / t.cpuS };
+}
+
+/**
+ * Best repetition per implementation; with a baseline the repetitions alternate A B, B A, ... so that
+ * neither side always runs first (warm caches, heap growth) or always during another job's burst.
+ */
+function abReserveCommit(
+  ctx: BenchContext,
+  label: string,
+  impls: readonly LedgerImpl[],
+  skus: readonly string[],
+  baskets: readonly ReservationLine[][],
+  count: number,
+  reps: number,
+): Rate[] {
+  const best: Rate[] = impls.map(() => ({ perS: 0, perCpuS: 0 }));
+  for (let rep = 0; rep < reps; rep++) {
+    const order = impls.map((_, i) => i);
+    if (rep % 2 === 1) order.reverse();
+    for (const i of order) {
+      const r = reserveCommitRep(impls[i]!, skus, baskets, count, rep);
+      best[i] = { perS: Math.max(best[i]!.perS, r.perS), perCpuS: Math.max(best[i]!.perCpuS, r.perCpuS) };
+      ctx.log(
+        `${label} rep ${rep} [${impls[i]!.name}]: ${Math.round(r.perS)}/s (${Math.round(r.perCpuS)} per CPU-s)`,
+      );
+    }
+  }
+  return best;
+}
+
+function oneLineBaskets(skus: readonly string[]): ReservationLine[][] {
+  return skus.map((sku) => [{ sku, qty: 1 }]);
+}
+
+/** 1,000 distinct 40-line baskets; stride 125 × 40 = 5,000 keeps the SKUs of a basket distinct. */
+function fortyLineBaskets(skus: readonly string[]): ReservationLine[][] {
+  return Array.from({ length: 1000 }, (_, b) =>
     Array.from({ length: 40 }, (_, j) => ({
-      sku: skus[(b * 7 + j * 125) % skuCount]!,
+      sku: skus[(b * 7 + j * 125) % skus.length]!,
       qty: 1 + ((b + j) % 3),
     })),
   );
-  const samples: number[] = [];
-  const cpuSamples: number[] = [];
-  for (let rep = 0; rep < reps; rep++) {
-    const clock = new ManualClock(0);
-    const ledger = stockedLedger(skus, 1_000_000_000, clock);
-    const reserveKeys = Array.from({ length: orders }, (_, i) => `r${rep}/${i}`);
-    const commitKeys = Array.from({ length: orders }, (_, i) => `c${rep}/${i}`);
-    const t = timed(() => {
-      for (let i = 0; i < orders; i++) {
-        const basket = baskets[i % 1000]!;
-        const r = ledger.reserve({ key: reserveKeys[i]!, storeId: STORE, lines: basket, kind: "hard" });
-        ledger.commit({ key: commitKeys[i]!, reservationId: r.id });
-      }
-    });
-    samples.push(orders / t.wallS);
-    cpuSamples.push(orders / t.cpuS);
-    ctx.log(
-      `40-line orders rep ${rep}: ${Math.round(orders / t.wallS)} orders/s (${Math.round(orders / t.cpuS)} per CPU-s)`,
-    );
-  }
-  return { perS: best(samples), perCpuS: best(cpuSamples) };
 }
 
 interface FlashOutcome {
@@ -294,13 +341,22 @@ export const ledgerSuite: BenchSuite = {
     const pairs = ctx.quick ? 100_000 : 1_000_000;
     const orders = ctx.quick ? 10_000 : 100_000;
     const live = ctx.quick ? 100_000 : 1_000_000;
-    // Warm-up so the JIT has compiled the hot paths before anything is timed.
-    pairs1Line({ quick: true, log() {} }, 50_000, 1);
-    orders40Line({ quick: true, log() {} }, 2_000, 1);
-    flashSale({ quick: true, log() {} }, 10_000, 5_000, 1);
+    const baseline = await loadBaseline();
+    const impls = baseline === null ? [CURRENT] : [CURRENT, baseline];
+    const skus1 = skuNames(1000);
+    const skus40 = skuNames(5000);
+    const baskets1 = oneLineBaskets(skus1);
+    const baskets40 = fortyLineBaskets(skus40);
+    // Warm-up so the JIT has compiled the hot paths (of every implementation) before anything is timed.
+    const silent = { quick: true, log() {} };
+    abReserveCommit(silent, "warm-up", impls, skus1, baskets1, 50_000, 1);
+    abReserveCommit(silent, "warm-up", impls, skus40, baskets40, 2_000, 1);
+    flashSale(silent, 10_000, 5_000, 1);
 
-    const p = pairs1Line(ctx, pairs, reps);
-    const o = orders40Line(ctx, orders, reps);
+    const pairsAb = abReserveCommit(ctx, "1-line pairs", impls, skus1, baskets1, pairs, reps);
+    const ordersAb = abReserveCommit(ctx, "40-line orders", impls, skus40, baskets40, orders, reps);
+    const p = pairsAb[0]!;
+    const o = ordersAb[0]!;
     const flash = { contenders: 100_000, stock: 50_000 };
     const f = flashSale(ctx, flash.contenders, flash.stock, reps);
     const e = expirySweep(ctx, live, reps);
@@ -322,6 +378,24 @@ export const ledgerSuite: BenchSuite = {
         best_per_cpu_s: Math.round(o.perCpuS),
         unit: "orders",
       },
+      ...(baseline === null
+        ? []
+        : [
+            {
+              case: `1-line reserve→commit [${baseline.name}]`,
+              size: pairs,
+              best_per_s: Math.round(pairsAb[1]!.perS),
+              best_per_cpu_s: Math.round(pairsAb[1]!.perCpuS),
+              unit: `pairs (this build / baseline: ${(p.perS / pairsAb[1]!.perS).toFixed(3)} wall, ${(p.perCpuS / pairsAb[1]!.perCpuS).toFixed(3)} CPU)`,
+            },
+            {
+              case: `40-line reserve→commit [${baseline.name}]`,
+              size: orders,
+              best_per_s: Math.round(ordersAb[1]!.perS),
+              best_per_cpu_s: Math.round(ordersAb[1]!.perCpuS),
+              unit: `orders (this build / baseline: ${(o.perS / ordersAb[1]!.perS).toFixed(3)} wall, ${(o.perCpuS / ordersAb[1]!.perCpuS).toFixed(3)} CPU)`,
+            },
+          ]),
       {
         case: `flash sale: ${flash.contenders} contenders, ${flash.stock} units, K=1000`,
         size: flash.contenders,
@@ -375,7 +449,13 @@ export const ledgerSuite: BenchSuite = {
     return {
       rows,
       targets,
+      ...(baseline === null ? {} : { baseline: baseline.name }),
       notes: [
+        ...(baseline === null
+          ? [
+              "No baseline: set LASTMILE_LEDGER_BASELINE to an older build's dist/ (scripts/bench-ledger-ab.sh REV does it) to time both in this run, repetitions interleaved.",
+            ]
+          : []),
         `Best of ${reps} repetition(s), each on a fresh ledger: the machine is shared with other jobs, so figures are noisy. per_cpu_s divides by process CPU time (GC threads included) instead of wall time.`,
         "For scale: the seeds ask for 300+ orders/s and 4,000+ POS updates/s; one Redis Lua script does ~100k reservations/s (not measured here).",
         "The ledger clock starts at 0 (simulator time, small-integer timestamps); with wall-clock epoch timestamps V8 boxes them and the 1-line figure drops by roughly 10 %.",
