@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/core/assert.js";
 import { FlashSaleError, FlashSaleQueue } from "../../src/core/ledger/flash-sale.js";
 import { Ledger } from "../../src/core/ledger/ledger.js";
 import { ManualClock } from "../../src/core/ports.js";
@@ -62,6 +63,21 @@ describe("FlashSaleQueue", () => {
     expect(queue.status("u1")).toEqual({ status: "lapsed" });
     expect(queue.status("u2")).toEqual({ status: "admitted", deadlineMs: 2000 });
     expect(queue.stats()).toMatchObject({ admitted: 1, lapsed: 1, waiting: 0 });
+  });
+
+  it("answers a malformed user id or option with an InputError naming the field", () => {
+    const { queue, ledger, clock } = sale(10, 1);
+    for (const call of [
+      () => queue.join(undefined as never),
+      () => queue.claim(""),
+      () => queue.status(7 as never),
+    ]) {
+      expect(call).toThrow(InputError);
+      expect(() => call()).toThrow(/userId/);
+    }
+    expect(
+      () => new FlashSaleQueue(ledger, clock, { saleId: "x", storeId: DS, sku: "deal", maxConcurrent: 0 }),
+    ).toThrow(/maxConcurrent/);
   });
 
   it("refuses claims from users without a slot", () => {

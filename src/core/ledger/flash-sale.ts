@@ -12,6 +12,7 @@
  * non-decreasing, and each freed slot admits at most one user. This state is deliberately not in the
  * LedgerStore: losing it on a restart loses queue positions, never stock truth.
  */
+import { InputError } from "../assert.js";
 import type { Clock } from "../ports.js";
 import type { Ledger } from "./ledger.js";
 import { InsufficientStockError, type Reservation, type ReservationLine } from "./types.js";
@@ -126,11 +127,11 @@ export class FlashSaleQueue {
     this.qtyPerClaim = options.qtyPerClaim ?? 1;
     this.queueLengthMax = options.queueLengthMax ?? 10_000_000;
     if (!(Number.isSafeInteger(this.maxConcurrent) && this.maxConcurrent >= 1))
-      throw new RangeError(`maxConcurrent must be an integer >= 1, got ${this.maxConcurrent}`);
+      throw new InputError("maxConcurrent", `must be an integer >= 1, got ${this.maxConcurrent}`);
     if (!(Number.isSafeInteger(this.claimWindowMs) && this.claimWindowMs > 0))
-      throw new RangeError(`claimWindowMs must be a positive integer, got ${this.claimWindowMs}`);
+      throw new InputError("claimWindowMs", `must be a positive integer, got ${this.claimWindowMs}`);
     if (!(Number.isSafeInteger(this.qtyPerClaim) && this.qtyPerClaim >= 1))
-      throw new RangeError(`qtyPerClaim must be an integer >= 1, got ${this.qtyPerClaim}`);
+      throw new InputError("qtyPerClaim", `must be an integer >= 1, got ${this.qtyPerClaim}`);
     this.serviceMs = this.claimWindowMs;
     this.claimLines = [{ sku: this.sku, qty: this.qtyPerClaim }];
     this.keyPrefix = `flash\u0000${this.saleId}\u0000`;
@@ -138,6 +139,7 @@ export class FlashSaleQueue {
 
   /** Joins the line (idempotent: joining again reports the current status). */
   join(userId: string): FlashSaleStatus {
+    checkUserId(userId);
     const nowMs = this.clock.nowMs();
     this.advance(nowMs);
     const existing = this.users.get(userId);
@@ -169,6 +171,7 @@ export class FlashSaleQueue {
    * reservation. Throws FlashSaleError when the user holds no slot or stock ran out.
    */
   claim(userId: string): Reservation {
+    checkUserId(userId);
     const nowMs = this.clock.nowMs();
     this.advance(nowMs);
     const entry = this.users.get(userId);
@@ -213,6 +216,7 @@ export class FlashSaleQueue {
 
   /** Leaves the line or gives back a slot; a no-op for users who hold neither. */
   leave(userId: string): void {
+    checkUserId(userId);
     const nowMs = this.clock.nowMs();
     const entry = this.users.get(userId);
     if (entry === undefined) return;
@@ -231,6 +235,7 @@ export class FlashSaleQueue {
 
   /** The user's status at the clock's time: windows that have passed by now are lapsed first. */
   status(userId: string): FlashSaleStatus {
+    checkUserId(userId);
     this.lapseDue();
     const entry = this.users.get(userId);
     return entry === undefined ? { status: "not_joined" } : this.statusOf(entry);
@@ -336,3 +341,9 @@ export class FlashSaleQueue {
 }
 
 const SOLD_OUT: FlashSaleStatus = { status: "sold_out" };
+
+/** A user id is the client's string; anything else is a caller's bug reported with the field named. */
+function checkUserId(userId: unknown): void {
+  if (typeof userId !== "string" || userId.length === 0 || userId.length > 512)
+    throw new InputError("userId", "must be a string of 1..512 characters");
+}
