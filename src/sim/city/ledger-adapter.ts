@@ -14,6 +14,8 @@ export class CoreLedgerAdapter implements StockLedgerPort {
   readonly ledger: Ledger;
   /** Rows seen with a negative count in any ledger event (an oversell; must stay 0). */
   negativeRowsSeen = 0;
+  /** Reservations a `ledger.shortfall` named at risk: their orders are the ones a shortfall hit. */
+  readonly atRiskReservationIds = new Set<number>();
 
   constructor(clock: Clock, stream: EventStream) {
     const sink: EventSink = {
@@ -21,6 +23,8 @@ export class CoreLedgerAdapter implements StockLedgerPort {
         const { t, type, ...fields } = e;
         if (typeof fields.available === "number" && fields.available < 0) this.negativeRowsSeen++;
         if (typeof fields.reserved === "number" && fields.reserved < 0) this.negativeRowsSeen++;
+        if (type === "ledger.shortfall" && Array.isArray(fields.reservationIds))
+          for (const id of fields.reservationIds as number[]) this.atRiskReservationIds.add(id);
         stream.emit(t, type, fields as Record<string, EventField>);
       },
     };
