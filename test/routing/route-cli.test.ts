@@ -26,9 +26,11 @@ describe.skipIf(!existsSync(CLI))("lastmile route (CLI), VROOM format", () => {
   });
 
   it("a refused feature exits 2 naming the file and the field", () => {
-    const r = run(["route", `${FIXTURES}/vroom/example_1.json`]);
+    const r = run(["route", `${FIXTURES}/vroom/example_3.json`]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("error: example_1.json: vehicles[1].breaks: breaks are not supported");
+    expect(r.stderr).toContain(
+      "error: example_3.json: vehicles[0].steps: plan mode (steps) is not supported",
+    );
   });
 
   it("--to-vroom turns a Solomon file into a VROOM problem that route solves, every rule kept", () => {

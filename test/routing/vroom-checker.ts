@@ -3,7 +3,8 @@
  * raw JSON alone (it shares no code with `src/optimize/routing/vroom/`): every task served once or listed
  * unassigned, shipments whole and picked up first on one route, skills, max_tasks, the load in every
  * dimension at every step within capacity, service starting inside one of the task's time windows, the
- * vehicle's time window, max_travel_time, and the reported arrivals, travel times and costs recomputed
+ * vehicle's time window, max_travel_time, each break of a used vehicle taken once inside a window and
+ * within its max_load, and the reported arrivals, travel times and costs recomputed
  * from the matrices. Problems use `location_index` with `matrices` (what the property tests generate).
  */
 
@@ -44,6 +45,7 @@ interface Vehicle {
   speed_factor?: number;
   max_tasks?: number;
   max_travel_time?: number;
+  breaks?: { id: number; time_windows?: [number, number][]; service?: number; max_load?: number[] }[];
 }
 export interface Problem {
   vehicles: Vehicle[];
@@ -95,12 +97,20 @@ export function checkVroomSolution(problem: Problem, solution: Solution): string
     const m = problem.matrices[v.profile ?? "car"]!;
     const speed = v.speed_factor ?? 1;
     const travel = (a: number, b: number) => Math.round(m.durations[a]![b]! / speed);
-    const tasks = route.steps.filter((s) => s.type !== "start" && s.type !== "end");
+    const all = route.steps.filter((s) => s.type !== "start" && s.type !== "end");
+    const tasks = all.filter((s) => s.type !== "break");
+    const breaksTaken = all.filter((s) => s.type === "break").map((s) => s.id);
+    const breakIds = (v.breaks ?? []).map((b) => b.id);
+    if (JSON.stringify([...breaksTaken].sort()) !== JSON.stringify([...breakIds].sort()))
+      bad.push(
+        `vehicle ${v.id}: breaks taken ${JSON.stringify(breaksTaken)}, expected ${JSON.stringify(breakIds)}`,
+      );
     if (tasks.length > (v.max_tasks ?? Number.POSITIVE_INFINITY)) bad.push(`vehicle ${v.id}: max_tasks`);
     const dims = v.capacity?.length ?? 0;
     // Load at the start: every job's delivery.
     const load = new Array<number>(dims).fill(0);
-    const info = tasks.map((s) => {
+    const info = all.map((s) => {
+      if (s.type === "break") return { s, brk: v.breaks?.find((b) => b.id === s.id) };
       const job = s.type === "job" ? jobs.get(s.id!) : undefined;
       const ship =
         s.type === "pickup" ? pickups.get(s.id!) : s.type === "delivery" ? deliveries.get(s.id!) : undefined;
@@ -125,7 +135,21 @@ export function checkVroomSolution(problem: Problem, solution: Solution): string
     let travelled = 0;
     let distance = 0;
     const picked = new Set<number>();
-    for (const { s, job, ship, step } of info) {
+    for (const { s, job, ship, step, brk } of info) {
+      if (brk !== undefined) {
+        if (s.arrival !== t) bad.push(`break ${s.id}: arrival ${s.arrival}, expected ${t}`);
+        const begin = t + s.waiting_time;
+        const windows = brk.time_windows ?? [[0, Number.POSITIVE_INFINITY]];
+        if (!windows.some(([a, b]) => begin >= a && begin <= b))
+          bad.push(`break ${s.id}: starts outside its windows`);
+        brk.max_load?.forEach((m, d) => {
+          if (load[d]! > m) bad.push(`break ${s.id}: load ${load[d]} > max_load ${m}`);
+        });
+        if (s.service !== (brk.service ?? 0) || s.waiting_time < 0)
+          bad.push(`break ${s.id}: service or waiting`);
+        t = begin + s.service;
+        continue;
+      }
       if (step === undefined) continue;
       if (at !== undefined) {
         t += travel(at, step.location_index);

@@ -32,30 +32,38 @@ describe("VROOM's examples", () => {
     expect(lastmile).toMatchObject({ solver: "exact", stopped_by: "optimal" });
   });
 
-  it("example_1 asks for a break and example_3 for plan mode: refused with the field named", () => {
-    expect(() => parseVroomProblem(fixture("example_1.json"))).toThrow(
-      new InputError("vehicles[1].breaks", "breaks are not supported by lastmile's solver; remove them"),
+  it("example_3 asks for plan mode: refused with the field named", () => {
+    expect(() => parseVroomProblem(fixture("example_3.json"))).toThrow(
+      new InputError(
+        "vehicles[0].steps",
+        "plan mode (steps) is not supported by lastmile's solver; remove them",
+      ),
     );
-    expect(() => parseVroomProblem(fixture("example_3.json"))).toThrow(/vehicles\[0\]\.steps: plan mode/);
   });
 
-  it("example_1 without its break: skills and the shipment are honoured on the great-circle matrix", () => {
-    const problem = fixture("example_1.json") as { vehicles: Record<string, unknown>[] };
-    delete problem.vehicles[1]!.breaks;
+  it("example_1: skills, the shipment and vehicle 2's break are honoured on the great-circle matrix", () => {
+    const problem = fixture("example_1.json") as Problem & { jobs: { id: number; skills: number[] }[] };
     const out = solve(problem);
     expect(out.code).toBe(0);
+    // The independent checker reads coordinates only with matrices: check skills and the break here.
     for (const route of out.routes) {
       const vehicle = problem.vehicles.find((v) => v.id === route.vehicle)!;
       for (const step of route.steps.filter((s) => s.type === "job")) {
-        const job = (problem as unknown as { jobs: { id: number; skills: number[] }[] }).jobs.find(
-          (j) => j.id === step.id,
-        )!;
-        for (const skill of job.skills) expect(vehicle.skills as number[]).toContain(skill);
+        const job = problem.jobs.find((j) => j.id === step.id)!;
+        for (const skill of job.skills ?? []) expect(vehicle.skills).toContain(skill);
+      }
+      const breaks = route.steps.filter((s) => s.type === "break");
+      expect(breaks.map((b) => b.id)).toEqual((vehicle.breaks ?? []).map((b) => b.id));
+      for (const b of breaks) {
+        const [open, close] = vehicle.breaks![0]!.time_windows![0]!;
+        expect(b.arrival + b.waiting_time).toBeGreaterThanOrEqual(open);
+        expect(b.arrival + b.waiting_time).toBeLessThanOrEqual(close);
+        expect(b.service).toBe(300);
       }
     }
     const steps = out.routes.flatMap((r) => r.steps.map((s) => `${s.type}:${s.id}`));
     const unassigned = out.unassigned.map((u) => `${u.type}:${u.id}`);
-    expect([...steps.filter((s) => !/^(start|end)/.test(s)), ...unassigned].sort()).toEqual(
+    expect([...steps.filter((s) => !/^(start|end|break)/.test(s)), ...unassigned].sort()).toEqual(
       ["job:1", "job:2", "job:5", "job:6", "pickup:4", "delivery:3"].sort(),
     );
   });
@@ -189,6 +197,14 @@ const problemArb = fc
           speed: fc.constantFrom(1, 2),
           maxTasks: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
           maxTravel: fc.option(fc.integer({ min: 20, max: 120 }), { nil: undefined }),
+          breaks: fc.array(
+            fc.record({
+              window: fc.tuple(fc.integer({ min: 0, max: 150 }), fc.integer({ min: 0, max: 80 })),
+              service: fc.integer({ min: 0, max: 15 }),
+              maxLoad: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
+            }),
+            { maxLength: 2 },
+          ),
         }),
         { minLength: shape.vehicles, maxLength: shape.vehicles },
       ),
@@ -226,6 +242,14 @@ const problemArb = fc
       speed_factor: v.speed,
       ...(v.maxTasks !== undefined ? { max_tasks: v.maxTasks } : {}),
       ...(v.maxTravel !== undefined ? { max_travel_time: v.maxTravel } : {}),
+      breaks: v.breaks.map((b, k) => ({
+        id: k + 1,
+        time_windows: [[b.window[0], b.window[0] + b.window[1]]] as [number, number][],
+        service: b.service,
+        ...(b.maxLoad !== undefined && v.capacity.length > 0
+          ? { max_load: v.capacity.map(() => b.maxLoad!) }
+          : {}),
+      })),
     })),
     jobs: r.jobs.map((j, i) => ({
       id: i + 1,
@@ -248,7 +272,7 @@ const problemArb = fc
   }));
 
 describe("every answer keeps every rule (independent checker)", () => {
-  it("random problems: skills, 0–2 capacity dimensions, several windows, max_tasks, priorities, shipments", () => {
+  it("random problems: skills, 0–2 capacity dimensions, several windows, max_tasks, priorities, shipments, breaks", () => {
     let served = 0;
     let left = 0;
     fc.assert(
@@ -381,9 +405,14 @@ describe("bad input names the field", () => {
     ],
     ["a vehicle with neither start nor end", (p) => ({ ...p, vehicles: [{ id: 1 }] }), /^vehicles\[0\]$/],
     [
-      "a break",
-      (p) => ({ ...p, vehicles: [{ ...p.vehicles[0], breaks: [{ id: 1 }] }] }),
-      /^vehicles\[0\]\.breaks$/,
+      "a duplicate break id",
+      (p) => ({ ...p, vehicles: [{ ...p.vehicles[0], breaks: [{ id: 1 }, { id: 1 }] }] }),
+      /^vehicles\[0\]\.breaks\[1\]\.id$/,
+    ],
+    [
+      "a break's max_load of the wrong size",
+      (p) => ({ ...p, vehicles: [{ ...p.vehicles[0], breaks: [{ id: 1, max_load: [1, 1] }] }] }),
+      /^vehicles\[0\]\.breaks\[0\]\.max_load$/,
     ],
     [
       "plan mode",

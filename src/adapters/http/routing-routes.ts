@@ -23,7 +23,7 @@ const place = {
 };
 const violations = z.array(z.never()).meta({ description: "always empty: every answer keeps every rule" });
 const step = z.object({
-  type: z.enum(["start", "job", "pickup", "delivery", "end"]),
+  type: z.enum(["start", "job", "pickup", "delivery", "break", "end"]),
   ...place,
   id: z.int().optional(),
   description: z.string().optional(),

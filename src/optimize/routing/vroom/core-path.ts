@@ -2,7 +2,7 @@
  * The CVRPTW search (`solveVrptw`: O(1) move evaluation, granular local search, ruin and recreate) on a VROOM
  * problem whose features it models: one travel matrix and one price per second and per metre for every
  * vehicle, at most one capacity dimension, jobs that only deliver, at most one time window per task, no
- * skill that some vehicle lacks, no setup, no max_tasks / max_travel_time / max_distance. Vehicles may
+ * skill that some vehicle lacks, no setup, no max_tasks / max_travel_time / max_distance, no breaks. Vehicles may
  * still differ in start, end (or none), capacity, shift and fixed cost: each distinct combination is one
  * vehicle type whose count is its number of vehicles; shipments are pickup-and-delivery pairs.
  *
@@ -30,6 +30,7 @@ export function coreIncompatibility(model: VroomModel): string | undefined {
       return "vehicles differ in per_hour or per_km";
     if (Number.isFinite(v.maxTasks) || Number.isFinite(v.maxTravelTimeS) || Number.isFinite(v.maxDistanceM))
       return "max_tasks, max_travel_time or max_distance";
+    if (v.breaks.length > 0) return "breaks";
   }
   if (model.dims > 1) return "several capacity dimensions";
   if (model.compatible.includes(0)) return "skills";

@@ -36,6 +36,16 @@ export interface Task {
   readonly latenessCostPerS: number;
 }
 
+/** A break the vehicle must take once, when it is used: service starts inside one of its windows. */
+export interface Break {
+  readonly id: number;
+  readonly windows: readonly (readonly [number, number])[];
+  readonly serviceS: number;
+  /** Most on board while it is taken, per dimension (Infinity: no limit). */
+  readonly maxLoad: readonly number[];
+  readonly description: string | undefined;
+}
+
 export interface Vehicle {
   readonly id: number;
   readonly index: number;
@@ -51,6 +61,8 @@ export interface Vehicle {
   readonly maxTasks: number;
   readonly maxTravelTimeS: number;
   readonly maxDistanceM: number;
+  /** Taken in this order (by the start of their first window), each when it can wait no longer. */
+  readonly breaks: readonly Break[];
   /** Row-major L×L, already divided by the speed factor and rounded. */
   readonly durationS: Float64Array;
   /** Row-major L×L; all zeros when the profile has no distances. */
@@ -176,6 +188,17 @@ export function buildVroomModel(problem: VroomProblem): VroomModel {
       maxTasks: v.max_tasks ?? NO_LIMIT,
       maxTravelTimeS: v.max_travel_time ?? NO_LIMIT,
       maxDistanceM: v.max_distance ?? NO_LIMIT,
+      breaks: (v.breaks ?? [])
+        .map((b, k) => ({
+          id: b.id,
+          windows: sortedWindows(b.time_windows),
+          serviceS: b.service,
+          maxLoad: b.max_load ?? new Array<number>(dims).fill(NO_LIMIT),
+          description: b.description,
+          order: k,
+        }))
+        .sort((a, b) => a.windows[0]![0] - b.windows[0]![0] || a.order - b.order)
+        .map(({ order: _, ...b }) => b),
       travelKey,
       ...travel,
     };
@@ -217,6 +240,7 @@ export function vehicleClassKey(v: Vehicle): string {
     Number.isFinite(v.maxTasks) ? v.maxTasks : -1,
     Number.isFinite(v.maxTravelTimeS) ? v.maxTravelTimeS : -1,
     Number.isFinite(v.maxDistanceM) ? v.maxDistanceM : -1,
+    v.breaks.map((b) => [b.windows, b.serviceS, b.maxLoad.map((c) => (Number.isFinite(c) ? c : -1))]),
   ]);
 }
 

@@ -6,8 +6,7 @@
  * lastmile's extra fields (documented in docs/routing.md): `due` / `lateness_cost` on a job or shipment step
  * (soft deadline), and a top-level `options` object (`seed`, `iterations`, `time_limit_ms`) for the search.
  *
- * Refused with a reason because the solver cannot honour them: vehicle `breaks` and plan mode (`steps`),
- * named in the error (see `UNSUPPORTED` below).
+ * Refused with a reason because the solver cannot honour it: plan mode (vehicle `steps`), named in the error.
  */
 import { z } from "zod";
 
@@ -106,7 +105,18 @@ const vehicle = z.strictObject({
     .optional(),
   skills: skills.optional(),
   time_window: timeWindow.optional(),
-  breaks: z.array(z.unknown()).optional(),
+  breaks: z
+    .array(
+      z.strictObject({
+        id,
+        time_windows: timeWindows.optional(),
+        service: uint.default(0),
+        description: description.optional(),
+        max_load: amount.optional().meta({ description: "most on board while the break is taken" }),
+      }),
+    )
+    .max(64)
+    .optional(),
   speed_factor: z.number().gt(0).max(5).default(1),
   max_tasks: z.int().min(0).max(VALUE_MAX).optional(),
   max_travel_time: uint.optional(),
@@ -163,8 +173,11 @@ function checkProblem(problem: VroomProblem, ctx: z.RefinementCtx): void {
   }
   // Features the solver does not model: refused by name rather than ignored.
   vehicles.forEach((v, i) => {
-    if (v.breaks !== undefined && v.breaks.length > 0)
-      issue(["vehicles", i, "breaks"], "breaks are not supported by lastmile's solver; remove them");
+    unique(
+      (v.breaks ?? []).map((b) => b.id),
+      ["vehicles", i, "breaks"],
+      issue,
+    );
     if (v.steps !== undefined && v.steps.length > 0)
       issue(["vehicles", i, "steps"], "plan mode (steps) is not supported by lastmile's solver; remove them");
   });
@@ -216,6 +229,9 @@ function checkProblem(problem: VroomProblem, ctx: z.RefinementCtx): void {
   const amounts: { path: Path; value: readonly number[] | undefined }[] = [];
   vehicles.forEach((v, i) => {
     amounts.push({ path: ["vehicles", i, "capacity"], value: v.capacity });
+    (v.breaks ?? []).forEach((b, k) => {
+      amounts.push({ path: ["vehicles", i, "breaks", k, "max_load"], value: b.max_load });
+    });
   });
   jobs.forEach((j, i) => {
     amounts.push({ path: ["jobs", i, "delivery"], value: j.delivery });
@@ -247,8 +263,8 @@ function checkProblem(problem: VroomProblem, ctx: z.RefinementCtx): void {
   );
   const pickups = shipments.map((s) => s.pickup.id);
   const deliveries = shipments.map((s) => s.delivery.id);
-  unique(pickups, ["shipments", "pickup"], issue);
-  unique(deliveries, ["shipments", "delivery"], issue);
+  unique(pickups, ["shipments", "*", "pickup"], issue);
+  unique(deliveries, ["shipments", "*", "delivery"], issue);
 
   const stop = (s: { due?: number | undefined; lateness_cost?: number | undefined }, path: Path) => {
     if (s.lateness_cost !== undefined && s.due === undefined)
@@ -300,10 +316,12 @@ function checkMatrices(problem: VroomProblem, issue: (path: Path, message: strin
   return Math.max(size, 0);
 }
 
+/** Ids unique within a list; `where` is the list's path, with `*` where the item's index goes. */
 function unique(ids: readonly number[], where: Path, issue: (path: Path, message: string) => void): void {
   const seen = new Set<number>();
   ids.forEach((value, i) => {
-    const path = where.length === 1 ? [where[0]!, i, "id"] : [where[0]!, i, where[1]!, "id"];
+    const at = where.includes("*") ? where.map((p) => (p === "*" ? i : p)) : [...where, i];
+    const path = [...at, "id"];
     if (seen.has(value)) issue(path, `duplicate id ${value}`);
     seen.add(value);
   });

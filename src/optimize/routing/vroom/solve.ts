@@ -120,7 +120,7 @@ function solveModel(model: VroomModel, budget: VroomBudget): { routes: number[][
 // The answer, in VROOM's solution format (key order as VROOM writes it).
 
 export interface VroomStep {
-  type: "start" | "job" | "pickup" | "delivery" | "end";
+  type: "start" | "job" | "pickup" | "delivery" | "break" | "end";
   location?: readonly [number, number];
   location_index?: number;
   id?: number;
@@ -204,11 +204,26 @@ function solutionOf(
     const delivery = new Array<number>(dims).fill(0);
     const pickup = new Array<number>(dims).fill(0);
     let priority = 0;
-    const steps: VroomStep[] = schedule.steps.map((s, i) => {
-      const isStart = i === 0;
-      const isEnd = i === schedule.steps.length - 1;
-      const k = isStart || isEnd ? -1 : route[i - 1]!;
+    const steps: VroomStep[] = schedule.steps.map((s) => {
+      const isStart = s.kind === "start";
+      const k = s.kind === "task" ? s.index : -1;
       const task = k >= 0 ? model.tasks[k]! : undefined;
+      if (s.kind === "break") {
+        const b = vehicle.breaks[s.index]!;
+        return {
+          type: "break",
+          id: b.id,
+          ...(b.description !== undefined ? { description: b.description } : {}),
+          setup: 0,
+          service: s.serviceS,
+          waiting_time: s.waitingS,
+          ...(withAmounts ? { load: [...s.load] } : {}),
+          arrival: s.arrivalS,
+          duration: s.travelS,
+          violations: [],
+          ...(distances ? { distance: s.distanceM } : {}),
+        };
+      }
       if (task !== undefined) {
         served[k] = 1;
         priority += task.priority;
@@ -219,7 +234,7 @@ function solutionOf(
       }
       const place = task !== undefined ? placeOf(problem, task) : vehiclePlace(input, isStart);
       return {
-        type: isStart ? "start" : isEnd ? "end" : task!.kind,
+        type: task !== undefined ? task.kind : isStart ? "start" : "end",
         ...place,
         ...(task !== undefined ? { id: task.id } : {}),
         ...(task !== undefined ? descriptionOf(problem, task) : {}),
@@ -237,7 +252,7 @@ function solutionOf(
     });
     // VROOM writes no start step for a vehicle without a start, no end step for one without an end.
     const shown = steps.filter(
-      (_, i) => !((i === 0 && vehicle.start < 0) || (i === steps.length - 1 && vehicle.end < 0)),
+      (s) => !((s.type === "start" && vehicle.start < 0) || (s.type === "end" && vehicle.end < 0)),
     );
     const last = schedule.steps[schedule.steps.length - 1]!;
     out.push({
