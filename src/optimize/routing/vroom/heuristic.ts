@@ -13,7 +13,7 @@
 import { RandomStream } from "../../../core/random.js";
 import { type Vehicle, type VroomModel, vehicleClassKey } from "./model.js";
 import { compareScores, type Score, sameService } from "./objective.js";
-import { routeCost } from "./route-eval.js";
+import { departureTimes, routeCost } from "./route-eval.js";
 
 export interface VroomRoutes {
   /** One sequence of task indices per vehicle (empty: unused). */
@@ -225,6 +225,13 @@ function recreate(
   return out;
 }
 
+/**
+ * The cheapest feasible insertion of task k (with its delivery, for a pickup) over all vehicles. Two exact
+ * filters skip most full route walks: the change in edge costs (the route's cost is its fixed cost plus its
+ * edges, plus lateness, which an insertion cannot lower on a matrix without shortcuts — so the filter is off
+ * when some task has a soft deadline), and, for vehicles without breaks, the arrival at k itself after the
+ * unchanged prefix, which must not be past k's last window.
+ */
 function bestInsertion(
   model: VroomModel,
   routes: readonly number[][],
@@ -237,9 +244,15 @@ function bestInsertion(
   const triedEmpty = new Set<number>();
   let best: { vehicle: number; route: number[]; cost: number } | undefined;
   let bestDelta = Number.POSITIVE_INFINITY;
-  const tasks = model.tasks.length;
+  const tasks = model.tasks;
+  const count = tasks.length;
+  const size = model.locations;
+  const costBound = !model.hasSoftDeadlines;
+  const lastClose = task.windows[task.windows.length - 1]![1];
+  const locOf = (route: readonly number[], p: number, v: Vehicle): number =>
+    p < 0 ? v.start : p >= route.length ? v.end : tasks[route[p]!]!.location;
   for (let v = 0; v < routes.length; v++) {
-    if (model.compatible[v * tasks + k] === 0) continue;
+    if (model.compatible[v * count + k] === 0) continue;
     const route = routes[v]!;
     if (route.length === 0) {
       if (triedEmpty.has(classes[v]!)) continue;
@@ -248,9 +261,23 @@ function bestInsertion(
     const vehicle: Vehicle = model.vehicles[v]!;
     const old = costs[v]!;
     const len = route.length;
+    const fixed = len === 0 ? vehicle.fixedCost : 0;
+    const edge = (from: number, to: number): number => edgeCost(vehicle, size, from, to);
+    const departures = vehicle.breaks.length === 0 ? departureTimes(model, vehicle, route) : undefined;
+    const reachable = (i: number): boolean => {
+      if (departures === undefined) return true;
+      const from = locOf(route, i - 1, vehicle);
+      const arrival = departures[i]! + (from >= 0 ? vehicle.durationS[from * size + task.location]! : 0);
+      return arrival <= lastClose;
+    };
     const candidate = new Array<number>(len + (partner >= 0 ? 2 : 1));
     for (let i = 0; i <= len; i++) {
+      if (!reachable(i)) continue;
+      const prev = locOf(route, i - 1, vehicle);
+      const next = locOf(route, i, vehicle);
       if (partner < 0) {
+        const detour = fixed + edge(prev, task.location) + edge(task.location, next) - edge(prev, next);
+        if (costBound && detour >= bestDelta) continue;
         fillWith(candidate, route, i, k, -1, -1);
         const c = routeCost(model, vehicle, candidate);
         if (c - old < bestDelta) {
@@ -259,7 +286,23 @@ function bestInsertion(
         }
         continue;
       }
+      const d = tasks[partner]!.location;
       for (let j = i; j <= len; j++) {
+        let detour: number;
+        if (j === i)
+          detour = edge(prev, task.location) + edge(task.location, d) + edge(d, next) - edge(prev, next);
+        else {
+          const dPrev = locOf(route, j - 1, vehicle);
+          const dNext = locOf(route, j, vehicle);
+          detour =
+            edge(prev, task.location) +
+            edge(task.location, next) -
+            edge(prev, next) +
+            edge(dPrev, d) +
+            edge(d, dNext) -
+            edge(dPrev, dNext);
+        }
+        if (costBound && fixed + detour >= bestDelta) continue;
         fillWith(candidate, route, i, k, j, partner);
         const c = routeCost(model, vehicle, candidate);
         if (c - old < bestDelta) {
@@ -270,6 +313,14 @@ function bestInsertion(
     }
   }
   return best;
+}
+
+/** The cost of travelling from one place to another for `vehicle` (0 where either end is absent). */
+function edgeCost(vehicle: Vehicle, size: number, from: number, to: number): number {
+  if (from < 0 || to < 0) return 0;
+  const e = from * size + to;
+  if (vehicle.edgeCost !== null) return vehicle.edgeCost[e]!;
+  return (vehicle.perHour * vehicle.durationS[e]!) / 3600 + (vehicle.perKm * vehicle.distanceM[e]!) / 1000;
 }
 
 /** `route` with `a` inserted before position i and, when b ≥ 0, `b` before position j (j ≥ i, original). */

@@ -78,6 +78,8 @@ export interface VroomModel {
   readonly dims: number;
   readonly tasks: readonly Task[];
   readonly vehicles: readonly Vehicle[];
+  /** Some task has a soft deadline (`due`). */
+  readonly hasSoftDeadlines: boolean;
   /** Whether distances are known (a distance matrix or coordinates): the answer reports them. */
   readonly hasDistances: boolean;
   /** `compatible[v * tasks + k]`: vehicle v has task k's skills. */
@@ -216,6 +218,7 @@ export function buildVroomModel(problem: VroomProblem): VroomModel {
     locations,
     dims,
     tasks,
+    hasSoftDeadlines: tasks.some((t) => Number.isFinite(t.dueS)),
     vehicles,
     hasDistances,
     compatible,

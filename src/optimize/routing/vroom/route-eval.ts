@@ -22,6 +22,33 @@ export function routeCost(model: VroomModel, vehicle: Vehicle, route: readonly n
   return walk(model, vehicle, route, undefined);
 }
 
+/**
+ * For a feasible route of a vehicle without breaks: when it leaves its start (index 0) and each task
+ * (index i + 1), waiting included. The insertion's filter: a task inserted at position i arrives at
+ * `departures[i]` plus the travel from the place before it, whatever follows.
+ */
+export function departureTimes(model: VroomModel, v: Vehicle, route: readonly number[]): Float64Array {
+  const out = new Float64Array(route.length + 1);
+  const size = model.locations;
+  let timeS = v.shiftStartS;
+  let at = v.start;
+  out[0] = timeS;
+  route.forEach((k, i) => {
+    const t = model.tasks[k]!;
+    if (at >= 0) timeS += v.durationS[at * size + t.location]!;
+    let startS = timeS;
+    for (const [open, close] of t.windows)
+      if (close >= timeS) {
+        startS = Math.max(timeS, open);
+        break;
+      }
+    timeS = startS + (at === t.location ? 0 : t.setupS) + t.serviceS;
+    at = t.location;
+    out[i + 1] = timeS;
+  });
+  return out;
+}
+
 export interface StepTimes {
   /** `task` and `break` steps carry the task's or the break's index in `index`. */
   readonly kind: "start" | "task" | "break" | "end";
