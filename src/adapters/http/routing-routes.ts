@@ -80,7 +80,7 @@ const solution = z.object({
   routes: z.array(route),
   lastmile: z
     .object({
-      solver: z.enum(["exact", "cvrptw+search", "search"]),
+      solver: z.enum(["exact", "cvrptw+search", "relaxed-cvrptw+search", "search"]),
       seed: z.int(),
       iterations: z.int(),
       stopped_by: z.enum(["optimal", "iterations", "time", "nothing-to-search"]),

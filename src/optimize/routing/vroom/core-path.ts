@@ -42,38 +42,69 @@ export function coreIncompatibility(model: VroomModel): string | undefined {
   return undefined;
 }
 
+/**
+ * Why not even a relaxation of the problem fits the CVRPTW search, or undefined when one does: skills,
+ * several time windows (their hull), setup (always paid), max_tasks / max_travel_time / max_distance and
+ * breaks (ignored) are relaxed; the relaxed answer is then cut to what keeps every rule and handed to the
+ * full-model search as its start. Travel, prices and capacity dimensions cannot be relaxed.
+ */
+export function coreRelaxationIncompatibility(model: VroomModel): string | undefined {
+  const v0 = model.vehicles[0]!;
+  for (const v of model.vehicles) {
+    if (v.travelKey !== v0.travelKey) return "vehicles differ in profile or speed factor";
+    if (v.edgeCost === null && (v.perHour !== v0.perHour || v.perKm !== v0.perKm))
+      return "vehicles differ in per_hour or per_km";
+  }
+  if (model.dims > 1) return "several capacity dimensions";
+  for (const t of model.tasks)
+    if (t.kind === "job" && t.pickup.some((a) => a > 0)) return "jobs with a pickup amount";
+  return undefined;
+}
+
 export interface CoreAnswer {
   /** One task sequence per vehicle, each feasible by `routeCost`. */
   readonly routes: number[][];
   readonly iterations: number;
 }
 
-/** Runs the CVRPTW search; the caller has checked `coreIncompatibility`. */
+/**
+ * Runs the CVRPTW search; the caller has checked `coreIncompatibility`, or `coreRelaxationIncompatibility`
+ * with `relaxed` set. Each route goes to an unused vehicle of its type — relaxed, the one with the fewest
+ * skills among those holding every skill the route needs, if any — and is cut to what keeps every rule.
+ */
 export function solveWithCore(
   model: VroomModel,
   options: Pick<SolveOptions, "seed" | "maxIterations" | "timeLimitMs" | "nowMs" | "onImprovement">,
+  relaxed = false,
 ): CoreAnswer {
-  const { inst, typeVehicles } = coreInstance(model);
+  const { inst, typeVehicles } = coreInstance(model, relaxed);
   const solved = solveVrptw(inst, { ...options, objective: "distance" });
   const routes: number[][] = model.vehicles.map(() => []);
-  const nextOfType = new Array<number>(typeVehicles.length).fill(0);
+  const used = new Uint8Array(model.vehicles.length);
   solved.routes.forEach((route, r) => {
     const type = solved.vehicleTypes[r] ?? 0;
-    const v = typeVehicles[type]?.[nextOfType[type]!++];
+    const tasks = route.map((c) => c - 1);
+    const needs = new Set(tasks.flatMap((k) => model.tasks[k]!.skills));
+    const free = (typeVehicles[type] ?? []).filter((v) => used[v] === 0);
+    const holding = free.filter((v) => [...needs].every((skill) => model.vehicles[v]!.skills.has(skill)));
+    const pool = holding.length > 0 ? holding : free;
     // An infeasible search answer may use more routes of a type than it has vehicles: those are left out.
-    if (v === undefined) return;
-    routes[v] = feasibleSubsequence(
-      model,
-      model.vehicles[v]!,
-      route.map((c) => c - 1),
+    if (pool.length === 0) return;
+    const v = pool.reduce((a, b) =>
+      model.vehicles[b]!.skills.size < model.vehicles[a]!.skills.size ? b : a,
     );
+    used[v] = 1;
+    routes[v] = feasibleSubsequence(model, model.vehicles[v]!, tasks);
   });
   return { routes, iterations: solved.iterations };
 }
 
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
-function coreInstance(model: VroomModel): { inst: RoutingInstance; typeVehicles: number[][] } {
+function coreInstance(
+  model: VroomModel,
+  relaxed: boolean,
+): { inst: RoutingInstance; typeVehicles: number[][] } {
   const tasks = model.tasks;
   const n = tasks.length + 1;
   const v0: Vehicle = model.vehicles[0]!;
@@ -100,7 +131,10 @@ function coreInstance(model: VroomModel): { inst: RoutingInstance; typeVehicles:
   const keys: string[] = [];
   const typeVehicles: number[][] = [];
   model.vehicles.forEach((v, i) => {
-    const key = vehicleClassKey(v);
+    // Relaxed, what the CVRPTW search cannot see (skills, limits, breaks) does not split a type.
+    const key = relaxed
+      ? JSON.stringify([v.start, v.end, v.capacity[0] ?? null, v.shiftStartS, v.shiftEndS, v.fixedCost])
+      : vehicleClassKey(v);
     let t = keys.indexOf(key);
     if (t < 0) {
       t = keys.push(key) - 1;

@@ -10,7 +10,7 @@
  * Every route of the answer is re-walked by `scheduleRoute`; one that breaks a rule is a bug and throws.
  * Deterministic for a seed and an iteration budget; a time limit makes the answer depend on speed.
  */
-import { coreIncompatibility, solveWithCore } from "./core-path.js";
+import { coreIncompatibility, coreRelaxationIncompatibility, solveWithCore } from "./core-path.js";
 import { solveVroomExact, VROOM_EXACT_MAX_TASKS } from "./exact.js";
 import { scoreOf, searchVroom } from "./heuristic.js";
 import { buildVroomModel, type Task, type VroomModel } from "./model.js";
@@ -31,7 +31,7 @@ export interface VroomBudget {
 export type StoppedBy = "optimal" | "iterations" | "time" | "nothing-to-search";
 
 export interface VroomSearchInfo {
-  readonly solver: "exact" | "cvrptw+search" | "search";
+  readonly solver: "exact" | "cvrptw+search" | "relaxed-cvrptw+search" | "search";
   readonly seed: number;
   readonly iterations: number;
   readonly stopped_by: StoppedBy;
@@ -41,6 +41,8 @@ export interface VroomSearchInfo {
 
 /** Share of a time limit the CVRPTW search gets when the full-model search may have to serve leftovers. */
 const CORE_TIME_SHARE = 0.85;
+/** Share of a time limit the CVRPTW search gets on a relaxation, before the full-model search. */
+const RELAXED_TIME_SHARE = 0.5;
 /** Iterations of the full-model search after the CVRPTW search left tasks out. */
 const REPAIR_ITERATIONS_MAX = 2_000;
 
@@ -72,7 +74,24 @@ function solveModel(model: VroomModel, budget: VroomBudget): { routes: number[][
   let iterations = 0;
   let maxIterations = budget.maxIterations;
   let solver: VroomSearchInfo["solver"] = "search";
-  if (because === undefined) {
+  if (because !== undefined && coreRelaxationIncompatibility(model) === undefined) {
+    // The CVRPTW search on a relaxation (skills, extra windows, limits, breaks unseen) finds the shape of a
+    // good answer fast; cut to what keeps every rule, it is where the full-model search starts.
+    solver = "relaxed-cvrptw+search";
+    const core = solveWithCore(
+      model,
+      {
+        seed,
+        maxIterations: budget.maxIterations,
+        ...(timeLimited
+          ? { timeLimitMs: budget.timeLimitMs! * RELAXED_TIME_SHARE, nowMs: budget.nowMs! }
+          : {}),
+      },
+      true,
+    );
+    initial = core.routes;
+    iterations = core.iterations;
+  } else if (because === undefined) {
     solver = "cvrptw+search";
     const core = solveWithCore(model, {
       seed,
