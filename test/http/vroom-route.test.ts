@@ -80,8 +80,8 @@ describe("POST /v1/route (VROOM format)", () => {
     const cases: [unknown, string][] = [
       [{ ...base, jobs: [{ id: 1, location_index: 9 }] }, "jobs[0].location_index"],
       [
-        { ...base, vehicles: [{ ...base.vehicles[0], steps: [{ type: "start" }] }] },
-        "vehicles[0].steps",
+        { ...base, vehicles: [{ ...base.vehicles[0], steps: [{ type: "job", id: 7 }] }] },
+        "vehicles[0].steps[0].id",
       ],
       [
         {

@@ -25,12 +25,38 @@ describe.skipIf(!existsSync(CLI))("lastmile route (CLI), VROOM format", () => {
     expect(lastmile).toMatchObject({ solver: "exact", stopped_by: "optimal" });
   });
 
-  it("a refused feature exits 2 naming the file and the field", () => {
-    const r = run(["route", `${FIXTURES}/vroom/example_3.json`]);
+  it("bad input exits 2 naming the file and the field", () => {
+    const problem = JSON.parse(readFileSync(`${FIXTURES}/vroom/example_3.json`, "utf8"));
+    problem.vehicles[0].steps[1].id = 99;
+    const file = join(dir, "bad-plan.json");
+    writeFileSync(file, JSON.stringify(problem));
+    const r = run(["route", file]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(
-      "error: example_3.json: vehicles[0].steps: plan mode (steps) is not supported",
-    );
+    expect(r.stderr).toContain("error: bad-plan.json: vehicles[0].steps[1].id: no job with id 99");
+  });
+
+  it("example_3 (plan mode): the given routes timed, with VROOM's violations", () => {
+    const r = run(["route", `${FIXTURES}/vroom/example_3.json`]);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.lastmile.solver).toBe("plan");
+    expect(out.routes.map((x: { steps: { id?: number }[] }) => x.steps.map((s) => s.id ?? null))).toEqual([
+      [null, 1, 2, 5, null],
+      [null, 6, 4, 3, null],
+    ]);
+    // Independent of travel times (VROOM's come from a road network): vehicle 2 leaves at its
+    // service_after, 800 s before its shift; vehicle 1 starts with 7 on board for a capacity of 4.
+    expect(out.routes[1].steps[0]).toMatchObject({
+      arrival: 1600415200,
+      violations: [{ cause: "lead_time", duration: 800 }],
+    });
+    expect(out.routes[0].steps[0].violations).toEqual([{ cause: "load" }]);
+    expect(out.routes[0].steps[1].violations).toEqual([{ cause: "load" }]);
+    expect(out.summary.violations.map((v: { cause: string }) => v.cause)).toEqual([
+      "lead_time",
+      "delay",
+      "load",
+    ]);
   });
 
   it("--to-vroom turns a Solomon file into a VROOM problem that route solves, every rule kept", () => {

@@ -32,13 +32,19 @@ describe("VROOM's examples", () => {
     expect(lastmile).toMatchObject({ solver: "exact", stopped_by: "optimal" });
   });
 
-  it("example_3 asks for plan mode: refused with the field named", () => {
-    expect(() => parseVroomProblem(fixture("example_3.json"))).toThrow(
-      new InputError(
-        "vehicles[0].steps",
-        "plan mode (steps) is not supported by lastmile's solver; remove them",
-      ),
+  it("example_3 (plan mode): VROOM's violation causes where they do not depend on travel times", () => {
+    const out = solve(fixture("example_3.json"));
+    const expected = fixture("example_3_sol.json") as Solution;
+    expect(out.routes.map((r) => r.steps.map((s) => `${s.type}:${s.id ?? ""}`))).toEqual(
+      expected.routes.map((r) => r.steps.map((s) => `${s.type}:${s.id ?? ""}`)),
     );
+    // The start steps: VROOM's exactly (a lead time and an overload at the start).
+    out.routes.forEach((r, i) => {
+      expect(r.steps[0]).toMatchObject({
+        arrival: expected.routes[i]!.steps[0]!.arrival,
+        violations: (expected.routes[i]!.steps[0] as unknown as { violations: unknown[] }).violations,
+      });
+    });
   });
 
   it("example_1: skills, the shipment and vehicle 2's break are honoured on the great-circle matrix", () => {
@@ -66,6 +72,72 @@ describe("VROOM's examples", () => {
     expect([...steps.filter((s) => !/^(start|end|break)/.test(s)), ...unassigned].sort()).toEqual(
       ["job:1", "job:2", "job:5", "job:6", "pickup:4", "delivery:3"].sort(),
     );
+  });
+});
+
+describe("plan mode", () => {
+  it("times the given route and reports what it breaks; tasks in no plan are unassigned", () => {
+    const problem = {
+      vehicles: [
+        {
+          id: 1,
+          start_index: 0,
+          end_index: 0,
+          capacity: [0],
+          skills: [],
+          time_window: [0, 100] as [number, number],
+          max_tasks: 2,
+          breaks: [{ id: 8, time_windows: [[0, 5]] as [number, number][], service: 3 }],
+          steps: [
+            { type: "start" as const },
+            { type: "delivery" as const, id: 20 },
+            { type: "job" as const, id: 1 },
+            { type: "pickup" as const, id: 10 },
+            { type: "end" as const },
+          ],
+        },
+      ],
+      jobs: [
+        {
+          id: 1,
+          location_index: 1,
+          delivery: [1],
+          skills: [4],
+          time_windows: [[0, 15]] as [number, number][],
+        },
+        { id: 2, location_index: 1 },
+      ],
+      shipments: [
+        { amount: [1], pickup: { id: 10, location_index: 2 }, delivery: { id: 20, location_index: 1 } },
+      ],
+      matrices: { car: { durations: [0, 1, 2].map((a) => [0, 1, 2].map((b) => 10 * Math.abs(a - b))) } },
+    };
+    const out = solve(problem);
+    expect(out.lastmile).toMatchObject({ solver: "plan" });
+    const steps = out.routes[0]!.steps as unknown as {
+      type: string;
+      arrival: number;
+      violations: unknown[];
+    }[];
+    expect(steps.map((s) => [s.type, s.arrival, s.violations])).toEqual([
+      // The job's unit is on board from the start, over a capacity of 0.
+      ["start", 0, [{ cause: "load" }]],
+      // The delivery comes before its pickup: precedence.
+      ["delivery", 10, [{ cause: "precedence" }]],
+      // At 10 (same place, no travel); the vehicle lacks skill 4.
+      ["job", 10, [{ cause: "skills" }]],
+      ["pickup", 20, [{ cause: "precedence" }]],
+      ["end", 40, []],
+    ]);
+    expect((out.routes[0] as unknown as { violations: unknown[] }).violations).toEqual([
+      { cause: "load" },
+      { cause: "max_tasks" },
+      { cause: "skills" },
+      { cause: "precedence" },
+      { cause: "missing_break" },
+    ]);
+    expect(out.unassigned).toEqual([{ id: 2, type: "job", location_index: 1 }]);
+    expect(out.summary.cost).toBe(40);
   });
 });
 
@@ -415,9 +487,25 @@ describe("bad input names the field", () => {
       /^vehicles\[0\]\.breaks\[0\]\.max_load$/,
     ],
     [
-      "plan mode",
-      (p) => ({ ...p, vehicles: [{ ...p.vehicles[0], steps: [{ type: "start" }] }] }),
-      /^vehicles\[0\]\.steps$/,
+      "a plan naming an unknown job",
+      (p) => ({ ...p, vehicles: [{ ...p.vehicles[0], steps: [{ type: "job", id: 5 }] }] }),
+      /^vehicles\[0\]\.steps\[0\]\.id$/,
+    ],
+    [
+      "a plan whose start is not first",
+      (p) => ({ ...p, vehicles: [{ ...p.vehicles[0], steps: [{ type: "job", id: 1 }, { type: "start" }] }] }),
+      /^vehicles\[0\]\.steps\[1\]\.type$/,
+    ],
+    [
+      "a job planned twice",
+      (p) => ({
+        ...p,
+        vehicles: [
+          { ...p.vehicles[0], steps: [{ type: "job", id: 1 }] },
+          { ...p.vehicles[0], id: 2, steps: [{ type: "job", id: 1 }] },
+        ],
+      }),
+      /^vehicles\[1\]\.steps\[0\]\.id$/,
     ],
     [
       "coordinates beside matrices",

@@ -21,7 +21,9 @@ const place = {
   location: z.tuple([z.number(), z.number()]).optional(),
   location_index: z.int().optional(),
 };
-const violations = z.array(z.never()).meta({ description: "always empty: every answer keeps every rule" });
+const violations = z.array(z.object({ cause: z.string(), duration: z.number().optional() })).meta({
+  description: "empty for optimised answers (every rule kept); plan mode: what the given plan breaks",
+});
 const step = z.object({
   type: z.enum(["start", "job", "pickup", "delivery", "break", "end"]),
   ...place,
@@ -80,7 +82,7 @@ const solution = z.object({
   routes: z.array(route),
   lastmile: z
     .object({
-      solver: z.enum(["exact", "cvrptw+search", "relaxed-cvrptw+search", "search"]),
+      solver: z.enum(["exact", "cvrptw+search", "relaxed-cvrptw+search", "search", "plan"]),
       seed: z.int(),
       iterations: z.int(),
       stopped_by: z.enum(["optimal", "iterations", "time", "nothing-to-search"]),

@@ -46,6 +46,16 @@ export interface Break {
   readonly description: string | undefined;
 }
 
+/** A step of a plan-mode route: a task or one of the vehicle's breaks, with the plan's timing constraints. */
+export interface PlanStep {
+  readonly kind: "start" | "task" | "break" | "end";
+  /** Task index, or index into the vehicle's `breaks`; -1 for start and end. */
+  readonly index: number;
+  readonly serviceAtS: number | undefined;
+  readonly serviceAfterS: number | undefined;
+  readonly serviceBeforeS: number | undefined;
+}
+
 export interface Vehicle {
   readonly id: number;
   readonly index: number;
@@ -61,6 +71,8 @@ export interface Vehicle {
   readonly maxTasks: number;
   readonly maxTravelTimeS: number;
   readonly maxDistanceM: number;
+  /** Plan mode: the route as given (undefined: the vehicle has no steps). */
+  readonly plan: readonly PlanStep[] | undefined;
   /** Taken in this order (by the start of their first window), each when it can wait no longer. */
   readonly breaks: readonly Break[];
   /** Row-major L×L, already divided by the speed factor and rounded. */
@@ -168,6 +180,7 @@ export function buildVroomModel(problem: VroomProblem): VroomModel {
     string,
     { durationS: Float64Array; distanceM: Float64Array; edgeCost: Float64Array | null }
   >();
+  const taskIndex = new Map(tasks.map((t, k) => [`${t.kind}:${t.id}`, k]));
   const vehicles: Vehicle[] = problem.vehicles.map((v, index) => {
     const travelKey = `${v.profile}@${v.speed_factor}`;
     let travel = travelCache.get(travelKey);
@@ -175,9 +188,35 @@ export function buildVroomModel(problem: VroomProblem): VroomModel {
       travel = travelOf(problem, v.profile, v.speed_factor, coordinates, locations);
       travelCache.set(travelKey, travel);
     }
+    const breaks = (v.breaks ?? [])
+      .map((b, k) => ({
+        id: b.id,
+        windows: sortedWindows(b.time_windows),
+        serviceS: b.service,
+        maxLoad: b.max_load ?? new Array<number>(dims).fill(NO_LIMIT),
+        description: b.description,
+        order: k,
+      }))
+      .sort((a, b) => a.windows[0]![0] - b.windows[0]![0] || a.order - b.order)
+      .map(({ order: _, ...b }) => b);
+    const plan = v.steps?.map(
+      (s): PlanStep => ({
+        kind: s.type === "start" || s.type === "end" || s.type === "break" ? s.type : "task",
+        index:
+          s.type === "break"
+            ? breaks.findIndex((b) => b.id === s.id)
+            : s.type === "start" || s.type === "end"
+              ? -1
+              : taskIndex.get(`${s.type}:${s.id}`)!,
+        serviceAtS: s.service_at,
+        serviceAfterS: s.service_after,
+        serviceBeforeS: s.service_before,
+      }),
+    );
     return {
       id: v.id,
       index,
+      plan,
       start: vehicleStarts[index]!,
       end: vehicleEnds[index]!,
       capacity: v.capacity ?? new Array<number>(dims).fill(NO_LIMIT),
@@ -190,17 +229,7 @@ export function buildVroomModel(problem: VroomProblem): VroomModel {
       maxTasks: v.max_tasks ?? NO_LIMIT,
       maxTravelTimeS: v.max_travel_time ?? NO_LIMIT,
       maxDistanceM: v.max_distance ?? NO_LIMIT,
-      breaks: (v.breaks ?? [])
-        .map((b, k) => ({
-          id: b.id,
-          windows: sortedWindows(b.time_windows),
-          serviceS: b.service,
-          maxLoad: b.max_load ?? new Array<number>(dims).fill(NO_LIMIT),
-          description: b.description,
-          order: k,
-        }))
-        .sort((a, b) => a.windows[0]![0] - b.windows[0]![0] || a.order - b.order)
-        .map(({ order: _, ...b }) => b),
+      breaks,
       travelKey,
       ...travel,
     };

@@ -6,7 +6,8 @@
  * lastmile's extra fields (documented in docs/routing.md): `due` / `lateness_cost` on a job or shipment step
  * (soft deadline), and a top-level `options` object (`seed`, `iterations`, `time_limit_ms`) for the search.
  *
- * Refused with a reason because the solver cannot honour it: plan mode (vehicle `steps`), named in the error.
+ * Vehicle `steps` put the problem in plan mode (VROOM's `-c`): the given routes are timed and their
+ * violations reported, nothing is optimised (`plan.ts`).
  */
 import { z } from "zod";
 
@@ -121,7 +122,20 @@ const vehicle = z.strictObject({
   max_tasks: z.int().min(0).max(VALUE_MAX).optional(),
   max_travel_time: uint.optional(),
   max_distance: uint.optional(),
-  steps: z.array(z.unknown()).optional(),
+  steps: z
+    .array(
+      z.strictObject({
+        type: z.enum(["start", "job", "pickup", "delivery", "break", "end"]),
+        id: id.optional(),
+        service_at: uint.optional(),
+        service_after: uint.optional(),
+        service_before: uint.optional(),
+        description: description.optional(),
+      }),
+    )
+    .max(2 * VROOM_TASKS_MAX + 66)
+    .optional()
+    .meta({ description: "plan mode: this vehicle's route as given (start and end optional)" }),
 });
 
 const matrixRows = z.array(z.array(uint).max(LOCATIONS_MAX)).min(1).max(LOCATIONS_MAX);
@@ -178,8 +192,6 @@ function checkProblem(problem: VroomProblem, ctx: z.RefinementCtx): void {
       ["vehicles", i, "breaks"],
       issue,
     );
-    if (v.steps !== undefined && v.steps.length > 0)
-      issue(["vehicles", i, "steps"], "plan mode (steps) is not supported by lastmile's solver; remove them");
   });
 
   // Locations: indices into the matrices, or coordinates; one kind for the whole problem.
@@ -266,6 +278,8 @@ function checkProblem(problem: VroomProblem, ctx: z.RefinementCtx): void {
   unique(pickups, ["shipments", "*", "pickup"], issue);
   unique(deliveries, ["shipments", "*", "delivery"], issue);
 
+  checkPlan(problem, issue);
+
   const stop = (s: { due?: number | undefined; lateness_cost?: number | undefined }, path: Path) => {
     if (s.lateness_cost !== undefined && s.due === undefined)
       issue([...path, "lateness_cost"], "needs a due time");
@@ -324,5 +338,40 @@ function unique(ids: readonly number[], where: Path, issue: (path: Path, message
     const path = [...at, "id"];
     if (seen.has(value)) issue(path, `duplicate id ${value}`);
     seen.add(value);
+  });
+}
+
+/** Plan mode: steps name existing tasks and the vehicle's own breaks, each task at most once in the plan. */
+function checkPlan(problem: VroomProblem, issue: (path: Path, message: string) => void): void {
+  const planned = new Set<string>();
+  const ids: Record<string, Set<number>> = {
+    job: new Set(problem.jobs.map((j) => j.id)),
+    pickup: new Set(problem.shipments.map((s) => s.pickup.id)),
+    delivery: new Set(problem.shipments.map((s) => s.delivery.id)),
+  };
+  problem.vehicles.forEach((v, i) => {
+    const steps = v.steps ?? [];
+    const breaks = new Set((v.breaks ?? []).map((b) => b.id));
+    const taken = new Set<number>();
+    steps.forEach((s, j) => {
+      const path: Path = ["vehicles", i, "steps", j];
+      if (s.type === "start" && j !== 0) issue([...path, "type"], "a start step comes first");
+      if (s.type === "end" && j !== steps.length - 1) issue([...path, "type"], "an end step comes last");
+      if (s.type === "start" || s.type === "end") return;
+      if (s.id === undefined) {
+        issue([...path, "id"], `a ${s.type} step needs an id`);
+        return;
+      }
+      if (s.type === "break") {
+        if (!breaks.has(s.id)) issue([...path, "id"], `vehicle ${v.id} has no break ${s.id}`);
+        else if (taken.has(s.id)) issue([...path, "id"], `break ${s.id} is planned twice`);
+        taken.add(s.id);
+        return;
+      }
+      if (!ids[s.type]!.has(s.id)) issue([...path, "id"], `no ${s.type} with id ${s.id}`);
+      const key = `${s.type}:${s.id}`;
+      if (planned.has(key)) issue([...path, "id"], `${s.type} ${s.id} is planned twice`);
+      planned.add(key);
+    });
   });
 }

@@ -13,10 +13,32 @@
 import { coreIncompatibility, coreRelaxationIncompatibility, solveWithCore } from "./core-path.js";
 import { solveVroomExact, VROOM_EXACT_MAX_TASKS } from "./exact.js";
 import { scoreOf, searchVroom } from "./heuristic.js";
-import { buildVroomModel, type Task, type VroomModel } from "./model.js";
+import { buildVroomModel, type VroomModel } from "./model.js";
 import type { Score } from "./objective.js";
+import {
+  descriptionOf,
+  placeOf,
+  type StoppedBy,
+  sum,
+  type VroomRoute,
+  type VroomSearchInfo,
+  type VroomSolution,
+  type VroomStep,
+  type VroomUnassigned,
+  vehiclePlace,
+} from "./output.js";
+import { planVroom } from "./plan.js";
 import { scheduleRoute } from "./route-eval.js";
 import type { VroomProblem } from "./schema.js";
+
+export type {
+  StoppedBy,
+  VroomRoute,
+  VroomSearchInfo,
+  VroomSolution,
+  VroomStep,
+  VroomUnassigned,
+} from "./output.js";
 
 export interface VroomBudget {
   readonly seed: number;
@@ -28,17 +50,6 @@ export interface VroomBudget {
   readonly onImprovement?: (bestCost: number) => void;
 }
 
-export type StoppedBy = "optimal" | "iterations" | "time" | "nothing-to-search";
-
-export interface VroomSearchInfo {
-  readonly solver: "exact" | "cvrptw+search" | "relaxed-cvrptw+search" | "search";
-  readonly seed: number;
-  readonly iterations: number;
-  readonly stopped_by: StoppedBy;
-  /** Why the CVRPTW search could not take the problem (absent when it did, or for the exact path). */
-  readonly full_model_because?: string;
-}
-
 /** Share of a time limit the CVRPTW search gets when the full-model search may have to serve leftovers. */
 const CORE_TIME_SHARE = 0.85;
 /** Share of a time limit the CVRPTW search gets on a relaxation, before the full-model search. */
@@ -48,6 +59,8 @@ const REPAIR_ITERATIONS_MAX = 2_000;
 
 export function solveVroom(problem: VroomProblem, budget: VroomBudget): VroomSolution {
   const model = buildVroomModel(problem);
+  // Plan mode: routes given as steps are timed and their violations reported, nothing is optimised.
+  if (model.vehicles.some((v) => v.plan !== undefined)) return planVroom(problem, model, budget.seed);
   const { routes, info } = solveModel(model, budget);
   return solutionOf(problem, model, routes, info);
 }
@@ -133,74 +146,6 @@ function solveModel(model: VroomModel, budget: VroomBudget): { routes: number[][
       ...(because === undefined ? {} : { full_model_because: because }),
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The answer, in VROOM's solution format (key order as VROOM writes it).
-
-export interface VroomStep {
-  type: "start" | "job" | "pickup" | "delivery" | "break" | "end";
-  location?: readonly [number, number];
-  location_index?: number;
-  id?: number;
-  description?: string;
-  setup: number;
-  service: number;
-  waiting_time: number;
-  job?: number;
-  load?: number[];
-  arrival: number;
-  duration: number;
-  violations: never[];
-  distance?: number;
-  /** lastmile extension: service start past the soft deadline. */
-  late?: number;
-}
-
-export interface VroomRoute {
-  vehicle: number;
-  description?: string;
-  cost: number;
-  delivery?: number[];
-  pickup?: number[];
-  setup: number;
-  service: number;
-  duration: number;
-  waiting_time: number;
-  priority: number;
-  distance?: number;
-  steps: VroomStep[];
-  violations: never[];
-}
-
-export interface VroomUnassigned {
-  id: number;
-  type: "job" | "pickup" | "delivery";
-  location?: readonly [number, number];
-  location_index?: number;
-  description?: string;
-}
-
-export interface VroomSolution {
-  code: 0;
-  summary: {
-    cost: number;
-    routes: number;
-    unassigned: number;
-    delivery?: number[];
-    pickup?: number[];
-    setup: number;
-    service: number;
-    duration: number;
-    waiting_time: number;
-    priority: number;
-    distance?: number;
-    violations: never[];
-  };
-  unassigned: VroomUnassigned[];
-  routes: VroomRoute[];
-  /** lastmile extension: how the answer was found. */
-  lastmile: VroomSearchInfo;
 }
 
 function solutionOf(
@@ -319,45 +264,5 @@ function solutionOf(
     unassigned,
     routes: out,
     lastmile: info,
-  };
-}
-
-function sum(values: readonly number[]): number {
-  let s = 0;
-  for (const v of values) s += v;
-  return s;
-}
-
-function stepInput(problem: VroomProblem, task: Task) {
-  if (task.kind === "job") return problem.jobs[task.owner]!;
-  const s = problem.shipments[task.owner]!;
-  return task.kind === "pickup" ? s.pickup : s.delivery;
-}
-
-function placeOf(
-  problem: VroomProblem,
-  task: Task,
-): { location?: readonly [number, number]; location_index?: number } {
-  const input = stepInput(problem, task);
-  return {
-    ...(input.location !== undefined ? { location: input.location } : {}),
-    ...(input.location_index !== undefined ? { location_index: input.location_index } : {}),
-  };
-}
-
-function descriptionOf(problem: VroomProblem, task: Task): { description?: string } {
-  const d = stepInput(problem, task).description;
-  return d === undefined ? {} : { description: d };
-}
-
-function vehiclePlace(
-  v: VroomProblem["vehicles"][number],
-  start: boolean,
-): { location?: readonly [number, number]; location_index?: number } {
-  const coords = start ? v.start : v.end;
-  const index = start ? v.start_index : v.end_index;
-  return {
-    ...(coords !== undefined ? { location: coords } : {}),
-    ...(index !== undefined ? { location_index: index } : {}),
   };
 }
