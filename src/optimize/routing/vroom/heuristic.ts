@@ -57,16 +57,18 @@ export function searchVroom(
 ): HeuristicResult {
   const rng = new RandomStream(options.seed, "vroom-search");
   const classes = vehicleClasses(model);
+  const startedMs = options.nowMs?.() ?? 0;
+  const timeLimitMs = options.timeLimitMs ?? Number.POSITIVE_INFINITY;
+  // Checked before each insertion too: on a large problem the first construction alone can outlast the
+  // limit; what is not inserted by then stays unassigned (and an iteration-paced search never stops here).
+  const outOfTime = (): boolean => options.nowMs !== undefined && options.nowMs() - startedMs >= timeLimitMs;
   let current = initial.routes.map((r) => [...r]);
-  let currentScore = scoreOf(model, current);
   // Start by serving what the initial answer left out.
-  current = recreate(model, current, rng, classes);
-  currentScore = scoreOf(model, current);
+  current = recreate(model, current, rng, classes, outOfTime);
+  let currentScore = scoreOf(model, current);
   let best = current.map((r) => [...r]);
   let bestScore = currentScore;
   options.onImprovement?.(bestScore, 0);
-  const startedMs = options.nowMs?.() ?? 0;
-  const timeLimitMs = options.timeLimitMs ?? Number.POSITIVE_INFINITY;
   const tasks = model.tasks.length;
   const t0 = (0.02 * Math.max(1, currentScore.cost)) / Math.max(1, currentScore.assigned);
   let iteration = 0;
@@ -78,7 +80,7 @@ export function searchVroom(
       Number.isFinite(timeLimitMs) ? elapsedMs / timeLimitMs : 0,
     );
     const candidate = ruin(model, current, rng);
-    const rebuilt = recreate(model, candidate, rng, classes);
+    const rebuilt = recreate(model, candidate, rng, classes, outOfTime);
     const score = scoreOf(model, rebuilt);
     const order = compareScores(score, currentScore);
     const temperature = t0 * (1 - progress);
@@ -201,6 +203,7 @@ function recreate(
   routes: readonly (readonly number[])[],
   rng: RandomStream,
   classes: Int32Array,
+  outOfTime: () => boolean,
 ): number[][] {
   const out = routes.map((r) => [...r]);
   const served = new Uint8Array(model.tasks.length);
@@ -217,6 +220,7 @@ function recreate(
   units.sort((a, b) => model.tasks[b]!.priority - model.tasks[a]!.priority);
   const costs = out.map((r, v) => routeCost(model, model.vehicles[v]!, r));
   for (const k of units) {
+    if (outOfTime()) break;
     const best = bestInsertion(model, out, costs, k, classes);
     if (best === undefined) continue;
     out[best.vehicle] = best.route;
