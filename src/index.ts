@@ -159,6 +159,16 @@ export {
   solveVrptw,
   unservableCustomers,
 } from "./optimize/routing/index.js";
+// Routing in VROOM's format (issue 20): problem JSON in, solution JSON out; the CLI and HTTP call the same.
+export {
+  parseVroomProblem,
+  solveVroom,
+  type VroomBudget,
+  type VroomProblem,
+  type VroomSolution,
+  vroomFromInstance,
+  vroomProblemSchema,
+} from "./optimize/routing/vroom/index.js";
 export {
   type BookingResult,
   type CalibrationResult,

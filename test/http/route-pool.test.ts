@@ -14,9 +14,9 @@ import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { HttpError } from "../../src/adapters/http/errors.js";
 import { RoutePool } from "../../src/adapters/http/route-pool.js";
-import type { RouteRequest } from "../../src/adapters/http/routing-routes.js";
 import { routingRoutes } from "../../src/adapters/http/routing-routes.js";
 import { buildServer } from "../../src/adapters/http/server.js";
+import type { VroomProblem } from "../../src/optimize/routing/vroom/index.js";
 import { post } from "./helpers.js";
 
 const STAND_IN = `
@@ -24,7 +24,7 @@ import { parentPort, threadId } from "node:worker_threads";
 let seen = 0;
 parentPort.on("message", ({ body }) => {
   seen++;
-  const answer = { ok: true, view: { threadId, seen, jobs: body.jobs.length } };
+  const answer = { ok: true, solution: { threadId, seen, jobs: body.jobs.length } };
   switch (body.options.seed) {
     case 2: parentPort.postMessage({ ok: false, message: "solve failed", stack: "Error: solve failed" }); break;
     case 3: process.exit(3);
@@ -57,15 +57,15 @@ function pool(workers: number, queueMax: number, stuckGraceMs?: number): RoutePo
 }
 
 /** A body for the stand-in: only `options.seed` and `jobs` are read. */
-function body(seed: number): RouteRequest {
-  return { vehicles: [], jobs: [], shipments: [], options: { seed } } as unknown as RouteRequest;
+function body(seed: number): VroomProblem {
+  return { vehicles: [], jobs: [], shipments: [], options: { seed } } as unknown as VroomProblem;
 }
 
 /** The request over HTTP: a valid route body whose seed instructs the stand-in. */
 function routeBody(seed: number) {
   return {
-    vehicles: [{ id: "v", start: { x: 0, y: 0 } }],
-    jobs: [{ id: "j", location: { x: 1, y: 0 } }],
+    vehicles: [{ id: 1, start: [2.35, 48.85] }],
+    jobs: [{ id: 1, location: [2.36, 48.85] }],
     options: { seed },
   };
 }

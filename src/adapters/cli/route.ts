@@ -1,20 +1,32 @@
 /**
- * `lastmile route <file> --time-limit <s> --seed <n> [--json]`: solve a VRPTW instance (VRPLIB `.vrp`,
- * Solomon text, or lastmile JSON; see docs/routing.md) and print the routes with customers numbered as in
- * the `.sol` files (depot 0, customers 1..n). The JSON adds `cost` (distance + fixed costs + lateness
- * costs), `lateness` when the instance has soft deadlines and `vehicleTypes` (type names per route) when it
- * has more than one type.
+ * `lastmile route <file>`: solve a vehicle routing problem.
+ *
+ *   - VROOM's problem JSON (the format of `POST /v1/route`; docs/routing.md, "VROOM format") → VROOM's
+ *     solution JSON on stdout, through `solveVroom` (the same call as the HTTP service);
+ *   - Solomon text and VRPLIB `.vrp` → the CVRPTW search's report (routes with customers numbered as in the
+ *     `.sol` files), exactly as before the VROOM format;
+ *   - lastmile's old JSON (`depot` / `stops` / `travel`): deprecated alias, still solved as before, with a
+ *     warning on stderr; `--to-vroom` prints any of these files as a VROOM problem instead of solving it.
+ *
+ * On a TTY, stderr shows one progress line (elapsed, time left, best cost so far); nothing when stderr is
+ * piped or with `--quiet`. Problems small enough for an exact solver (≤ 8 tasks) are answered at once,
+ * proven optimal, without spending the time limit.
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../../core/assert.js";
+import { BRUTE_FORCE_MAX_CUSTOMERS, bruteForce } from "../../optimize/routing/brute-force.js";
 import {
+  checkSolution,
   loadInstance,
   type Rounding,
+  type RoutingInstance,
   type RoutingObjective,
+  type SolveResult,
   solveVrptw,
 } from "../../optimize/routing/index.js";
+import { parseVroomProblem, solveVroom, vroomFromInstance } from "../../optimize/routing/vroom/index.js";
 
 interface RouteOpts {
   timeLimit: string;
@@ -23,6 +35,8 @@ interface RouteOpts {
   json: boolean;
   rounding?: string;
   objective: string;
+  quiet: boolean;
+  toVroom: boolean;
 }
 
 const ROUNDINGS: readonly Rounding[] = ["none", "dimacs", "integer"];
@@ -31,19 +45,21 @@ const OBJECTIVES: readonly RoutingObjective[] = ["distance", "vehicles"];
 export function registerRoute(program: Command): void {
   program
     .command("route")
-    .description("solve a vehicle routing problem with time windows (VRPLIB, Solomon or lastmile JSON)")
-    .argument("<file>", "instance file: .vrp (VRPLIB), .json (lastmile) or Solomon text")
+    .description("solve a vehicle routing problem (VROOM JSON; Solomon or VRPLIB files)")
+    .argument("<file>", "VROOM problem .json, .vrp (VRPLIB) or Solomon text")
     .option("--time-limit <s>", "wall-clock budget in seconds", "10")
     .option("--iterations <n>", "iteration budget instead (deterministic for a seed)")
     .option("--seed <n>", "seed of the search", "1")
-    .option("--json", "print one JSON object", false)
-    .option("--rounding <mode>", "distance convention: none | dimacs | integer (default: the format's)")
+    .option("--json", "Solomon / VRPLIB: print one JSON object (VROOM problems always answer in JSON)", false)
+    .option("--rounding <mode>", "Solomon / VRPLIB: distance convention none | dimacs | integer")
     .option(
       "--objective <name>",
-      "distance (within the fleet limit) | vehicles (fewest, then distance)",
+      "Solomon / VRPLIB: distance (within the fleet limit) | vehicles (fewest, then distance)",
       "distance",
     )
-    .action((file: string, opts: RouteOpts) => {
+    .option("--quiet", "no progress line on stderr", false)
+    .option("--to-vroom", "print the file as a VROOM problem (integer matrices) instead of solving it", false)
+    .action((file: string, opts: RouteOpts, command: Command) => {
       const objective = OBJECTIVES.find((o) => o === opts.objective);
       if (objective === undefined)
         throw new InputError(
@@ -77,51 +93,202 @@ export function registerRoute(program: Command): void {
       } catch (e) {
         throw new InputError(file, `cannot read: ${(e as Error).message}`);
       }
-      const { instance } = loadInstance(basename(file), text, {
-        objective,
-        ...(rounding ? { rounding } : {}),
-      });
-      const started = performance.now();
-      const result = solveVrptw(instance, {
-        seed,
-        objective,
-        ...(iterations !== undefined
-          ? { maxIterations: iterations }
-          : { timeLimitMs: timeLimitS * 1000, nowMs: () => performance.now() }),
-      });
-      const seconds = Math.round((performance.now() - started) / 10) / 100;
-      // Rounded conventions are exact in tenths or units; strip the float residue of the division. Costs
-      // may carry fractional fixed or lateness prices, so they keep six decimals.
-      const rounded = instance.rounding !== "none";
-      const distance = rounded ? Math.round(result.distance * 10) / 10 : result.distance;
-      const cost = rounded ? Math.round(result.cost * 1e6) / 1e6 : result.cost;
-      const lateness = rounded ? Math.round(result.lateness * 10) / 10 : result.lateness;
-      const out = {
-        instance: instance.name,
-        vehicles: result.vehicles,
-        distance,
-        cost,
-        ...(instance.hasSoftWindows ? { lateness } : {}),
-        routes: result.routes,
-        ...(instance.types.count > 1
-          ? { vehicleTypes: result.vehicleTypes.map((t) => instance.types.names[t] ?? String(t)) }
-          : {}),
-        seconds,
-        feasible: result.feasible,
-        ...(result.feasible ? {} : { reasons: result.reasons }),
-      };
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(out)}\n`);
+      const name = basename(file);
+      const data = jsonOf(name, text);
+      const progress = routeProgress({ label: `route ${name}`, quiet: opts.quiet });
+      const explicit = (flag: string) => command.getOptionValueSource(flag) === "cli";
+      if (data !== undefined && !isOldJson(data)) {
+        if (opts.toVroom) throw new InputError("--to-vroom", `${name} is a VROOM problem already`);
+        const problem = parseVroomProblem(data, name);
+        // Flags given on the command line win over the file's `options`; the file's win over the defaults.
+        const fileOptions = problem.options;
+        const vroomSeed = explicit("seed") ? seed : fileOptions.seed;
+        const vroomIterations = iterations ?? fileOptions.iterations;
+        const limitMs = explicit("timeLimit")
+          ? timeLimitS * 1000
+          : (fileOptions.time_limit_ms ?? timeLimitS * 1000);
+        const clock = progress.clock(vroomIterations === undefined ? limitMs : undefined);
+        const solution = solveVroom(problem, {
+          seed: vroomSeed,
+          ...(vroomIterations !== undefined
+            ? { maxIterations: vroomIterations }
+            : { maxIterations: Number.MAX_SAFE_INTEGER, timeLimitMs: limitMs, nowMs: clock }),
+          onImprovement: (cost) => progress.best(Math.round(cost)),
+        });
+        progress.done();
+        process.stdout.write(`${JSON.stringify(solution)}\n`);
         return;
       }
-      const late = instance.hasSoftWindows ? `, lateness ${lateness}` : "";
-      process.stdout.write(
-        `${out.instance}: ${out.feasible ? "feasible" : "INFEASIBLE"}, ${out.vehicles} vehicles, distance ${out.distance}, cost ${cost}${late}, ${seconds} s (${instance.rounding} rounding, ${objective} objective, seed ${seed})\n`,
-      );
-      for (const [i, r] of out.routes.entries()) {
-        const type = out.vehicleTypes === undefined ? "" : ` (${out.vehicleTypes[i]})`;
-        process.stdout.write(`Route #${i + 1}${type}: ${r.join(" ")}\n`);
+      if (data !== undefined)
+        process.stderr.write(
+          `warning: ${name}: the lastmile JSON format (depot / stops / travel) is deprecated; ` +
+            `convert it with 'lastmile route ${name} --to-vroom > problem.json'\n`,
+        );
+      const { instance } = loadInstance(name, text, { objective, ...(rounding ? { rounding } : {}) });
+      if (opts.toVroom) {
+        const scaled = rounding ?? (instance.rounding === "none" ? "integer" : instance.rounding);
+        const converted =
+          scaled === instance.rounding ? instance : loadInstance(name, text, { rounding: scaled }).instance;
+        process.stdout.write(`${JSON.stringify(vroomFromInstance(converted))}\n`);
+        return;
       }
-      for (const reason of result.reasons) process.stdout.write(`  ${reason}\n`);
+      solveFile(instance, { seed, objective, iterations, timeLimitS, json: opts.json }, progress);
     });
+}
+
+interface FileSolve {
+  readonly seed: number;
+  readonly objective: RoutingObjective;
+  readonly iterations: number | undefined;
+  readonly timeLimitS: number;
+  readonly json: boolean;
+}
+
+/** Solomon, VRPLIB and the deprecated JSON: the CVRPTW search, or the exact enumeration when tiny. */
+function solveFile(instance: RoutingInstance, o: FileSolve, progress: RouteProgress): void {
+  const started = performance.now();
+  // A tiny instance is solved to proven optimality at once: no time limit to spend (distance objective;
+  // the enumeration does not minimise the vehicle count first).
+  const exact =
+    o.objective === "distance" && instance.n - 1 <= BRUTE_FORCE_MAX_CUSTOMERS
+      ? bruteForce(instance)
+      : undefined;
+  let result: Pick<
+    SolveResult,
+    "feasible" | "routes" | "vehicleTypes" | "distance" | "cost" | "lateness" | "vehicles" | "reasons"
+  >;
+  if (exact?.feasible === true) {
+    const check = checkSolution(instance, exact.routes, exact.vehicleTypes);
+    result = { ...check, routes: exact.routes, vehicleTypes: exact.vehicleTypes, reasons: [] };
+  } else {
+    const clock = progress.clock(o.iterations === undefined ? o.timeLimitS * 1000 : undefined);
+    result = solveVrptw(instance, {
+      seed: o.seed,
+      objective: o.objective,
+      ...(o.iterations !== undefined
+        ? { maxIterations: o.iterations }
+        : { timeLimitMs: o.timeLimitS * 1000, nowMs: clock }),
+      onImprovement: (best) => progress.best(best.distance / instance.scale),
+    });
+  }
+  progress.done();
+  const seconds = Math.round((performance.now() - started) / 10) / 100;
+  // Rounded conventions are exact in tenths or units; strip the float residue of the division. Costs
+  // may carry fractional fixed or lateness prices, so they keep six decimals.
+  const rounded = instance.rounding !== "none";
+  const distance = rounded ? Math.round(result.distance * 10) / 10 : result.distance;
+  const cost = rounded ? Math.round(result.cost * 1e6) / 1e6 : result.cost;
+  const lateness = rounded ? Math.round(result.lateness * 10) / 10 : result.lateness;
+  const out = {
+    instance: instance.name,
+    vehicles: result.vehicles,
+    distance,
+    cost,
+    ...(instance.hasSoftWindows ? { lateness } : {}),
+    routes: result.routes,
+    ...(instance.types.count > 1
+      ? { vehicleTypes: result.vehicleTypes.map((t) => instance.types.names[t] ?? String(t)) }
+      : {}),
+    seconds,
+    feasible: result.feasible,
+    ...(result.feasible ? {} : { reasons: result.reasons }),
+  };
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return;
+  }
+  const late = instance.hasSoftWindows ? `, lateness ${lateness}` : "";
+  const how =
+    exact?.feasible === true
+      ? "proven optimal"
+      : `${instance.rounding} rounding, ${o.objective} objective, seed ${o.seed}`;
+  process.stdout.write(
+    `${out.instance}: ${out.feasible ? "feasible" : "INFEASIBLE"}, ${out.vehicles} vehicles, distance ${out.distance}, cost ${cost}${late}, ${seconds} s (${how})\n`,
+  );
+  for (const [i, r] of out.routes.entries()) {
+    const type = out.vehicleTypes === undefined ? "" : ` (${out.vehicleTypes[i]})`;
+    process.stdout.write(`Route #${i + 1}${type}: ${r.join(" ")}\n`);
+  }
+  for (const reason of result.reasons) process.stdout.write(`  ${reason}\n`);
+}
+
+/** The parsed JSON of a `.json` file (or of text that starts with `{`), else undefined (Solomon, VRPLIB). */
+function jsonOf(name: string, text: string): unknown {
+  if (!name.toLowerCase().endsWith(".json") && !text.trimStart().startsWith("{")) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new InputError(name, `invalid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** lastmile's old JSON has a depot and stops; VROOM's has vehicles and jobs or shipments. */
+function isOldJson(data: unknown): boolean {
+  return typeof data === "object" && data !== null && ("depot" in data || "stops" in data);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Progress. A minimal local reporter with the shape of `src/adapters/cli/progress.ts` on branch issue-pkg
+// (not on this branch yet): one `\r`-redrawn line on a TTY stderr, nothing otherwise. The search is
+// synchronous, so the line is redrawn from inside the clock the search reads (throttled), never by a timer.
+
+export interface ProgressStream {
+  readonly isTTY?: boolean;
+  write(text: string): boolean;
+}
+
+export interface RouteProgress {
+  /** The wall clock for the search, drawing the line as a side effect; `limitMs` gives "left". */
+  clock(limitMs: number | undefined): () => number;
+  /** A new best cost. */
+  best(cost: number): void;
+  /** Erases the line for good. */
+  done(): void;
+}
+
+const REDRAW_MIN_MS = 100;
+
+export function routeProgress(options: {
+  label: string;
+  quiet: boolean;
+  stream?: ProgressStream;
+  nowMs?: () => number;
+}): RouteProgress {
+  const stream = options.stream ?? process.stderr;
+  const nowMs = options.nowMs ?? (() => performance.now());
+  const enabled = !options.quiet && stream.isTTY === true;
+  const startMs = nowMs();
+  let bestCost: number | undefined;
+  let limit: number | undefined;
+  let lastDrawMs = Number.NEGATIVE_INFINITY;
+  let drawn = false;
+  let finished = false;
+  const draw = (now: number, force: boolean) => {
+    if (!enabled || finished || (!force && now - lastDrawMs < REDRAW_MIN_MS)) return;
+    lastDrawMs = now;
+    const elapsedMs = now - startMs;
+    const parts = [options.label, `elapsed ${(elapsedMs / 1000).toFixed(1)} s`];
+    if (limit !== undefined) parts.push(`left ${(Math.max(0, limit - elapsedMs) / 1000).toFixed(1)} s`);
+    if (bestCost !== undefined) parts.push(`best cost ${bestCost}`);
+    stream.write(`\r${parts.join("  ")}\x1b[K`);
+    drawn = true;
+  };
+  return {
+    clock(limitMs) {
+      limit = limitMs;
+      return () => {
+        const now = nowMs();
+        draw(now, false);
+        return now;
+      };
+    },
+    best(cost) {
+      bestCost = Math.round(cost * 1e6) / 1e6;
+      draw(nowMs(), false);
+    },
+    done() {
+      if (enabled && drawn && !finished) stream.write("\r\x1b[K");
+      finished = true;
+    },
+  };
 }

@@ -13,25 +13,25 @@
  *     the solve is pure, nothing is left half-done;
  *   - `close()` refuses what is queued, terminates every thread and resolves once they have exited.
  *
- * The worker receives the validated body by structured clone and runs the same `solveRouteRequest` as the
+ * The worker receives the validated body by structured clone and runs the same `solveRouteRequest` (`route-solve.ts`) as the
  * inline path, so the answer does not depend on where it was computed (for a seed and an iteration budget).
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { assert } from "../../core/assert.js";
+import type { VroomProblem, VroomSolution } from "../../optimize/routing/vroom/index.js";
 import { HttpError } from "./errors.js";
-import type { RouteRequest, RouteView } from "./routing-routes.js";
 
 /** What the pool posts to a worker: one request at a time. */
 export interface RouteWorkerRequest {
-  readonly body: RouteRequest;
+  readonly body: VroomProblem;
   readonly timeLimitMaxMs: number;
 }
 
 /** What a worker posts back for it. */
 export type RouteWorkerAnswer =
-  | { readonly ok: true; readonly view: RouteView }
+  | { readonly ok: true; readonly solution: VroomSolution }
   | { readonly ok: false; readonly message: string; readonly stack?: string };
 
 /** Requests waiting for a worker, by default: with the 10 s cap, the last one waits up to 80 s per worker. */
@@ -56,7 +56,7 @@ export interface RoutePoolOptions {
 
 interface Job {
   readonly request: RouteWorkerRequest;
-  resolve(view: RouteView): void;
+  resolve(solution: VroomSolution): void;
   reject(error: Error): void;
 }
 
@@ -109,8 +109,8 @@ export class RoutePool {
   }
 
   /** Solves in a worker; rejects with 503 when the queue is full or the pool is closing. */
-  solve(body: RouteRequest, timeLimitMaxMs: number): Promise<RouteView> {
-    return new Promise<RouteView>((resolve, reject) => {
+  solve(body: VroomProblem, timeLimitMaxMs: number): Promise<VroomSolution> {
+    return new Promise<VroomSolution>((resolve, reject) => {
       const job: Job = { request: { body, timeLimitMaxMs }, resolve, reject };
       // A queued request means every thread is busy (`next` drains the queue whenever one frees up).
       const thread = this.closed ? undefined : this.freeThread();
@@ -217,7 +217,7 @@ export class RoutePool {
     const job = this.release(thread);
     // An answer with no request waiting would be a protocol bug; drop it rather than misroute it.
     if (job !== undefined) {
-      if (answer.ok) job.resolve(answer.view);
+      if (answer.ok) job.resolve(answer.solution);
       else job.reject(workerError(answer.message, answer.stack));
     }
     this.next();

@@ -6,7 +6,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import type { RouteWorkerAnswer, RouteWorkerRequest } from "./route-pool.js";
-import { solveRouteRequest } from "./routing-routes.js";
+import { solveRouteRequest } from "./route-solve.js";
 
 const port = parentPort;
 if (port === null) throw new Error("route-worker.js runs as a worker thread of route-pool.ts");
@@ -14,7 +14,7 @@ if (port === null) throw new Error("route-worker.js runs as a worker thread of r
 port.on("message", (request: RouteWorkerRequest) => {
   let answer: RouteWorkerAnswer;
   try {
-    answer = { ok: true, view: solveRouteRequest(request.body, request.timeLimitMaxMs) };
+    answer = { ok: true, solution: solveRouteRequest(request.body, request.timeLimitMaxMs) };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     answer = { ok: false, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) };
