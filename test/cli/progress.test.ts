@@ -41,6 +41,18 @@ describe("progress line", () => {
     expect(t.writes).toHaveLength(4);
   });
 
+  it("clear() erases the line and lets the next update redraw at once", () => {
+    const t = fakeTerminal(true);
+    const p = createProgress({ label: "bench", total: 3, stream: t.stream, nowMs: t.nowMs });
+    p.update(0, "engine");
+    p.clear();
+    p.clear(); // nothing drawn: nothing to erase
+    t.tick(1);
+    p.update(0, "engine");
+    expect(t.writes.map((w) => w.startsWith("\rbench"))).toEqual([true, false, true]);
+    expect(t.writes[1]).toBe("\r\x1b[K");
+  });
+
   it("prints nothing when the stream is not a TTY, or when quiet", () => {
     for (const [isTTY, quiet] of [
       [false, false],

@@ -3,6 +3,7 @@
  *
  *   const progress = createProgress({ label: "run default", total: 24 * 3_600_000, format: formatSimClock });
  *   for (...) progress.update(doneUnits, "412 orders");   // cheap: throttled to ≤ 10 redraws per second
+ *   progress.clear();                                       // before printing anything else mid-job
  *   progress.done();                                        // erases the line; later output starts clean
  *
  * Why a TTY only: a piped or redirected stderr (CI logs, `2> file`) would fill with carriage returns, so
@@ -41,7 +42,12 @@ export interface Progress {
   readonly enabled: boolean;
   /** Reports `done` units (monotone, ≤ total) and an optional detail (e.g. "best cost 828.94"). */
   update(done: number, detail?: string): void;
-  /** Erases the line. Idempotent; update() after done() draws nothing. */
+  /**
+   * Erases the line so that other output can follow on a clean line (a log line on stderr, a result on
+   * stdout, which shares the terminal); the next update() redraws at once, whatever the throttle.
+   */
+  clear(): void;
+  /** Erases the line for good. Idempotent; update() after done() draws nothing. */
   done(): void;
 }
 
@@ -57,6 +63,11 @@ export function createProgress(options: ProgressOptions): Progress {
   let lastDrawMs = Number.NEGATIVE_INFINITY;
   let drawn = false;
   let finished = false;
+  const clear = () => {
+    if (drawn) stream.write(`\r${CLEAR_TO_END}`);
+    drawn = false;
+    lastDrawMs = Number.NEGATIVE_INFINITY;
+  };
   return {
     enabled: true,
     update(done, detail) {
@@ -76,10 +87,11 @@ export function createProgress(options: ProgressOptions): Progress {
       stream.write(`\r${fitToWidth(line, stream.columns)}${CLEAR_TO_END}`);
       drawn = true;
     },
+    clear,
     done() {
       if (finished) return;
+      clear();
       finished = true;
-      if (drawn) stream.write(`\r${CLEAR_TO_END}`);
     },
   };
 }
@@ -129,7 +141,7 @@ export function formatSimClock(simMs: number): string {
 
 const CLEAR_TO_END = "\x1b[K";
 
-const SILENT: Progress = { enabled: false, update() {}, done() {} };
+const SILENT: Progress = { enabled: false, update() {}, clear() {}, done() {} };
 
 /** Cuts the line one short of the width: writing the last column makes some terminals wrap. */
 function fitToWidth(line: string, columns: number | undefined): string {

@@ -10,11 +10,10 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { AssertionError, InputError } from "../../core/assert.js";
+import { AssertionError, formatPath, InputError } from "../../core/assert.js";
 import type { Clock } from "../../core/ports.js";
 import { HOUR_MS } from "../../optimize/forecast/time.js";
 import { type SlotOffer, SlotPlanner, type ZoneSupplyPlan } from "../../optimize/slots/planner.js";
-import { formatPath } from "../cli/errors.js";
 import { HttpError, notFound } from "./errors.js";
 import { defineRoute, type RouteSpec } from "./route.js";
 
