@@ -3,12 +3,12 @@
  * shoppers: batches, assignments with score breakdowns, unassigned batches with reasons, the objective.
  * `lastmile match --generate <out.json>` writes a sample instance. Format: docs/dispatch.md.
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError } from "../../core/assert.js";
 import { generateInstance } from "../../optimize/dispatch/generate.js";
 import type { DispatchOrder, DispatchShopper } from "../../optimize/dispatch/model.js";
 import { dispatchTick } from "../../optimize/dispatch/tick.js";
+import { readTextFile, writeTextFile } from "../feeds/files.js";
 import { matchParams, matchReport, parseMatchInstance } from "../feeds/match-instance.js";
 import { parseIntFlag } from "./errors.js";
 
@@ -53,16 +53,11 @@ export function registerMatch(program: Command): void {
         });
         const text = `${JSON.stringify(inst, null, 2)}\n`;
         if (opts.generate === "-") process.stdout.write(text);
-        else writeFileSync(opts.generate, text);
+        else writeTextFile(opts.generate, text);
         return;
       }
       if (file === undefined) throw new InputError("instance", "a JSON file is required (or --generate)");
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch (error) {
-        throw new InputError(file, `cannot read: ${(error as Error).message}`);
-      }
+      const text = readTextFile(file, "the instance");
       const inst = parseMatchInstance(text, file);
       const params = matchParams(inst, opts.greedy);
       const result = dispatchTick(

@@ -8,12 +8,12 @@
  * file's `booked` arrays can carry counts across restarts). Handlers are synchronous between reading and
  * writing the planner, so concurrent requests cannot interleave inside one booking.
  */
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { AssertionError, formatPath, InputError } from "../../core/assert.js";
 import type { Clock } from "../../core/ports.js";
 import { HOUR_MS } from "../../optimize/forecast/time.js";
 import { type SlotOffer, SlotPlanner, type ZoneSupplyPlan } from "../../optimize/slots/planner.js";
+import { readTextFile } from "../feeds/files.js";
 import { HttpError, notFound } from "./errors.js";
 import { defineRoute, type RouteSpec } from "./route.js";
 
@@ -141,12 +141,7 @@ export function slotPlannerFromJson(raw: unknown, source = "slots"): SlotPlanner
 
 /** Reads and validates a `--slots` file. */
 export function loadSlotPlan(file: string): SlotPlanner {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new InputError(file, `cannot read: ${(error as Error).message}`);
-  }
+  const text = readTextFile(file, "the slot plan");
   let raw: unknown;
   try {
     raw = JSON.parse(text);
