@@ -208,6 +208,7 @@ export type {
 export {
   canonicalJson,
   kpiTable,
+  nominalDurationMs,
   type RunOptions,
   type RunOutput,
   type RunSummary,

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   createProgress,
@@ -5,6 +6,7 @@ import {
   formatSeconds,
   formatSimClock,
 } from "../../src/adapters/cli/progress.js";
+import { nominalDurationMs, parseScenario, runScenario } from "../../src/index.js";
 
 /** A stderr stand-in that records what was written, with a settable clock. */
 function fakeTerminal(isTTY: boolean, columns = 200) {
@@ -91,5 +93,16 @@ describe("progress line", () => {
       }),
     ).toBe("run  09:00 / 24:00  37%  elapsed 3.0 s  left ~5.0 s");
     expect(formatSeconds(2 * 3_600_000 + 3 * 60_000)).toBe("2 h 03 min");
+  });
+
+  it("observing the simulated clock does not change a run's bytes", () => {
+    const scenario = parseScenario(JSON.parse(readFileSync("scenarios/default.json", "utf8")));
+    const seen: number[] = [];
+    const observed = runScenario(scenario, { seed: 3, events: "hash", onSimTime: (t) => seen.push(t) });
+    const plain = runScenario(scenario, { seed: 3, events: "hash" });
+    expect(observed.summary).toEqual(plain.summary);
+    expect(seen).toHaveLength(plain.summary.events.total);
+    expect(seen.every((t, i) => i === 0 || t >= seen[i - 1]!)).toBe(true);
+    expect(seen.at(-1)).toBeGreaterThan(nominalDurationMs(scenario) / 2);
   });
 });
