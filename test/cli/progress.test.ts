@@ -55,6 +55,18 @@ describe("progress line", () => {
     expect(t.writes[1]).toBe("\r\x1b[K");
   });
 
+  it("calls a function detail only when it redraws", () => {
+    const t = fakeTerminal(true);
+    const p = createProgress({ label: "route", stream: t.stream, nowMs: t.nowMs });
+    let calls = 0;
+    for (let i = 0; i < 1000; i++) {
+      t.tick(1); // 1 s in all: redraws at 1, 101, ..., 901 ms
+      p.update(i, () => `best cost ${++calls}`);
+    }
+    expect(calls).toBe(10);
+    expect(t.writes.at(-1)).toContain("best cost 10");
+  });
+
   it("prints nothing when the stream is not a TTY, or when quiet", () => {
     for (const [isTTY, quiet] of [
       [false, false],

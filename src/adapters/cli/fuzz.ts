@@ -43,7 +43,7 @@ export function registerFuzz(program: Command): void {
         quiet: opts.quiet,
       });
       for (let seed = start; seed < start + seeds; seed++) {
-        progress.update(seed - start, `${orders} orders, ${failed} failed`);
+        progress.update(seed - start, () => `${orders} orders, ${failed} failed`);
         const r = fuzzOnce(scenario, seed);
         orders += r.orders;
         if (!r.ok) {

@@ -2,7 +2,7 @@
  * One progress line for long CLI jobs (run, fuzz, import, bench, route), on stderr and only on a TTY.
  *
  *   const progress = createProgress({ label: "run default", total: 24 * 3_600_000, format: formatSimClock });
- *   for (...) progress.update(doneUnits, "412 orders");   // cheap: throttled to ≤ 10 redraws per second
+ *   for (...) progress.update(doneUnits, () => `${orders} orders`); // throttled: ≤ 10 redraws per second
  *   progress.clear();                                       // before printing anything else mid-job
  *   progress.done();                                        // erases the line; later output starts clean
  *
@@ -40,8 +40,11 @@ export interface ProgressOptions {
 export interface Progress {
   /** False when nothing will ever be drawn (not a TTY, or quiet): callers may skip work for the detail. */
   readonly enabled: boolean;
-  /** Reports `done` units (monotone, ≤ total) and an optional detail (e.g. "best cost 828.94"). */
-  update(done: number, detail?: string): void;
+  /**
+   * Reports `done` units (monotone, ≤ total) and an optional detail (e.g. "best cost 828.94"). A function
+   * detail is called only when the line is redrawn: a hot loop pays for its text ≤ 10 times a second.
+   */
+  update(done: number, detail?: string | (() => string)): void;
   /**
    * Erases the line so that other output can follow on a clean line (a log line on stderr, a result on
    * stdout, which shares the terminal); the next update() redraws at once, whatever the throttle.
@@ -81,7 +84,7 @@ export function createProgress(options: ProgressOptions): Progress {
         ...(options.total === undefined ? {} : { total: options.total }),
         ...(options.format === undefined ? {} : { format: options.format }),
         elapsedMs: now - startMs,
-        ...(detail === undefined ? {} : { detail }),
+        ...(detail === undefined ? {} : { detail: typeof detail === "function" ? detail() : detail }),
       });
       // `\r` back to column 0, the line cut to the width, then clear whatever a longer previous line left.
       stream.write(`\r${fitToWidth(line, stream.columns)}${CLEAR_TO_END}`);

@@ -57,7 +57,7 @@ export function registerRun(program: Command): void {
       });
       let events = 0;
       const onSimTime = (simMs: number) => {
-        if (++events % EVENTS_PER_PROGRESS_UPDATE === 0) progress.update(simMs, `${events} events`);
+        if (++events % EVENTS_PER_PROGRESS_UPDATE === 0) progress.update(simMs, () => `${events} events`);
       };
       let buffer: string[] = [];
       let buffered = 0;
