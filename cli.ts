@@ -1,14 +1,27 @@
 #!/usr/bin/env node
 /**
- * lastmile CLI. Subcommands live in src/adapters/cli/ and register themselves in registry.ts.
+ * lastmile CLI. Subcommands live in src/adapters/cli/ (listed in registry.ts) and bench/command.ts; only the
+ * command being run is imported, so `--help` is fast and a command never fails on another one's
+ * dependencies (the http benchmark's autocannon is a devDependency, absent from an installed package).
  * Exit codes: 0 ok, 1 failure while running, 2 bad input (field path and reason on stderr).
  */
 import { Command, CommanderError } from "commander";
 import { describeError, EXIT_USAGE, exitCodeFor } from "./src/adapters/cli/errors.js";
-import { COMMANDS } from "./src/adapters/cli/registry.js";
+import { COMMANDS, type CommandEntry, registerCommands } from "./src/adapters/cli/registry.js";
 import { VERSION } from "./src/version.js";
 
-export function buildProgram(): Command {
+const BENCH: CommandEntry = {
+  name: "bench",
+  summary:
+    "run benchmark suites (engine, ledger, routing, dispatch, forecast, sim, http); prints a table, writes JSON",
+  load: async () => (await import("./bench/command.js")).registerBench,
+};
+
+/** Every command, in the order of `lastmile --help`. */
+const ALL_COMMANDS: readonly CommandEntry[] = [...COMMANDS, BENCH];
+
+/** The program for `args` (the arguments after `node cli.js`): see registerCommands. */
+async function buildProgram(args: readonly string[]): Promise<Command> {
   const program = new Command();
   program
     .name("lastmile")
@@ -18,14 +31,14 @@ export function buildProgram(): Command {
     .version(VERSION, "-V, --version")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const register of COMMANDS) register(program);
+  await registerCommands(program, ALL_COMMANDS, args);
   program.showHelpAfterError();
   return program;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv.slice(2));
     await program.parseAsync(argv);
     return 0;
   } catch (error) {

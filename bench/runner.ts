@@ -5,9 +5,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CliUsageError } from "../src/adapters/cli/errors.js";
+import { createProgress } from "../src/adapters/cli/progress.js";
 import { VERSION } from "../src/version.js";
 import { machineInfo } from "./machine.js";
-import { SUITES } from "./suites.js";
+import { SUITES, type SuiteEntry } from "./suites.js";
 import { formatTable } from "./table.js";
 import type { SuiteResult } from "./types.js";
 
@@ -15,6 +16,13 @@ export interface BenchOptions {
   readonly json?: string;
   readonly quick: boolean;
   readonly list?: boolean;
+  /** No progress line on stderr (it is drawn only on a TTY anyway). */
+  readonly quiet?: boolean;
+}
+
+/** A suite needs a package that is not installed (a devDependency, absent from an installed lastmile). */
+export class MissingBenchToolError extends Error {
+  override name = "MissingBenchToolError";
 }
 
 export async function runBenchCommand(names: readonly string[], opts: BenchOptions): Promise<void> {
@@ -29,17 +37,35 @@ export async function runBenchCommand(names: readonly string[], opts: BenchOptio
     );
   }
   const selected = names.length === 0 ? SUITES : SUITES.filter((s) => names.includes(s.name));
+  await checkRequirements(selected);
   const machine = machineInfo();
   const all: Record<string, unknown>[] = [];
   process.stdout.write(
     `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}\n`,
   );
-  for (const suite of selected) {
+  const progress = createProgress({
+    label: "bench",
+    total: selected.length,
+    quiet: opts.quiet === true,
+  });
+  for (const [index, entry] of selected.entries()) {
+    const suite = await entry.load();
     const started = performance.now();
-    const result: SuiteResult = await suite.run({
-      quick: opts.quick,
-      log: (l) => process.stderr.write(`  ${l}\n`),
-    });
+    progress.update(index, entry.name);
+    let result: SuiteResult;
+    try {
+      result = await suite.run({
+        quick: opts.quick,
+        log: (l) => {
+          // The suite's own lines scroll above the progress line, which the next update redraws.
+          progress.clear();
+          process.stderr.write(`  ${l}\n`);
+          progress.update(index, entry.name);
+        },
+      });
+    } finally {
+      progress.clear();
+    }
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(`\n== bench ${suite.name}${opts.quick ? " (quick)" : ""}: ${suite.description}\n`);
     if (result.baseline) process.stdout.write(`baseline in this run: ${result.baseline}\n`);
@@ -61,7 +87,29 @@ export async function runBenchCommand(names: readonly string[], opts: BenchOptio
     all.push(record);
     if (opts.json === undefined) writeJson(join(".bench-out", `${suite.name}.json`), record);
   }
+  progress.done();
   if (opts.json !== undefined) writeJson(opts.json, all.length === 1 ? all[0] : all);
+}
+
+/** Fails before any suite starts when a selected suite needs a package that is not installed. */
+async function checkRequirements(selected: readonly SuiteEntry[]): Promise<void> {
+  const missing: string[] = [];
+  for (const entry of selected) {
+    for (const pkg of entry.requires ?? []) {
+      try {
+        await import(pkg);
+      } catch (error) {
+        if ((error as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw error;
+        missing.push(`suite ${entry.name} needs ${pkg}`);
+      }
+    }
+  }
+  if (missing.length === 0) return;
+  const others = SUITES.filter((s) => (s.requires ?? []).length === 0).map((s) => s.name);
+  throw new MissingBenchToolError(
+    `${missing.join("; ")}: a devDependency of lastmile, not installed with the package. ` +
+      `Run the benchmarks from a clone after 'npm ci', or name other suites (${others.join(", ")}).`,
+  );
 }
 
 function writeJson(path: string, value: unknown): void {

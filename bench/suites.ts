@@ -1,19 +1,55 @@
-import { dispatchSuite } from "./dispatch.js";
-import { engineSuite } from "./engine.js";
-import { forecastSuite } from "./forecast.js";
-import { httpSuite } from "./http.js";
-import { ledgerSuite } from "./ledger.js";
-import { routingSuite } from "./routing.js";
-import { simSuite } from "./sim.js";
 import type { BenchSuite } from "./types.js";
 
-/** All suites, in the order `lastmile bench` runs them. */
-export const SUITES: readonly BenchSuite[] = [
-  engineSuite,
-  forecastSuite,
-  ledgerSuite,
-  routingSuite,
-  dispatchSuite,
-  simSuite,
-  httpSuite,
+/**
+ * A suite as `lastmile bench --list` shows it, loaded only when it runs. `requires` names the packages a
+ * suite needs beyond lastmile's dependencies (devDependencies, absent from an installed package), so the
+ * runner can say so before starting instead of failing on an import halfway through.
+ */
+export interface SuiteEntry {
+  readonly name: string;
+  readonly description: string;
+  readonly requires?: readonly string[];
+  readonly load: () => Promise<BenchSuite>;
+}
+
+/** All suites, in the order `lastmile bench` runs them; each description is its suite's own. */
+export const SUITES: readonly SuiteEntry[] = [
+  {
+    name: "engine",
+    description: "hold model on the discrete-event engine (events/s at a fixed pending-set size)",
+    load: async () => (await import("./engine.js")).engineSuite,
+  },
+  {
+    name: "forecast",
+    description: "supply forecasting on known-truth histories, fit speed, slot capacity, surge A/B",
+    load: async () => (await import("./forecast.js")).forecastSuite,
+  },
+  {
+    name: "ledger",
+    description:
+      "reservation ledger, in-memory store: reserve→commit, 40-line orders, flash sale, expiry sweep",
+    load: async () => (await import("./ledger.js")).ledgerSuite,
+  },
+  {
+    name: "routing",
+    description:
+      "CVRPTW: exact batch solver speed, small-instance optimality, Solomon and Gehring–Homberger gaps",
+    load: async () => (await import("./routing.js")).routingSuite,
+  },
+  {
+    name: "dispatch",
+    description: "assignment solver, dispatch tick, batching, reference city (REFERENCE.md A)",
+    load: async () => (await import("./dispatch.js")).dispatchSuite,
+  },
+  {
+    name: "sim",
+    description: "city simulator: MDRP vs the paper's heuristic, 50k-order grocery day, fuzz",
+    load: async () => (await import("./sim.js")).simSuite,
+  },
+  {
+    name: "http",
+    description: "lastmile serve under autocannon on loopback: reserve→commit and availability, per store",
+    requires: ["autocannon"],
+    load: async () => (await import("./http.js")).httpSuite,
+  },
 ];

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { Ledger, ManualClock, parseScenario, runScenario, solveAssignment, solveSmallRoute } from "lastmile";
 
-// 1. Simulate a city day: same scenario and seed, same bytes out.
-const scenario = parseScenario(JSON.parse(readFileSync("scenarios/default.json", "utf8")));
+// 1. Simulate a city day: same scenario and seed, same bytes out. The bundled scenarios ship with the
+//    package, so resolve them from it rather than from the working directory.
+const file = new URL(import.meta.resolve("lastmile/scenarios/default.json"));
+const scenario = parseScenario(JSON.parse(readFileSync(file, "utf8")));
 const { summary } = runScenario(scenario, { seed: 7, events: "count" });
 console.log("delivered", summary.kpis.ordersDelivered, "on time", summary.kpis.onTimeRate);
 
@@ -12,7 +14,8 @@ ledger.applyPos({ source: "pos", updateId: "u1", storeId: "S1", sku: "milk", sou
 const lines = [{ sku: "milk", qty: 2 }];
 const cart = ledger.reserve({ key: "order-1/cart", storeId: "S1", lines, kind: "hard" });
 ledger.commit({ key: "order-1/paid", reservationId: cart.id });
-console.log("milk left", ledger.row("S1", "milk").available);
+// row() is undefined for a store and SKU the ledger has never seen.
+console.log("milk left", ledger.row("S1", "milk")?.available);
 
 // 3. Assign 2 batches to 3 shoppers, globally optimal (row-major cost; Infinity = forbidden).
 const cost = Float64Array.from([4, 1, Infinity, 2, 3, 5]);

@@ -218,6 +218,7 @@ export type {
 export {
   canonicalJson,
   kpiTable,
+  nominalDurationMs,
   type RunOptions,
   type RunOutput,
   type RunSummary,

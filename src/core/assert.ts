@@ -20,3 +20,13 @@ export class InputError extends Error {
     super(path === "" ? reason : `${path}: ${reason}`);
   }
 }
+
+/** `["stores", 3, "location", "lat"]` → `stores[3].location.lat`: how every adapter spells a field path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += out === "" ? String(p) : `.${String(p)}`;
+  }
+  return out === "" ? "(root)" : out;
+}

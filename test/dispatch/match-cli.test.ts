@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchParams, matchReport, parseMatchInstance } from "../../src/adapters/cli/match.js";
+import { matchParams, matchReport, parseMatchInstance } from "../../src/adapters/feeds/match-instance.js";
 import { generateInstance } from "../../src/optimize/dispatch/generate.js";
 import type { DispatchOrder, DispatchShopper } from "../../src/optimize/dispatch/model.js";
 import { dispatchTick } from "../../src/optimize/dispatch/tick.js";

@@ -227,4 +227,22 @@ describe("docs/examples/slots-plan.json", () => {
     expect(planner.zoneNames).toEqual(["north", "south"]);
     expect(() => loadSlotPlan("docs/examples/missing.json")).toThrow(/cannot read/);
   });
+
+  it("starts on the day it is loaded (startDay), so it never expires", async () => {
+    const { loadSlotPlan } = await import("../../src/adapters/http/slot-routes.js");
+    for (const nowMs of [Date.UTC(2031, 0, 15, 9, 30), Date.UTC(2040, 6, 1, 23, 59)]) {
+      const slots = loadSlotPlan("docs/examples/slots-plan.json", nowMs).listSlots("north", nowMs);
+      expect(slots.length).toBeGreaterThan(0);
+      expect(slots[0]!.startMs).toBeGreaterThan(nowMs);
+      expect(slots[0]!.startMs).toBeLessThan(nowMs + 24 * H);
+    }
+  });
+
+  it("a zone gives exactly one of startMs and startDay", () => {
+    const zone = { zone: "z", mean: [1], size: [null], batchSize: 1 };
+    for (const z of [zone, { ...zone, startMs: DAY0, startDay: 0 }])
+      expect(() => slotPlannerFromJson({ zones: [z] }, "p")).toThrow(
+        "p: zones[0].startMs: give exactly one of startMs and startDay",
+      );
+  });
 });

@@ -169,7 +169,14 @@ describe("report aggregation", () => {
     );
     writeFileSync(join(dir, "summary.json"), "[1, 2]");
     await expect(loadRun(dir)).rejects.toBeInstanceOf(InputError);
-    await expect(loadRun(join(ROOT, "no-such-dir"))).rejects.toThrow(/summary\.json: cannot read/);
+    await expect(loadRun(join(ROOT, "no-such-dir"))).rejects.toThrow(
+      /no-such-dir\/summary\.json: cannot read the run summary: no such file or directory$/,
+    );
+    const eventsDir = join(dir, "events-as-dir.jsonl");
+    mkdirSync(eventsDir, { recursive: true });
+    await expect(aggregateEventsFile(eventsDir)).rejects.toThrow(
+      `${eventsDir}: cannot read the events: is a directory, not a file`,
+    );
   });
 });
 

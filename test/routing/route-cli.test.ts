@@ -126,8 +126,12 @@ describe("the route progress line", () => {
     now = 2_500;
     clock();
     p.done();
-    expect(written[0]).toBe("\rroute x  elapsed 2.0 s  left 8.0 s  best cost 827.3\x1b[K");
-    expect(written[1]).toBe("\rroute x  elapsed 2.5 s  left 7.5 s  best cost 827.3\x1b[K");
+    expect(written[0]).toBe(
+      "\rroute x  2.0 s / 10.0 s  20%  elapsed 2.0 s  left ~8.0 s  best cost 827.3\x1b[K",
+    );
+    expect(written[1]).toBe(
+      "\rroute x  2.5 s / 10.0 s  25%  elapsed 2.5 s  left ~7.5 s  best cost 827.3\x1b[K",
+    );
     expect(written.at(-1)).toBe("\r\x1b[K");
   });
 

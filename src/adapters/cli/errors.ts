@@ -2,7 +2,7 @@
  * CLI error convention: bad input exits 2 with `error: <field path>: <reason>` on stderr; a failure while
  * running exits 1. Commands throw; `cli.ts` maps the error to the exit code once.
  */
-import { InputError } from "../../core/assert.js";
+import { formatPath, InputError } from "../../core/assert.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -26,16 +26,6 @@ export function describeError(error: unknown): string {
   }
   if (error instanceof Error) return error.message;
   return String(error);
-}
-
-/** `["stores", 3, "location", "lat"]` → `stores[3].location.lat`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const p of path) {
-    if (typeof p === "number") out += `[${p}]`;
-    else out += out === "" ? String(p) : `.${String(p)}`;
-  }
-  return out === "" ? "(root)" : out;
 }
 
 /** Parses an integer flag value (`--seed 7`) or throws a usage error naming the flag. */

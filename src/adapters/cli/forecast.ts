@@ -3,7 +3,6 @@
  * backtest, quantile forecasts per hour and the backtest metrics of every candidate.
  * `lastmile forecast --generate <out.csv>`: writes a sample history from the known-truth generator.
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError } from "../../core/assert.js";
 import {
@@ -20,6 +19,7 @@ import {
   seasonalNaiveModel,
 } from "../../optimize/forecast/models.js";
 import { generateSupplyHistory } from "../../sim/supply-history.js";
+import { readTextFile, writeTextFile } from "../feeds/files.js";
 
 interface ForecastOpts {
   horizon: string;
@@ -69,16 +69,11 @@ export function registerForecast(program: Command): void {
         });
         const csv = formatHistoryCsv(h.series, h.params.futureHours);
         if (opts.generate === "-") process.stdout.write(csv);
-        else writeFileSync(opts.generate, csv);
+        else writeTextFile(opts.generate, csv);
         return;
       }
       if (history === undefined) throw new InputError("history", "a CSV file is required (or --generate)");
-      let text: string;
-      try {
-        text = readFileSync(history, "utf8");
-      } catch (error) {
-        throw new InputError(history, `cannot read: ${(error as Error).message}`);
-      }
+      const text = readTextFile(history, "the history CSV");
       const horizonHours = intOption(opts.horizon, "--horizon", 1, 24 * 366);
       const levels = parseLevels(opts.levels);
       const origins = intOption(opts.origins, "--origins", 1, 52);

@@ -1,30 +1,89 @@
 /**
- * Subcommand registry: each module adds one `register*` function here (run, route, match, forecast,
- * bench, serve, import, ...). Kept in one list so `lastmile --help` shows them in a stable order.
+ * Subcommand registry, in the order `lastmile --help` lists them. Each entry names a command, says in one
+ * line what it does, and loads its module only when that command runs: `lastmile --help` and
+ * `lastmile run` do not pay for (or fail on) the code of fastify, the report's charts or the benchmarks.
+ * The summary is the module's own `.description()`, repeated here so the listing needs no import;
+ * test/cli/registry.test.ts keeps the two equal.
  */
 import type { Command } from "commander";
-import { registerBench } from "./bench.js";
-import { registerEngineDemo } from "./engine-demo.js";
-import { registerForecast } from "./forecast.js";
-import { registerFuzz } from "./fuzz.js";
-import { registerImport } from "./import.js";
-import { registerMatch } from "./match.js";
-import { registerReport } from "./report.js";
-import { registerRoute } from "./route.js";
-import { registerRun } from "./run.js";
-import { registerServe } from "./serve.js";
 
 export type CommandRegistrar = (program: Command) => void;
 
-export const COMMANDS: readonly CommandRegistrar[] = [
-  registerEngineDemo,
-  registerBench,
-  registerForecast,
-  registerServe,
-  registerRoute,
-  registerReport,
-  registerRun,
-  registerImport,
-  registerFuzz,
-  registerMatch,
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  /** Imports the command's module and returns its `register<Name>(program)`. */
+  readonly load: () => Promise<CommandRegistrar>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "run",
+    summary: "simulate a scenario (grocery, qcommerce or meal) and report its KPIs",
+    load: async () => (await import("./run.js")).registerRun,
+  },
+  {
+    name: "report",
+    summary: "write a self-contained HTML report of a run directory, or compare two runs",
+    load: async () => (await import("./report.js")).registerReport,
+  },
+  {
+    name: "import",
+    summary: "turn external data into a lastmile scenario",
+    load: async () => (await import("./import.js")).registerImport,
+  },
+  {
+    name: "fuzz",
+    summary:
+      "randomize faults (POS delay/duplicates/reordering, declines, no-shows, payment failures), then require every order to end",
+    load: async () => (await import("./fuzz.js")).registerFuzz,
+  },
+  {
+    name: "route",
+    summary: "solve a vehicle routing problem (VROOM JSON; Solomon or VRPLIB files)",
+    load: async () => (await import("./route.js")).registerRoute,
+  },
+  {
+    name: "match",
+    summary: "run one dispatch tick: batch open orders, find candidates, assign shoppers optimally",
+    load: async () => (await import("./match.js")).registerMatch,
+  },
+  {
+    name: "forecast",
+    summary: "forecast hourly shopper supply (or demand) per zone with quantiles and backtest metrics",
+    load: async () => (await import("./forecast.js")).registerForecast,
+  },
+  {
+    name: "serve",
+    summary: "run the HTTP service (reservations, POS, availability, match, route, slots; /openapi.json)",
+    load: async () => (await import("./serve.js")).registerServe,
+  },
+  {
+    name: "engine-demo",
+    summary: "run the hold model on the event engine and print its event-log hash (a determinism check)",
+    load: async () => (await import("./engine-demo.js")).registerEngineDemo,
+  },
 ];
+
+/**
+ * Builds the program with the one command named in `args` (the arguments after `node cli.js`) fully
+ * registered and every other command as a name and summary only, enough for the top-level help and for
+ * commander's "unknown command" suggestions.
+ */
+export async function registerCommands(
+  program: Command,
+  entries: readonly CommandEntry[],
+  args: readonly string[],
+): Promise<void> {
+  const wanted = commandNameIn(args);
+  for (const entry of entries) {
+    if (entry.name === wanted) (await entry.load())(program);
+    else program.command(entry.name).description(entry.summary);
+  }
+}
+
+/** The first argument that is not an option; `help <command>` asks about <command>. */
+function commandNameIn(args: readonly string[]): string | undefined {
+  const positional = args.filter((a) => !a.startsWith("-"));
+  return positional[0] === "help" ? positional[1] : positional[0];
+}

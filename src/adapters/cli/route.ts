@@ -12,6 +12,7 @@
  * piped or with `--quiet`. Problems small enough for an exact solver (≤ 8 tasks) are answered at once,
  * proven optimal, without spending the time limit.
  */
+
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
@@ -27,6 +28,7 @@ import {
   solveVrptw,
 } from "../../optimize/routing/index.js";
 import { parseVroomProblem, solveVroom, vroomFromInstance } from "../../optimize/routing/vroom/index.js";
+import { createProgress, formatSeconds, type Progress, type ProgressStream } from "./progress.js";
 
 interface RouteOpts {
   timeLimit: string;
@@ -228,14 +230,9 @@ function isOldJson(data: unknown): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Progress. A minimal local reporter with the shape of `src/adapters/cli/progress.ts` on branch issue-pkg
-// (not on this branch yet): one `\r`-redrawn line on a TTY stderr, nothing otherwise. The search is
-// synchronous, so the line is redrawn from inside the clock the search reads (throttled), never by a timer.
-
-export interface ProgressStream {
-  readonly isTTY?: boolean;
-  write(text: string): boolean;
-}
+// Progress: the shared reporter (progress.ts), measured in elapsed search time against the time limit. The
+// search is synchronous, so the line is redrawn from inside the clock the search reads (throttled there),
+// never by a timer.
 
 export interface RouteProgress {
   /** The wall clock for the search, drawing the line as a side effect; `limitMs` gives "left". */
@@ -246,49 +243,45 @@ export interface RouteProgress {
   done(): void;
 }
 
-const REDRAW_MIN_MS = 100;
-
 export function routeProgress(options: {
   label: string;
   quiet: boolean;
   stream?: ProgressStream;
   nowMs?: () => number;
 }): RouteProgress {
-  const stream = options.stream ?? process.stderr;
   const nowMs = options.nowMs ?? (() => performance.now());
-  const enabled = !options.quiet && stream.isTTY === true;
   const startMs = nowMs();
   let bestCost: number | undefined;
   let limit: number | undefined;
-  let lastDrawMs = Number.NEGATIVE_INFINITY;
-  let drawn = false;
-  let finished = false;
-  const draw = (now: number, force: boolean) => {
-    if (!enabled || finished || (!force && now - lastDrawMs < REDRAW_MIN_MS)) return;
-    lastDrawMs = now;
+  let line: Progress | null = null;
+  const detail = () => (bestCost === undefined ? "" : `best cost ${bestCost}`);
+  const draw = (now: number) => {
     const elapsedMs = now - startMs;
-    const parts = [options.label, `elapsed ${(elapsedMs / 1000).toFixed(1)} s`];
-    if (limit !== undefined) parts.push(`left ${(Math.max(0, limit - elapsedMs) / 1000).toFixed(1)} s`);
-    if (bestCost !== undefined) parts.push(`best cost ${bestCost}`);
-    stream.write(`\r${parts.join("  ")}\x1b[K`);
-    drawn = true;
+    line?.update(limit === undefined ? elapsedMs : Math.min(limit, elapsedMs), detail);
   };
   return {
     clock(limitMs) {
       limit = limitMs;
+      line ??= createProgress({
+        label: options.label,
+        ...(limitMs === undefined ? {} : { total: limitMs }),
+        format: formatSeconds,
+        quiet: options.quiet,
+        nowMs: () => nowMs() - startMs,
+        ...(options.stream === undefined ? {} : { stream: options.stream }),
+      });
       return () => {
         const now = nowMs();
-        draw(now, false);
+        draw(now);
         return now;
       };
     },
     best(cost) {
       bestCost = Math.round(cost * 1e6) / 1e6;
-      draw(nowMs(), false);
+      draw(nowMs());
     },
     done() {
-      if (enabled && drawn && !finished) stream.write("\r\x1b[K");
-      finished = true;
+      line?.done();
     },
   };
 }

@@ -2,14 +2,29 @@
  * `lastmile run <scenario> [--seed N] [--out DIR]`: simulates the scenario, prints the KPI table and
  * writes DIR/summary.json and DIR/events.jsonl (the output contract; byte-identical for the same scenario
  * and seed). Wall-clock figures (run time, events/s) are printed only: they would break byte-identity.
+ * On a terminal a progress line on stderr shows the simulated clock; it only observes the run.
  */
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { kpiTable, runScenario } from "../../sim/city/run.js";
+import { InputError } from "../../core/assert.js";
+import { kpiTable, nominalDurationMs, runScenario } from "../../sim/city/run.js";
+import { fileErrorReason, makeDirectory, writeTextFile } from "../feeds/files.js";
 import { loadScenarioFile } from "../feeds/scenario-file.js";
 import { writeReport } from "../report/index.js";
 import { parseIntFlag } from "./errors.js";
+import { createProgress, formatSimClock } from "./progress.js";
+
+/** Events between two progress updates: keeps the clock read off the per-event path. */
+const EVENTS_PER_PROGRESS_UPDATE = 1024;
+
+interface RunOpts {
+  seed: string;
+  out?: string;
+  json?: boolean;
+  report: boolean;
+  quiet: boolean;
+}
 
 export function registerRun(program: Command): void {
   program
@@ -20,13 +35,30 @@ export function registerRun(program: Command): void {
     .option("--out <dir>", "output directory for summary.json and events.jsonl (default out/<scenario name>)")
     .option("--json", "print summary.json to stdout instead of the table")
     .option("--no-report", "do not write report.html (the HTML page with charts and the replay map)")
-    .action(async (file: string, opts: { seed: string; out?: string; json?: boolean; report: boolean }) => {
+    .option("--quiet", "no progress line on stderr (drawn only when stderr is a terminal)", false)
+    .action(async (file: string, opts: RunOpts) => {
       const seed = parseIntFlag(opts.seed, "--seed");
       const loaded = loadScenarioFile(file);
       const dir = opts.out ?? join("out", loaded.scenario.name);
-      mkdirSync(dir, { recursive: true });
+      makeDirectory(dir);
       // Events stream to disk in 1 MiB chunks: a 50,000-order day is ~2 M lines, too big to join in memory.
-      const fd = openSync(join(dir, "events.jsonl"), "w");
+      const eventsPath = join(dir, "events.jsonl");
+      let fd: number;
+      try {
+        fd = openSync(eventsPath, "w");
+      } catch (error) {
+        throw new InputError(eventsPath, `cannot write: ${fileErrorReason(error)}`);
+      }
+      const progress = createProgress({
+        label: `run ${loaded.scenario.name}`,
+        total: nominalDurationMs(loaded.scenario),
+        format: formatSimClock,
+        quiet: opts.quiet,
+      });
+      let events = 0;
+      const onSimTime = (simMs: number) => {
+        if (++events % EVENTS_PER_PROGRESS_UPDATE === 0) progress.update(simMs, () => `${events} events`);
+      };
       let buffer: string[] = [];
       let buffered = 0;
       const flush = () => {
@@ -40,6 +72,7 @@ export function registerRun(program: Command): void {
         out = runScenario(loaded.scenario, {
           seed,
           events: "hash",
+          ...(progress.enabled ? { onSimTime } : {}),
           onEventLine: (line) => {
             buffer.push(line);
             buffered += line.length + 1;
@@ -51,9 +84,10 @@ export function registerRun(program: Command): void {
         flush();
       } finally {
         closeSync(fd);
+        progress.done();
       }
       const seconds = (performance.now() - t0) / 1000;
-      writeFileSync(join(dir, "summary.json"), `${JSON.stringify(out.summary, null, 2)}\n`);
+      writeTextFile(join(dir, "summary.json"), `${JSON.stringify(out.summary, null, 2)}\n`);
       // The report carries the wall time, so unlike summary.json and events.jsonl it is not byte-identical.
       const reportPath = opts.report ? await writeReport(dir, { wallSeconds: seconds }) : null;
       if (opts.json) {

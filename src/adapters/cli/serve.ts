@@ -2,6 +2,7 @@
  * `lastmile serve`: the HTTP service. SIGTERM / SIGINT stop accepting connections, let in-flight requests
  * finish (bounded by --shutdown-timeout-ms), close the store, then exit 0.
  */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { DEFAULT_ROUTE_QUEUE_MAX } from "../http/route-pool.js";
 import { createService } from "../http/service.js";
@@ -32,7 +33,11 @@ export function registerServe(program: Command): void {
     .description("run the HTTP service (reservations, POS, availability, match, route, slots; /openapi.json)")
     .option("--host <host>", "address to listen on (loopback unless you mean otherwise)", "127.0.0.1")
     .option("--port <n>", "port (0: any free port)", "8080")
-    .option("--store <spec>", "memory | sqlite:<file> | postgres://…", "sqlite:lastmile.db")
+    .option(
+      "--store <spec>",
+      "memory | sqlite:<file> | postgres://… (default: lastmile.db in the working directory)",
+      "sqlite:lastmile.db",
+    )
     .option("--log-level <level>", `structured JSON log on stdout: ${LOG_LEVELS.join(" | ")}`, "info")
     .option("--body-limit-bytes <n>", "largest accepted request body", String(1 << 20))
     .option("--pool-size <n>", "PostgreSQL connections in this process", "10")
@@ -63,8 +68,9 @@ export function registerServe(program: Command): void {
         throw new CliUsageError(`--log-level: expected one of ${LOG_LEVELS.join(", ")}`);
       if (opts.sqliteSynchronous !== "normal" && opts.sqliteSynchronous !== "full")
         throw new CliUsageError("--sqlite-synchronous: expected normal or full");
+      const store = parseStoreSpec(opts.store);
       const service = await createService({
-        store: parseStoreSpec(opts.store),
+        store,
         logLevel: opts.logLevel === "silent" ? false : (opts.logLevel as "info"),
         bodyLimitBytes,
         poolSize,
@@ -75,7 +81,9 @@ export function registerServe(program: Command): void {
         ...(slots === undefined ? {} : { slots }),
       });
       const url = await service.listen(opts.host, port);
-      process.stderr.write(`lastmile serve: listening on ${url} (store ${opts.store.split("@").pop()})\n`);
+      // The store as the operator can find it: the database file's absolute path, or a URL without its password.
+      const where = store.kind === "sqlite" ? `sqlite:${resolve(store.file)}` : opts.store.split("@").pop();
+      process.stderr.write(`lastmile serve: listening on ${url} (store ${where})\n`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           process.stderr.write(`lastmile serve: ${signal}, finishing in-flight requests\n`);

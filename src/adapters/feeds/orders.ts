@@ -5,10 +5,10 @@
  * JSONL: one object per line: {"id":"o1","placedMin":480,"x":120,"y":-340,"items":[{"sku":"sku00001","qty":2}]}.
  * A bad cell raises InputError("<file>:<line>:<field>", reason); the CLI exits 2 with it.
  */
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { InputError } from "../../core/assert.js";
 import type { ReplayOrder } from "../../sim/city/city-sim.js";
+import { readTextFile } from "./files.js";
 import { parseJsonlRecords, RECORDS_MAX, validateRecord } from "./records.js";
 
 const lineSchema = z.object({
@@ -28,12 +28,7 @@ const lineSchema = z.object({
 export const REPLAY_ORDERS_MAX = RECORDS_MAX;
 
 export function readOrdersFile(path: string): ReplayOrder[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new InputError(path, "cannot read the file");
-  }
+  const text = readTextFile(path);
   return path.endsWith(".csv") ? parseOrdersCsv(text, path) : parseOrdersJsonl(text, path);
 }
 

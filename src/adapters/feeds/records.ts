@@ -4,9 +4,9 @@
  * InputError("<file>:<line>:<field>", reason). CSV cells that look numeric become numbers, empty ones are
  * left out, so one schema serves both formats.
  */
-import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { InputError } from "../../core/assert.js";
+import { readTextFile } from "./files.js";
 
 export const RECORDS_MAX = 5_000_000;
 
@@ -15,12 +15,7 @@ export function readRecords<T>(
   schema: z.ZodType<T>,
   csvColumns: Readonly<Record<string, string>>,
 ): T[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new InputError(path, "cannot read the file");
-  }
+  const text = readTextFile(path);
   return path.endsWith(".csv")
     ? parseCsvRecords(text, path, schema, csvColumns)
     : parseJsonlRecords(text, path, schema);

@@ -2,11 +2,11 @@
  * Reading a scenario file for the CLI: JSON → zod validation (`InputError(field path, reason)`, exit 2)
  * → replay files resolved relative to the scenario's directory.
  */
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InputError } from "../../core/assert.js";
 import type { ReplayOrder, ReplayPosUpdate } from "../../sim/city/city-sim.js";
 import { parseScenario, type Scenario } from "../../sim/scenario/schema.js";
+import { readTextFile } from "./files.js";
 import { readOrdersFile } from "./orders.js";
 import { readPosFile, readShiftsFile } from "./shifts-pos.js";
 
@@ -17,12 +17,7 @@ export interface LoadedScenario {
 }
 
 export function loadScenarioFile(path: string): LoadedScenario {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new InputError(path, "cannot read the scenario file");
-  }
+  const text = readTextFile(path, "the scenario file");
   let value: unknown;
   try {
     value = JSON.parse(text);

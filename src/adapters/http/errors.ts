@@ -5,7 +5,7 @@
  * anything else it recognises (zod, body parser, size limit) to the same shape and the rest to a 500.
  */
 import type { z } from "zod";
-import { formatPath } from "../cli/errors.js";
+import { formatPath } from "../../core/assert.js";
 
 export interface FieldIssue {
   readonly path: string;

@@ -1,6 +1,6 @@
 /**
  * `POST /v1/match`: one dispatch tick on posted orders and shoppers. The body is the `lastmile match`
- * instance (`matchInstanceSchema` in `cli/match.ts`, docs/dispatch.md), reused rather than restated; this
+ * instance (`matchInstanceSchema` in `feeds/match-instance.ts`, docs/dispatch.md), reused rather than restated; this
  * file only adds what a shared server needs on top: unique ids (the CLI checks them after parsing) and
  * size caps that bound one tick's work. The answer is the CLI's `--json` report.
  *
@@ -10,7 +10,7 @@
 import { z } from "zod";
 import type { DispatchOrder, DispatchShopper } from "../../optimize/dispatch/model.js";
 import { dispatchTick } from "../../optimize/dispatch/tick.js";
-import { matchInstanceSchema, matchParams, matchReport } from "../cli/match.js";
+import { matchInstanceSchema, matchParams, matchReport } from "../feeds/match-instance.js";
 import { defineRoute, type RouteSpec } from "./route.js";
 
 /** One tick at 2,000 orders × 10,000 shoppers is ~60 ms CPU (docs/dispatch.md); these caps bound it. */

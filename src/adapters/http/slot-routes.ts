@@ -8,13 +8,12 @@
  * file's `booked` arrays can carry counts across restarts). Handlers are synchronous between reading and
  * writing the planner, so concurrent requests cannot interleave inside one booking.
  */
-import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { AssertionError, InputError } from "../../core/assert.js";
+import { AssertionError, formatPath, InputError } from "../../core/assert.js";
 import type { Clock } from "../../core/ports.js";
 import { HOUR_MS } from "../../optimize/forecast/time.js";
 import { type SlotOffer, SlotPlanner, type ZoneSupplyPlan } from "../../optimize/slots/planner.js";
-import { formatPath } from "../cli/errors.js";
+import { readTextFile } from "../feeds/files.js";
 import { HttpError, notFound } from "./errors.js";
 import { defineRoute, type RouteSpec } from "./route.js";
 
@@ -82,7 +81,13 @@ export const slotPlanSchema = z.strictObject({
             .int()
             .min(0)
             .max(8.64e15)
-            .refine((ms) => ms % HOUR_MS === 0, "must be on the hour (epoch ms)"),
+            .refine((ms) => ms % HOUR_MS === 0, "must be on the hour (epoch ms)")
+            .optional(),
+          /**
+           * Instead of startMs: the first slot's day relative to the day the plan is loaded, at 00:00 UTC
+           * (0 today, 1 tomorrow, -1 yesterday). Example plans use it so that they never expire.
+           */
+          startDay: z.int().min(-366).max(366).optional(),
           mean: hoursArray(z.number().min(0).max(1e6)).meta({
             description: "forecast mean shoppers per hour",
           }),
@@ -93,6 +98,12 @@ export const slotPlanSchema = z.strictObject({
           booked: hoursArray(z.int().min(0).max(1e9)).optional(),
         })
         .superRefine((zone, ctx) => {
+          if ((zone.startMs === undefined) === (zone.startDay === undefined))
+            ctx.addIssue({
+              code: "custom",
+              message: "give exactly one of startMs and startDay",
+              path: ["startMs"],
+            });
           const hours = zone.mean.length;
           for (const field of ["size", "batchSize", "booked"] as const) {
             const v = zone[field];
@@ -114,8 +125,11 @@ export const slotPlanSchema = z.strictObject({
 
 export type SlotPlanFile = z.input<typeof slotPlanSchema>;
 
-/** Validates a plan (parsed JSON) and builds the planner; bad input raises InputError with the path. */
-export function slotPlannerFromJson(raw: unknown, source = "slots"): SlotPlanner {
+/**
+ * Validates a plan (parsed JSON) and builds the planner; bad input raises InputError with the path.
+ * `nowMs` (default: the wall clock) anchors zones that give `startDay` instead of `startMs`.
+ */
+export function slotPlannerFromJson(raw: unknown, source = "slots", nowMs = Date.now()): SlotPlanner {
   const parsed = slotPlanSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -124,7 +138,7 @@ export function slotPlannerFromJson(raw: unknown, source = "slots"): SlotPlanner
   const { config, zones } = parsed.data;
   const plans: ZoneSupplyPlan[] = zones.map((z) => ({
     zone: z.zone,
-    startMs: z.startMs,
+    startMs: z.startMs ?? Math.floor(nowMs / DAY_MS) * DAY_MS + z.startDay! * DAY_MS,
     mean: z.mean,
     size: z.size.map((s) => s ?? Number.POSITIVE_INFINITY),
     batchSize: z.batchSize,
@@ -140,21 +154,16 @@ export function slotPlannerFromJson(raw: unknown, source = "slots"): SlotPlanner
   }
 }
 
-/** Reads and validates a `--slots` file. */
-export function loadSlotPlan(file: string): SlotPlanner {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new InputError(file, `cannot read: ${(error as Error).message}`);
-  }
+/** Reads and validates a `--slots` file (`nowMs` anchors `startDay`, as in slotPlannerFromJson). */
+export function loadSlotPlan(file: string, nowMs = Date.now()): SlotPlanner {
+  const text = readTextFile(file, "the slot plan");
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
     throw new InputError(file, `invalid JSON: ${(error as Error).message}`);
   }
-  return slotPlannerFromJson(raw, file);
+  return slotPlannerFromJson(raw, file, nowMs);
 }
 
 const slotIdParam = name.meta({ description: "`<zone>@<start epoch ms>`, as listed by GET /v1/slots" });

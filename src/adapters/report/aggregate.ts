@@ -12,6 +12,7 @@
 import { createReadStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { InputError } from "../../core/assert.js";
+import { fileErrorReason } from "../feeds/files.js";
 import { isRecord, pickNumber } from "./summary.js";
 
 const MINUTE_MS = 60_000;
@@ -116,19 +117,26 @@ export async function aggregateEventsFile(
   const folder = new EventFolder(summaryRaw);
   const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
   let lineNo = 0;
-  for await (const line of lines) {
-    lineNo++;
-    if (line.length > MAX_LINE_CHARS) throw new InputError(`${path}:${lineNo}`, "line too long for an event");
-    const text = line.trim();
-    if (text === "") continue;
-    let event: unknown;
-    try {
-      event = JSON.parse(text);
-    } catch (error) {
-      throw new InputError(`${path}:${lineNo}`, `not JSON: ${(error as Error).message}`);
+  try {
+    for await (const line of lines) {
+      lineNo++;
+      if (line.length > MAX_LINE_CHARS)
+        throw new InputError(`${path}:${lineNo}`, "line too long for an event");
+      const text = line.trim();
+      if (text === "") continue;
+      let event: unknown;
+      try {
+        event = JSON.parse(text);
+      } catch (error) {
+        throw new InputError(`${path}:${lineNo}`, `not JSON: ${(error as Error).message}`);
+      }
+      const problem = folder.add(event);
+      if (problem !== null) throw new InputError(`${path}:${lineNo}`, problem);
     }
-    const problem = folder.add(event);
-    if (problem !== null) throw new InputError(`${path}:${lineNo}`, problem);
+  } catch (error) {
+    // The stream's own failures (a directory, no permission) arrive here as bare errno errors.
+    if (error instanceof InputError || typeof (error as { code?: unknown }).code !== "string") throw error;
+    throw new InputError(path, `cannot read the events: ${fileErrorReason(error)}`);
   }
   return folder.finish(lineNo);
 }

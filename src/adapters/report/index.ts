@@ -5,7 +5,6 @@
  *   await writeReport(runDir)                     // writes runDir/report.html
  *   await writeComparisonReport(dirA, dirB, out)  // KPI deltas and overlaid series of two runs
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { aggregateEventsFile } from "./aggregate.js";
 import { type PageOptions, type RunView, renderPage } from "./page.js";
@@ -24,6 +23,8 @@ export {
   type RunSummary,
   type Targets,
 } from "./summary.js";
+
+import { makeDirectory, writeTextFile } from "../feeds/files.js";
 
 export interface ReportOptions extends PageOptions {
   /** Where to write the page; default `<runDir>/report.html`. */
@@ -111,6 +112,6 @@ export async function writeComparisonReport(
 }
 
 function writeFile(path: string, html: string): void {
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  writeFileSync(path, html);
+  makeDirectory(dirname(resolve(path)));
+  writeTextFile(path, html);
 }

@@ -3,8 +3,8 @@
  * the run's identity and the headline KPIs. Unknown KPIs are kept (listed generically on the page), missing
  * ones become `null` (shown as "–"). Only a file that is not a JSON object is an input error.
  */
-import { readFileSync } from "node:fs";
 import { InputError } from "../../core/assert.js";
+import { readTextFile } from "../feeds/files.js";
 
 export interface RunIdentity {
   readonly scenarioName: string | null;
@@ -148,12 +148,7 @@ export interface RunSummary {
 }
 
 export function readSummaryFile(path: string, targets: Partial<Targets> = {}): RunSummary {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new InputError(path, `cannot read: ${(error as Error).message}`);
-  }
+  const text = readTextFile(path, "the run summary");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -387,6 +387,10 @@ export class PostgresLedgerBackend implements LedgerBackend {
   readonly kind = "postgres" as const;
 
   private constructor(
+    /**
+     * @internal The driver's pool, for tests and diagnostics. Left out of the published types
+     * (stripInternal): its type comes from @types/pg, a devDependency a consumer would otherwise need.
+     */
     readonly pool: pg.Pool,
     private readonly clock: Clock,
     private readonly settings: LedgerSettings,

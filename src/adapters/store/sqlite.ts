@@ -107,6 +107,10 @@ parentPort.on("message", () => { clearInterval(timer); db.close(); parentPort.cl
 `;
 
 export class SqliteLedgerStore implements LedgerStore {
+  /**
+   * @internal The driver's handle, for tests and diagnostics. Left out of the published types (stripInternal):
+   * its type comes from @types/better-sqlite3, a devDependency a consumer would otherwise need.
+   */
   readonly db: Database.Database;
   private idNext = 1;
   private idEnd = 0;

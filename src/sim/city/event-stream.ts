@@ -28,12 +28,15 @@ export class EventStream {
     readonly mode: EventStreamMode = "lines",
     /** Called with every serialized line (mode "hash"): lets a writer stream a large run to disk. */
     private readonly onLine: ((line: string) => void) | null = null,
+    /** Called with every event's simulated time, in every mode: an observer (progress), never an input. */
+    private readonly onTime: ((tMs: number) => void) | null = null,
   ) {
     this.lines = mode === "lines" ? [] : null;
     this.hash = mode === "count" ? null : new EventLogHash();
   }
 
   emit(tMs: number, type: string, fields: Readonly<Record<string, EventField>>): void {
+    this.onTime?.(tMs);
     this.counted++;
     this.countsByType.set(type, (this.countsByType.get(type) ?? 0) + 1);
     if (this.hash === null) return;

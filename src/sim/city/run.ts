@@ -26,6 +26,11 @@ export interface RunOptions {
   readonly events?: EventStreamMode;
   /** Receives every event line as it is emitted (use with events: "hash" to stream to a file). */
   readonly onEventLine?: (line: string) => void;
+  /**
+   * Receives the simulated time of every event as it is emitted: an observer for progress reports. It
+   * cannot change the run (it returns nothing the simulator reads), so output bytes do not depend on it.
+   */
+  readonly onSimTime?: (simMs: number) => void;
   readonly replayOrders?: readonly ReplayOrder[];
   readonly replayPos?: readonly ReplayPosUpdate[];
   readonly faults?: FaultOverrides;
@@ -60,8 +65,25 @@ export interface RunOutput {
   readonly mdrp: MdrpMetrics | null;
 }
 
+/**
+ * The simulated span a run is measured against in progress reports: the demand window of a city scenario,
+ * the last courier shift of a meal scenario. The drain after it, until every order ends, is not known in
+ * advance, so a run can go a little past it.
+ */
+export function nominalDurationMs(scenario: Scenario): number {
+  if (scenario.mode !== "meal") return scenario.durationMin * 60_000;
+  let endMin = 0;
+  for (const c of scenario.couriers) endMin = Math.max(endMin, c.offMin);
+  for (const o of scenario.orders) endMin = Math.max(endMin, o.readyMin);
+  return endMin * 60_000;
+}
+
 export function runScenario(scenario: Scenario, options: RunOptions): RunOutput {
-  const stream = new EventStream(options.events ?? "lines", options.onEventLine ?? null);
+  const stream = new EventStream(
+    options.events ?? "lines",
+    options.onEventLine ?? null,
+    options.onSimTime ?? null,
+  );
   let kpis: Record<string, unknown>;
   let modules: Record<string, string>;
   let city: CityKpis | null = null;

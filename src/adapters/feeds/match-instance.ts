@@ -1,0 +1,160 @@
+/**
+ * The dispatch-tick instance (docs/dispatch.md): its schema, parser, the parameters it implies and the JSON
+ * report of one tick. Shared by `lastmile match` and `POST /v1/match` (one format, one place), which is why
+ * it lives beside the other file formats and not in either adapter.
+ */
+import { z } from "zod";
+import { InputError } from "../../core/assert.js";
+import { type DispatchOrder, type DispatchParams, dispatchDefaults } from "../../optimize/dispatch/model.js";
+import type { TickResult } from "../../optimize/dispatch/tick.js";
+
+const finite = z.number().finite();
+const point = z.object({ x: finite, y: finite }).strict();
+// Times are integer ms on any epoch (the simulator starts at 0; a server passes Unix ms).
+const time = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+
+const orderSchema = z
+  .object({
+    id: z.string().min(1),
+    storeId: z.string().min(1),
+    store: point,
+    dropoff: point,
+    items: z.number().int().min(0).max(10_000),
+    placedMs: time,
+    windowStartMs: time,
+    windowEndMs: time,
+  })
+  .strict()
+  .refine((o) => o.windowEndMs >= o.windowStartMs, {
+    message: "windowEndMs must be >= windowStartMs",
+    path: ["windowEndMs"],
+  });
+
+const shopperSchema = z
+  .object({
+    id: z.string().min(1),
+    location: point,
+    status: z.enum(["idle", "active", "offline"]).default("idle"),
+    capacityOrders: z.number().int().min(1).max(20).default(3),
+    capacityItems: z.number().int().min(1).max(10_000).default(80),
+    activeOrders: z.array(orderSchema).max(20).default([]),
+    shiftEndMs: time,
+    rating: z.number().min(0).max(5).default(5),
+    acceptanceRate: z.number().min(0).max(1).default(1),
+    completionRate: z.number().min(0).max(1).default(1),
+    lastAssignedMs: time.default(0),
+  })
+  .strict();
+
+const paramsSchema = z
+  .object({
+    assignment: z.enum(["optimal", "greedy"]).optional(),
+    radiusM: z.number().positive().finite().optional(),
+    maxCandidates: z.number().int().min(1).max(256).optional(),
+    agingPerMinute: z.number().min(0).finite().optional(),
+    threshold: z.number().min(0).max(1).optional(),
+    maxOrdersPerBatch: z.number().int().min(1).max(6).optional(),
+    maxItemsPerBatch: z.number().int().min(1).max(10_000).optional(),
+    speedKmh: z.number().positive().finite().optional(),
+  })
+  .strict();
+
+export const matchInstanceSchema = z
+  .object({
+    mode: z.enum(["grocery", "quick", "meal"]).default("grocery"),
+    nowMs: time,
+    orders: z.array(orderSchema).max(100_000),
+    shoppers: z.array(shopperSchema).max(1_000_000),
+    params: paramsSchema.default({}),
+  })
+  .strict();
+
+export type MatchInstance = z.infer<typeof matchInstanceSchema>;
+
+/** Parses and validates an instance file's text; bad JSON or fields raise InputError / ZodError with a path. */
+export function parseMatchInstance(text: string, source = "instance"): MatchInstance {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(source, `invalid JSON: ${(error as Error).message}`);
+  }
+  const inst = matchInstanceSchema.parse(raw);
+  const orderIds = new Set<string>();
+  inst.orders.forEach((o, i) => {
+    if (orderIds.has(o.id)) throw new InputError(`orders[${i}].id`, `duplicate order id '${o.id}'`);
+    orderIds.add(o.id);
+  });
+  const shopperIds = new Set<string>();
+  inst.shoppers.forEach((s, i) => {
+    if (shopperIds.has(s.id)) throw new InputError(`shoppers[${i}].id`, `duplicate shopper id '${s.id}'`);
+    shopperIds.add(s.id);
+  });
+  return inst;
+}
+
+export function matchParams(inst: MatchInstance, forceGreedy = false): DispatchParams {
+  const d = dispatchDefaults(inst.mode);
+  const p = inst.params;
+  return {
+    ...d,
+    assignment: forceGreedy ? "greedy" : (p.assignment ?? d.assignment),
+    speedKmh: p.speedKmh ?? d.speedKmh,
+    batch: {
+      ...d.batch,
+      threshold: p.threshold ?? d.batch.threshold,
+      maxOrders: p.maxOrdersPerBatch ?? d.batch.maxOrders,
+      maxItems: p.maxItemsPerBatch ?? d.batch.maxItems,
+    },
+    candidates: {
+      ...d.candidates,
+      radiusM: p.radiusM ?? d.candidates.radiusM,
+      maxCandidates: p.maxCandidates ?? d.candidates.maxCandidates,
+      agingPerMinute: p.agingPerMinute ?? d.candidates.agingPerMinute,
+    },
+  };
+}
+
+const r3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+/** The JSON report of one tick (ids instead of indices, rounded scores). */
+export function matchReport(inst: MatchInstance, params: DispatchParams, result: TickResult) {
+  const orders: readonly DispatchOrder[] = inst.orders;
+  const ids = (indices: readonly number[]) => indices.map((i) => orders[i]!.id);
+  return {
+    mode: inst.mode,
+    nowMs: inst.nowMs,
+    assignment: params.assignment,
+    batches: result.batches.map((b, index) => ({
+      index,
+      orders: ids(b.orderIndices),
+      deliveryOrder: b.evaluation.deliveryOrder.map((k) => orders[b.orderIndices[k]!]!.id),
+      items: b.evaluation.items,
+      compatibility: Object.fromEntries(Object.entries(b.evaluation.scores).map(([k, v]) => [k, r3(v)])),
+      routeTravelMs: b.evaluation.routeTravelMs,
+      individualTravelMs: b.evaluation.individualTravelMs,
+      costMs: b.evaluation.costMs,
+    })),
+    assignments: result.assignments.map((a) => ({
+      batch: a.batch,
+      orders: ids(result.batches[a.batch]!.orderIndices),
+      shopper: inst.shoppers[a.shopper]!.id,
+      score: Object.fromEntries(Object.entries(a.score).map(([k, v]) => [k, r3(v)])),
+      cost: r3(a.cost),
+      arrivalAtStoreMs: a.arrivalAtStoreMs,
+    })),
+    unassigned: result.unassigned.map((u) => ({
+      batch: u.batch,
+      orders: ids(result.batches[u.batch]!.orderIndices),
+      reason: u.reason,
+    })),
+    objective: {
+      totalScore: r3(result.objective.totalScore),
+      totalCost: r3(result.objective.totalCost),
+      assignedBatches: result.objective.assignedBatches,
+      assignedOrders: result.objective.assignedOrders,
+      batchingCostMs: result.stats.batchingCostMs,
+      singlesCostMs: result.stats.singlesCostMs,
+    },
+  };
+}
