@@ -8,6 +8,7 @@ import { registerEngineDemo } from "./engine-demo.js";
 import { registerForecast } from "./forecast.js";
 import { registerFuzz } from "./fuzz.js";
 import { registerImport } from "./import.js";
+import { registerKeys } from "./keys.js";
 import { registerMatch } from "./match.js";
 import { registerReport } from "./report.js";
 import { registerRoute } from "./route.js";
@@ -27,4 +28,5 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerImport,
   registerFuzz,
   registerMatch,
+  registerKeys,
 ];
