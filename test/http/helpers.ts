@@ -106,7 +106,7 @@ export function stockUpdates(counts: Record<string, number>, store = DS) {
 /** A JSON request over a real socket (node:http), through `agent` when given. */
 export function request(
   baseUrl: string,
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "DELETE",
   path: string,
   body?: unknown,
   options: { agent?: import("node:http").Agent; key?: string; token?: string } = {},
@@ -118,7 +118,7 @@ export function request(
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) headers["content-type"] = "application/json";
-    if (method === "POST") headers["idempotency-key"] = options.key ?? freshKey();
+    if (method !== "GET") headers["idempotency-key"] = options.key ?? freshKey();
     const req = httpRequest(
       {
         host: url.hostname,

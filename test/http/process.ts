@@ -95,12 +95,14 @@ export interface ServerProcess {
 export async function startServer(
   store: string,
   extra: readonly string[] = [],
-  given?: { token?: string },
+  /** `keyless`: neither a key nor --insecure (the server must then refuse or answer 401). */
+  given?: { token?: string; keyless?: boolean },
 ): Promise<ServerProcess> {
   buildCli();
-  const insecure = store === "memory" || extra.includes("--insecure");
+  const keyless = given?.keyless === true;
+  const insecure = !keyless && (store === "memory" || extra.includes("--insecure"));
   let token = given?.token;
-  if (token === undefined && !insecure) {
+  if (token === undefined && !insecure && !keyless) {
     const stores = await openServiceStores(parseStoreSpec(store));
     try {
       token = await mintKey(stores.keys, TENANT, SCOPE_NAMES);

@@ -137,9 +137,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   const openapi = buildOpenApi(options.routes);
-  app.get("/openapi.json", async () => openapi);
-  app.get("/healthz", async () => ({ status: "ok" }));
-  app.get("/readyz", async (_request, reply) => {
+  // Probes and the document are public and cheap: no key, no budget.
+  const unlimited = { config: { rateLimit: false } } as const;
+  app.get("/openapi.json", unlimited, async () => openapi);
+  app.get("/healthz", unlimited, async () => ({ status: "ok" }));
+  app.get("/readyz", unlimited, async (_request, reply) => {
     if (closing) return reply.code(503).send({ status: "shutting down" });
     try {
       await options.ready();
@@ -153,8 +155,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   // Security headers on every answer. The service serves JSON only, so the strictest policy costs nothing.
   app.register(fastifyHelmet, { global: true });
   app.register(fastifyAuth);
+  // One budget per key across every /v1 route (a per-route config would give each route its own counter).
   app.register(fastifyRateLimit, {
-    global: false,
+    global: true,
     max: rateLimit.maxPerWindow,
     timeWindow: rateLimit.windowMs,
     // After authentication (onRequest), before the body is read: a limited client costs no parsing.
@@ -196,7 +199,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         url: routerPath(route.path),
         // Both must pass (and: authenticate first, then check the scope).
         onRequest: v1.auth([authenticate, authorize], { relation: "and" }),
-        config: { rateLimit: { max: rateLimit.maxPerWindow, timeWindow: rateLimit.windowMs } },
         handler: async (request, reply) => {
           const params = parse(route.params, request.params ?? {}, "params");
           const query = parse(route.query, request.query ?? {}, "query");
