@@ -7,6 +7,7 @@
  * (as if it did not exist), and a route on names (stores, slots) works in B's own namespace — either way
  * A's state is unchanged, which each case checks through A's own key.
  */
+import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { SCOPE_NAMES, type Scope } from "../../src/adapters/http/auth.js";
@@ -324,6 +325,35 @@ describe("authorization matrix", () => {
       const r = await call(app, c.method, c.url, a, c.body);
       expect(r.status, JSON.stringify(r.body)).toBe(c.ok);
     });
+  });
+});
+
+describe("fuzzed Authorization headers", () => {
+  it("any header value that is not a valid key is a 401 in the error shape, never a 5xx", async () => {
+    const { app, a } = await fixture();
+    const header = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.string({ maxLength: 100 }).map((t) => `Bearer ${t}`),
+      fc.stringMatching(/^lm_[0-9a-f]{16}_[0-9a-f]{64}$/).map((t) => `Bearer ${t}`),
+      // The valid key with one character changed, or cut, or padded.
+      fc
+        .nat({ max: a.length - 1 })
+        .map((i) => `Bearer ${a.slice(0, i)}${a[i] === "0" ? "1" : "0"}${a.slice(i + 1)}`),
+      fc.nat({ max: a.length - 1 }).map((i) => `Bearer ${a.slice(0, i)}`),
+      fc.constantFrom(`bearer ${a}`, `Bearer  ${a}`, `Bearer ${a} `, `Basic ${a}`, `${a}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(header, async (value) => {
+        const res = await app.inject({
+          method: "GET",
+          url: `/v1/availability?store=${DS}&skus=milk`,
+          headers: { authorization: value },
+        });
+        expect(res.statusCode, value).toBe(401);
+        expect(JSON.parse(res.body).error.code).toBe("unauthorized");
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -44,6 +44,18 @@ describe("rate limit per key", () => {
   });
 });
 
+describe("rate limit without keys (--insecure)", () => {
+  it("is per client address: one address limited, another not", async () => {
+    const s = await service({ auth: "none", rateLimit: { maxPerWindow: 2, windowMs: 60_000 } });
+    const url = `/v1/availability?store=${DS}&skus=milk`;
+    const from = (remoteAddress: string) => s.app.inject({ method: "GET", url, remoteAddress });
+    expect((await from("10.0.0.1")).statusCode).toBe(200);
+    expect((await from("10.0.0.1")).statusCode).toBe(200);
+    expect((await from("10.0.0.1")).statusCode).toBe(429);
+    expect((await from("10.0.0.2")).statusCode).toBe(200);
+  });
+});
+
 describe("POS source times in the future", () => {
   it("an update dated beyond the allowed skew is 400 naming its field, and nothing of the batch applies", async () => {
     const clock = new ManualClock(1_000_000_000);

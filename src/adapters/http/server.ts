@@ -91,23 +91,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       requestTimeout: requestTimeoutMs,
     },
     // Node answers a timed-out or malformed request itself, before any route: same error shape here.
-    clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) => {
-      if (error.code === "ECONNRESET" || socket.destroyed) return;
-      const [status, code, message] =
-        error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-          ? [408, "request_timeout", `the request was not received within ${requestTimeoutMs} ms`]
-          : error.code === "HPE_HEADER_OVERFLOW"
-            ? [431, "headers_too_large", "request headers too large"]
-            : [400, "bad_request", "malformed HTTP request"];
-      const body = JSON.stringify({ error: { code, message } });
-      if (socket.writable)
-        socket.write(
-          `HTTP/1.1 ${status} ${status === 408 ? "Request Timeout" : status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
-            `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-            `Connection: close\r\n\r\n${body}`,
-        );
-      socket.destroy();
-    },
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) =>
+      answerClientError(error, socket, requestTimeoutMs),
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     requestIdHeader: "x-request-id",
@@ -162,8 +147,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     timeWindow: rateLimit.windowMs,
     // After authentication (onRequest), before the body is read: a limited client costs no parsing.
     hook: "preParsing",
+    // Without keys (--insecure) every caller shares one principal: budget per client address instead.
     keyGenerator: (request) =>
-      request.principal === null ? `ip:${request.ip}` : `key:${request.principal.keyId}`,
+      request.principal === null || auth.mode === "none"
+        ? `ip:${request.ip}`
+        : `key:${request.principal.keyId}`,
     errorResponseBuilder: (_request, context) =>
       new HttpError(
         429,
@@ -225,6 +213,29 @@ async function principalOf(request: FastifyRequest, verifier: ApiKeyVerifier): P
   const principal = await verifier.verify(m[1]!);
   if (principal === undefined) throw unauthorized("unknown, revoked or malformed API key");
   return principal;
+}
+
+/** The raw HTTP answer to a request Node refused before Fastify saw it (timeout, oversized or bad headers). */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket, requestTimeoutMs: number): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, reason, code, message] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [
+          408,
+          "Request Timeout",
+          "request_timeout",
+          `the request was not received within ${requestTimeoutMs} ms`,
+        ]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "Request Header Fields Too Large", "headers_too_large", "request headers too large"]
+        : [400, "Bad Request", "bad_request", "malformed HTTP request"];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy();
 }
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
