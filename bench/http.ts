@@ -234,7 +234,8 @@ function authOf(url: string): Record<string, string> {
 }
 
 /**
- * A durable store gets a fresh API key (the bench pays for authentication like any client); the memory
+ * A durable store gets a fresh API key (the bench pays for authentication like any client; holds:unbounded,
+ * because the workload's hard holds name no TTL, as before keys existed); the memory
  * store cannot be shared with the child, so that baseline runs `--insecure`. The rate limit is lifted: the
  * bench measures throughput, not the limiter's refusals.
  */
@@ -244,7 +245,11 @@ async function startServer(store: string): Promise<Server> {
     const stores = await openServiceStores(parseStoreSpec(store));
     try {
       token = (
-        await createApiKey(stores.keys, { tenant: "bench", scopes: ["all"], label: "bench" }, Date.now())
+        await createApiKey(
+          stores.keys,
+          { tenant: "bench", scopes: ["all", "holds:unbounded"], label: "bench" },
+          Date.now(),
+        )
       ).secret;
     } finally {
       await stores.close();
