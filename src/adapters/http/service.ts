@@ -96,9 +96,15 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       ...(backend instanceof PostgresLedgerBackend ? { pool: backend.pool } : {}),
       ...(options.sqlite?.synchronous === undefined ? {} : { sqliteSynchronous: options.sqlite.synchronous }),
     });
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+  try {
     // Before the first request: the planner's counts include every booking acknowledged before a restart.
     if (options.slots !== undefined) await restoreBookings(options.slots, stores.bookings);
   } catch (error) {
+    await stores.close();
     await backend.close();
     throw error;
   }
