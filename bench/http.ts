@@ -16,6 +16,9 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { createApiKey } from "../src/adapters/http/auth.js";
+import { parseStoreSpec } from "../src/adapters/store/open.js";
+import { openServiceStores } from "../src/adapters/store/service-stores.js";
 import type { BenchRow, BenchSuite } from "./types.js";
 
 const RATE_REQ_PER_S = 2000;
@@ -153,7 +156,7 @@ function load(
                 ];
           return {
             ...req,
-            headers: { "content-type": "application/json", "idempotency-key": key },
+            headers: { "content-type": "application/json", "idempotency-key": key, ...authOf(url) },
             body: JSON.stringify({ store: "DS1", lines, kind: "hard" }),
           };
         },
@@ -165,7 +168,11 @@ function load(
           return {
             ...req,
             path: `/v1/reservations/${key}/commit`,
-            headers: { "content-type": "application/json", "idempotency-key": `${key}/commit` },
+            headers: {
+              "content-type": "application/json",
+              "idempotency-key": `${key}/commit`,
+              ...authOf(url),
+            },
             body: "{}",
           };
         },
@@ -181,6 +188,7 @@ function loadAvailability(url: string, seconds: number): Promise<autocannon.Resu
     connections: CONNECTIONS,
     duration: seconds,
     overallRate: RATE_REQ_PER_S,
+    headers: authOf(url),
   });
 }
 
@@ -207,7 +215,7 @@ function postJson(url: string, path: string, body: unknown, key: string): Promis
         port: u.port,
         method: "POST",
         path: u.pathname,
-        headers: { "content-type": "application/json", "idempotency-key": key },
+        headers: { "content-type": "application/json", "idempotency-key": key, ...authOf(url) },
       },
       (res) => {
         res.resume();
@@ -219,7 +227,34 @@ function postJson(url: string, path: string, body: unknown, key: string): Promis
   });
 }
 
+/** The Authorization header for each server's URL: every request of the bench carries an API key. */
+const authHeaders = new Map<string, Record<string, string>>();
+function authOf(url: string): Record<string, string> {
+  return authHeaders.get(url) ?? {};
+}
+
+/**
+ * A durable store gets a fresh API key (the bench pays for authentication like any client; holds:unbounded,
+ * because the workload's hard holds name no TTL, as before keys existed); the memory
+ * store cannot be shared with the child, so that baseline runs `--insecure`. The rate limit is lifted: the
+ * bench measures throughput, not the limiter's refusals.
+ */
 async function startServer(store: string): Promise<Server> {
+  let token: string | undefined;
+  if (store !== "memory") {
+    const stores = await openServiceStores(parseStoreSpec(store));
+    try {
+      token = (
+        await createApiKey(
+          stores.keys,
+          { tenant: "bench", scopes: ["all", "holds:unbounded"], label: "bench" },
+          Date.now(),
+        )
+      ).secret;
+    } finally {
+      await stores.close();
+    }
+  }
   // This module runs from dist/bench/http.js. The child loads only the serve subcommand, not the whole CLI.
   const serve = new URL("../src/adapters/cli/serve.js", import.meta.url).href;
   const source = `
@@ -238,6 +273,8 @@ catch (error) { process.stderr.write("error: " + (error?.message ?? error) + "\\
       source,
       "serve",
       ...["--port", "0", "--store", store, "--log-level", "warn", "--pool-size", "16"],
+      ...["--rate-limit-per-minute", "100000000"],
+      ...(token === undefined ? ["--insecure"] : []),
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
@@ -258,6 +295,7 @@ catch (error) { process.stderr.write("error: " + (error?.message ?? error) + "\\
       fail(new Error(`server exited with ${code}: ${err}`));
     });
   });
+  if (token !== undefined) authHeaders.set(url, { authorization: `Bearer ${token}` });
   return {
     url,
     async stop() {

@@ -2,6 +2,15 @@
  * lastmile public API. Each module adds its exports here (one block per module).
  */
 // HTTP service and SQL ledger stores (issue 7): `lastmile serve`, SQLite and PostgreSQL behind the ledger.
+// API keys (issue 21): a service built with createService needs one (`createApiKey(service.keys, …)`).
+export {
+  ALL_SCOPES,
+  ApiKeyVerifier,
+  createApiKey,
+  type Principal,
+  SCOPES,
+  type Scope,
+} from "./adapters/http/auth.js";
 export {
   createService,
   type Service,

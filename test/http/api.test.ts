@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { Service } from "../../src/adapters/http/service.js";
-import { DS, freshKey, get, memoryService, post, stockUpdates } from "./helpers.js";
+import { auth, DS, freshKey, get, memoryService, post, stockUpdates } from "./helpers.js";
 
 const services: Service[] = [];
 afterEach(async () => {
@@ -220,7 +220,7 @@ describe("validation", () => {
     const bad = await app.inject({
       method: "POST",
       url: "/v1/reservations",
-      headers: { "content-type": "application/json", "idempotency-key": "x" },
+      headers: { "content-type": "application/json", "idempotency-key": "x", ...auth(app) },
       payload: "{not json",
     });
     expect(bad.statusCode).toBe(400);
@@ -228,7 +228,7 @@ describe("validation", () => {
     const text = await app.inject({
       method: "POST",
       url: "/v1/reservations",
-      headers: { "content-type": "text/plain", "idempotency-key": "x" },
+      headers: { "content-type": "text/plain", "idempotency-key": "x", ...auth(app) },
       payload: "hello",
     });
     expect(text.statusCode).toBe(415);
@@ -288,7 +288,18 @@ describe("service", () => {
     expect(schema.required).toEqual(["store", "lines"]);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.lines.items.properties.qty).toMatchObject({ type: "integer", minimum: 1 });
-    expect(Object.keys(reserve.responses)).toEqual(["201", "400", "404", "409", "422"]);
+    expect(Object.keys(reserve.responses).sort()).toEqual([
+      "201",
+      "400",
+      "401",
+      "403",
+      "404",
+      "409",
+      "422",
+      "429",
+    ]);
+    expect(reserve.security).toEqual([{ apiKey: ["reservations:write"] }]);
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: "http", scheme: "bearer" });
     expect(reserve.parameters).toEqual([
       expect.objectContaining({ name: "Idempotency-Key", in: "header", required: true }),
     ]);
@@ -301,7 +312,7 @@ describe("service", () => {
     const url = await s.listen("127.0.0.1", 0);
     await fetch(`${url}/v1/pos-updates`, {
       method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": freshKey() },
+      headers: { "content-type": "application/json", "idempotency-key": freshKey(), ...auth(s.app) },
       body: JSON.stringify(stockUpdates({ milk: 3 })),
     });
     // Hold a request open: the body is sent slowly, so the handler has not run when close() starts.
@@ -314,7 +325,7 @@ describe("service", () => {
           port,
           method: "POST",
           path: "/v1/reservations",
-          headers: { "content-type": "application/json", "idempotency-key": freshKey() },
+          headers: { "content-type": "application/json", "idempotency-key": freshKey(), ...auth(s.app) },
         },
         (res) => {
           let body = "";

@@ -5,9 +5,8 @@
  */
 import { Agent } from "node:http";
 import { afterAll, describe, expect, it } from "vitest";
-import { createService } from "../../src/adapters/http/service.js";
 import { BACKENDS, PG_SKIP_REASON, PG_URL, scratchStore } from "../store/backends.js";
-import { DS, freshKey, request, stockUpdates } from "./helpers.js";
+import { DS, freshKey, keyedService, listenWithKey, request, stockUpdates } from "./helpers.js";
 import { type ServerProcess, startServer } from "./process.js";
 
 const CLIENTS = 200;
@@ -50,9 +49,9 @@ if (PG_URL === undefined) it.skip(`two server processes on one PostgreSQL: ${PG_
 describe.each(BACKENDS)("200 clients, 50 units, one server: %s", (name) => {
   it("exactly 50 reservations succeed", async () => {
     const scratch = await scratchStore(name);
-    const service = await createService({ store: scratch.spec, logLevel: false, poolSize: 20 });
+    const service = await keyedService({ store: scratch.spec, poolSize: 20, sweepIntervalMs: 1000 });
     try {
-      await lastUnitsRace([await service.listen("127.0.0.1", 0)]);
+      await lastUnitsRace([await listenWithKey(service)]);
     } finally {
       await service.close();
       await scratch.cleanup();

@@ -13,7 +13,7 @@ import { afterAll, expect, it } from "vitest";
 import { SqliteLedgerStore } from "../../src/adapters/store/sqlite.js";
 import { Ledger } from "../../src/core/ledger/ledger.js";
 import { ManualClock } from "../../src/core/ports.js";
-import { type Answer, DS, request, stockUpdates } from "./helpers.js";
+import { type Answer, DS, request, stockUpdates, TENANT } from "./helpers.js";
 import { startServer } from "./process.js";
 
 const SKUS = ["a", "b", "c", "d", "e", "f", "g", "h"];
@@ -136,7 +136,8 @@ it("kill -9 under load loses no acknowledged write and replays first answers aft
         for (const l of r.committed!) taken.set(l.sku, (taken.get(l.sku) ?? 0) + l.qty);
     }
     for (const sku of SKUS) {
-      const row = store.row(DS, sku)!;
+      // The service namespaces store ids by tenant (`t1/DS1`).
+      const row = store.row(`${TENANT}/${DS}`, sku)!;
       expect(row.available + row.reserved + (taken.get(sku) ?? 0)).toBe(LOADED);
     }
   } finally {

@@ -8,7 +8,7 @@ import type { Service } from "../../src/adapters/http/service.js";
 import { slotPlannerFromJson } from "../../src/adapters/http/slot-routes.js";
 import { ManualClock } from "../../src/core/ports.js";
 import { generateInstance } from "../../src/optimize/dispatch/generate.js";
-import { freshKey, get, memoryService, post } from "./helpers.js";
+import { auth, freshKey, get, memoryService, post } from "./helpers.js";
 
 const services: Service[] = [];
 afterEach(async () => {
@@ -21,7 +21,7 @@ async function service(options = {}) {
 }
 
 async function del(app: Service["app"], url: string, key?: string | null) {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...auth(app) };
   if (key !== null) headers["idempotency-key"] = key ?? freshKey("cancel");
   const res = await app.inject({ method: "DELETE", url, headers });
   return { status: res.statusCode, body: JSON.parse(res.body) };

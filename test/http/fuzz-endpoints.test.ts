@@ -10,7 +10,7 @@ import type { Service } from "../../src/adapters/http/service.js";
 import { slotPlannerFromJson } from "../../src/adapters/http/slot-routes.js";
 import { ManualClock } from "../../src/core/ports.js";
 import { generateInstance } from "../../src/optimize/dispatch/generate.js";
-import { memoryService } from "./helpers.js";
+import { auth, memoryService } from "./helpers.js";
 
 const oddString = fc.oneof(
   fc.string(),
@@ -155,7 +155,7 @@ describe("fuzzed requests on match, route and slots", () => {
   });
 
   async function slotState(): Promise<string> {
-    const res = await app.inject({ method: "GET", url: "/v1/slots?zone=north" });
+    const res = await app.inject({ method: "GET", url: "/v1/slots?zone=north", headers: auth(app) });
     return res.body;
   }
 
@@ -166,7 +166,7 @@ describe("fuzzed requests on match, route and slots", () => {
     key?: string,
   ) {
     const before = url.startsWith("/v1/slots") ? await slotState() : undefined;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...auth(app) };
     if (payload !== undefined) headers["content-type"] = "application/json";
     if (key !== undefined) headers["idempotency-key"] = key;
     const res = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });

@@ -7,12 +7,11 @@ import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../../src/adapters/http/service.js";
-import { createService } from "../../src/adapters/http/service.js";
 import type { EmbeddedLedgerBackend } from "../../src/adapters/store/backend.js";
 import { PostgresLedgerBackend } from "../../src/adapters/store/postgres.js";
 import { ManualClock } from "../../src/core/ports.js";
 import { BACKENDS, PG_SKIP_REASON, PG_URL, type Scratch, scratchStore } from "../store/backends.js";
-import { DS, post, stockUpdates } from "./helpers.js";
+import { auth, DS, keyedService, post, stockUpdates } from "./helpers.js";
 
 const oddString = fc.oneof(
   fc.string(),
@@ -85,12 +84,7 @@ describe.each(BACKENDS)("fuzzed requests: %s", (name) => {
     scratch = await scratchStore(name);
     // A frozen clock: with wall time, a refused request could legitimately expire a reservation made by an
     // earlier (valid) fuzzed body with a 1 ms TTL, and that state change is the clock's, not the request's.
-    service = await createService({
-      store: scratch.spec,
-      logLevel: false,
-      sweepIntervalMs: 0,
-      clock: new ManualClock(1_000_000),
-    });
+    service = await keyedService({ store: scratch.spec, clock: new ManualClock(1_000_000) });
     app = service.app;
     await post(app, "/v1/pos-updates", stockUpdates({ milk: 1_000_000, eggs: 10 }));
     liveKey = "fuzz-live";
@@ -124,7 +118,7 @@ describe.each(BACKENDS)("fuzzed requests: %s", (name) => {
     key: string | undefined,
   ) {
     const before = await state();
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...auth(app) };
     if (payload !== undefined) headers["content-type"] = "application/json";
     if (key !== undefined) headers["idempotency-key"] = key;
     const res = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });

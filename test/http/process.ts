@@ -6,6 +6,10 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { SCOPE_NAMES } from "../../src/adapters/http/auth.js";
+import { parseStoreSpec } from "../../src/adapters/store/open.js";
+import { openServiceStores } from "../../src/adapters/store/service-stores.js";
+import { mintKey, setUrlToken, TENANT } from "./helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SERVE = resolve(ROOT, "dist/src/adapters/cli/serve.js");
@@ -70,6 +74,11 @@ function newestSourceMs(dir: string): number {
 
 export interface ServerProcess {
   readonly url: string;
+  /**
+   * The API key made for this server (tenant t1, every scope), which `request` sends to its URL by default;
+   * undefined for an in-memory store, which a child process cannot share: that server runs `--insecure`.
+   */
+  readonly token: string | undefined;
   readonly child: ChildProcess;
   /** stderr so far (the CLI's own lines; the JSON log goes to stdout and is discarded). */
   stderr(): string;
@@ -79,9 +88,28 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `lastmile serve --port 0 --store <store>` and waits for its "listening on" line (bounded). */
-export async function startServer(store: string, extra: readonly string[] = []): Promise<ServerProcess> {
+/**
+ * Starts `lastmile serve --port 0 --store <store>` and waits for its "listening on" line (bounded). A durable
+ * store gets a fresh API key first (unless `token` is given or `extra` holds --insecure).
+ */
+export async function startServer(
+  store: string,
+  extra: readonly string[] = [],
+  /** `keyless`: neither a key nor --insecure (the server must then refuse or answer 401). */
+  given?: { token?: string; keyless?: boolean },
+): Promise<ServerProcess> {
   buildCli();
+  const keyless = given?.keyless === true;
+  const insecure = !keyless && (store === "memory" || extra.includes("--insecure"));
+  let token = given?.token;
+  if (token === undefined && !insecure && !keyless) {
+    const stores = await openServiceStores(parseStoreSpec(store));
+    try {
+      token = await mintKey(stores.keys, TENANT, SCOPE_NAMES);
+    } finally {
+      await stores.close();
+    }
+  }
   const child = spawn(
     process.execPath,
     [
@@ -95,6 +123,7 @@ export async function startServer(store: string, extra: readonly string[] = []):
       store,
       "--log-level",
       "silent",
+      ...(insecure && !extra.includes("--insecure") ? ["--insecure"] : []),
       ...extra,
     ],
     { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] },
@@ -116,8 +145,10 @@ export async function startServer(store: string, extra: readonly string[] = []):
       fail(new Error(`server exited with ${code} before listening: ${err}`));
     });
   });
+  if (token !== undefined) setUrlToken(url, token);
   return {
     url,
+    token,
     child,
     stderr: () => err,
     async kill9() {

@@ -59,6 +59,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./serve.js")).registerServe,
   },
   {
+    name: "keys",
+    summary: "API keys of the HTTP service: create (prints the secret once), list, revoke",
+    load: async () => (await import("./keys.js")).registerKeys,
+  },
+  {
     name: "engine-demo",
     summary: "run the hold model on the event engine and print its event-log hash (a determinism check)",
     load: async () => (await import("./engine-demo.js")).registerEngineDemo,

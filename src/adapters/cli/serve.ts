@@ -1,10 +1,15 @@
 /**
  * `lastmile serve`: the HTTP service. SIGTERM / SIGINT stop accepting connections, let in-flight requests
  * finish (bounded by --shutdown-timeout-ms), close the store, then exit 0.
+ *
+ * Every /v1 request needs an API key of the store (`lastmile keys create`). Beyond loopback the service
+ * refuses to start while the store has no valid key, and without keys at all (`--insecure`) only when told so.
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { DEFAULT_POS_FUTURE_SKEW_MS_MAX } from "../http/ledger-routes.js";
 import { DEFAULT_ROUTE_QUEUE_MAX } from "../http/route-pool.js";
+import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS } from "../http/server.js";
 import { createService } from "../http/service.js";
 import { loadSlotPlan } from "../http/slot-routes.js";
 import { parseStoreSpec } from "../store/open.js";
@@ -23,6 +28,10 @@ interface ServeOptions {
   routeTimeLimitMs: string;
   routeWorkers: string;
   routeQueueMax: string;
+  insecure?: boolean;
+  rateLimitPerMinute: string;
+  posFutureSkewMs: string;
+  requestTimeoutMs: string;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -54,6 +63,25 @@ export function registerServe(program: Command): void {
       "POST /v1/route requests waiting for a worker; beyond: 503",
       String(DEFAULT_ROUTE_QUEUE_MAX),
     )
+    .option(
+      "--insecure",
+      "no API keys: anyone who reaches the port may do anything (one tenant, every scope)",
+    )
+    .option(
+      "--rate-limit-per-minute <n>",
+      "requests one API key may make per minute; beyond: 429 with Retry-After",
+      String(DEFAULT_RATE_LIMIT.maxPerWindow),
+    )
+    .option(
+      "--pos-future-skew-ms <n>",
+      "POS updates dated more than this after the server's clock are refused (400)",
+      String(DEFAULT_POS_FUTURE_SKEW_MS_MAX),
+    )
+    .option(
+      "--request-timeout-ms <n>",
+      "a client must send its whole request within this; beyond: 408",
+      String(DEFAULT_REQUEST_TIMEOUT_MS),
+    )
     .action(async (opts: ServeOptions) => {
       const port = integer(opts.port, "--port", 0, 65535);
       const bodyLimitBytes = integer(opts.bodyLimitBytes, "--body-limit-bytes", 1, 1 << 30);
@@ -62,6 +90,10 @@ export function registerServe(program: Command): void {
       const routeTimeLimitMaxMs = integer(opts.routeTimeLimitMs, "--route-time-limit-ms", 1, 600_000);
       const routeWorkers = integer(opts.routeWorkers, "--route-workers", 0, 64);
       const routeQueueMax = integer(opts.routeQueueMax, "--route-queue-max", 0, 1000);
+      const rateLimitPerMinute = integer(opts.rateLimitPerMinute, "--rate-limit-per-minute", 1, 100_000_000);
+      const posFutureSkewMsMax = integer(opts.posFutureSkewMs, "--pos-future-skew-ms", 0, 366 * 86_400_000);
+      const requestTimeoutMs = integer(opts.requestTimeoutMs, "--request-timeout-ms", 100, 3_600_000);
+      const insecure = opts.insecure === true;
       // Read before opening the store: a bad plan exits 2 without touching the database.
       const slots = opts.slots === undefined ? undefined : loadSlotPlan(opts.slots);
       if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel))
@@ -78,8 +110,27 @@ export function registerServe(program: Command): void {
         routeTimeLimitMaxMs,
         routeWorkers,
         routeQueueMax,
+        auth: insecure ? "none" : "keys",
+        rateLimit: { maxPerWindow: rateLimitPerMinute, windowMs: 60_000 },
+        posFutureSkewMsMax,
+        requestTimeoutMs,
         ...(slots === undefined ? {} : { slots }),
       });
+      if (insecure) {
+        process.stderr.write("lastmile serve: --insecure: no authentication, every caller may do anything\n");
+      } else if ((await service.keys.list()).every((k) => k.revokedAtMs !== null)) {
+        if (!isLoopback(opts.host)) {
+          await service.close();
+          throw new CliUsageError(
+            `--host ${opts.host}: the store has no valid API key; create one with \`lastmile keys create\` ` +
+              "(or pass --insecure to serve without authentication)",
+          );
+        }
+        process.stderr.write(
+          "lastmile serve: the store has no valid API key: every /v1 request will get 401 " +
+            "(`lastmile keys create --store …`)\n",
+        );
+      }
       const url = await service.listen(opts.host, port);
       // The store as the operator can find it: the database file's absolute path, or a URL without its password.
       const where = store.kind === "sqlite" ? `sqlite:${resolve(store.file)}` : opts.store.split("@").pop();
@@ -102,6 +153,11 @@ export function registerServe(program: Command): void {
         process.once("SIGINT", () => stop("SIGINT"));
       });
     });
+}
+
+/** Only this machine can connect: 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function integer(text: string, flag: string, min: number, max: number): number {

@@ -6,6 +6,11 @@
  * A reservation is named in paths by its *key*: the Idempotency-Key of the request that created it. The
  * client chooses it before the first call, so it can harden, commit or release even when the answer to
  * the create call was lost (the seeds' compensation step).
+ *
+ * Tenancy: everything a client names — store ids, reservation and idempotency keys, POS sources — is
+ * prefixed with its tenant before it reaches the ledger (`TenantNames`) and stripped from what comes back,
+ * so a key sees only its tenant's reservations and stock. A reservation is found by its namespaced key, and
+ * its ownership is checked again before any transition touches it by id.
  */
 import { z } from "zod";
 import { InputError } from "../../core/assert.js";
@@ -22,9 +27,26 @@ import {
   UnknownItemError,
   UnknownReservationError,
 } from "../../core/ledger/types.js";
+import type { Clock } from "../../core/ports.js";
 import type { LedgerBackend } from "../store/backend.js";
+import { type Principal, TenantNames } from "./auth.js";
 import { HttpError, notFound } from "./errors.js";
 import { defineRoute, type RouteSpec } from "./route.js";
+
+export interface LedgerRouteOptions {
+  /** The server's clock, against which POS source times are checked. */
+  readonly clock: Clock;
+  /**
+   * A POS update dated more than this after the server's clock is refused (400): a future-dated count
+   * would make every real update after it "stale" until that time. Default `DEFAULT_POS_FUTURE_SKEW_MS_MAX`.
+   */
+  readonly posFutureSkewMsMax?: number;
+  /** The ledger's TTL for hard holds that name none (`LedgerSettings.hardTtlMs`; null: never expire). */
+  readonly hardTtlMsDefault: number | null;
+}
+
+/** 5 minutes: POS terminals with drifting clocks pass; a mistyped year does not. */
+export const DEFAULT_POS_FUTURE_SKEW_MS_MAX = 300_000;
 
 /** Store ids, SKUs, POS sources and update ids: printable, bounded. */
 const NAME_LENGTH_MAX = 128;
@@ -185,7 +207,17 @@ const shortageResponse = z.object({
   }),
 });
 
-export function ledgerRoutes(backend: LedgerBackend): RouteSpec[] {
+export function ledgerRoutes(backend: LedgerBackend, options: LedgerRouteOptions): RouteSpec[] {
+  const skewMsMax = options.posFutureSkewMsMax ?? DEFAULT_POS_FUTURE_SKEW_MS_MAX;
+  const effectiveTtl = (ttlMs: number | null | undefined) =>
+    ttlMs === undefined ? options.hardTtlMsDefault : ttlMs;
+  /** The caller's reservation under its (outer) key, or 404; never another tenant's. */
+  const ownReservation = async (names: TenantNames, key: string): Promise<Reservation> => {
+    const reservation = await backend.reservationByKey(names.inner(key));
+    if (reservation === undefined || !names.owns(reservation.key) || !names.owns(reservation.storeId))
+      throw notFound(`reservation ${JSON.stringify(key)}`);
+    return reservation;
+  };
   const transition = (
     verb: "harden" | "commit" | "release",
     summary: string,
@@ -199,18 +231,24 @@ export function ledgerRoutes(backend: LedgerBackend): RouteSpec[] {
       summary,
       tags: ["reservations"],
       mutating: true,
+      scope: "reservations:write",
       params: keyParam,
       body,
       responses: {
         200: { description: "the reservation after the transition", schema: reservationView },
-        404: { description: "no reservation has this key" },
+        403: { description: "the key lacks reservations:write (or holds:unbounded for ttlMs: null)" },
+        404: { description: "no reservation of this tenant has this key" },
         409: { description: "illegal transition (e.g. commit a released reservation), or key reused" },
       },
-      handle: async ({ params, body: input, idempotency }) => {
-        const reservation = await backend.reservationByKey(params.key);
-        if (reservation === undefined) throw notFound(`reservation ${JSON.stringify(params.key)}`);
-        const next = await ledgerCall(() => run(idempotency!.key, reservation.id, input as never));
-        return { status: 200, body: viewReservation(next) };
+      handle: async ({ params, body: input, idempotency, principal }) => {
+        const names = new TenantNames(principal.tenant);
+        if (verb === "harden")
+          requireUnboundedScope(principal, effectiveTtl((input as { ttlMs?: number | null }).ttlMs));
+        const reservation = await ownReservation(names, params.key);
+        const next = await ledgerCall(names, () =>
+          run(names.inner(idempotency!.key), reservation.id, input as never),
+        );
+        return { status: 200, body: viewReservation(names, next) };
       },
     });
 
@@ -222,9 +260,11 @@ export function ledgerRoutes(backend: LedgerBackend): RouteSpec[] {
       summary: "Hold every line or none (soft: add to cart, hard: checkout)",
       tags: ["reservations"],
       mutating: true,
+      scope: "reservations:write",
       body: reserveBody,
       responses: {
         201: { description: "held; a retry with the same key returns this again", schema: reservationView },
+        403: { description: "the key lacks reservations:write (or holds:unbounded for ttlMs: null)" },
         409: { description: "the Idempotency-Key was used with a different request" },
         404: {
           description:
@@ -232,17 +272,19 @@ export function ledgerRoutes(backend: LedgerBackend): RouteSpec[] {
         },
         422: { description: "insufficient stock: every short line is listed", schema: shortageResponse },
       },
-      handle: async ({ body, idempotency }) => {
-        const reservation = await ledgerCall(() =>
+      handle: async ({ body, idempotency, principal }) => {
+        const names = new TenantNames(principal.tenant);
+        if (body.kind === "hard") requireUnboundedScope(principal, effectiveTtl(body.ttlMs));
+        const reservation = await ledgerCall(names, () =>
           backend.reserve({
-            key: idempotency!.key,
-            storeId: body.store,
+            key: names.inner(idempotency!.key),
+            storeId: names.inner(body.store),
             lines: body.lines,
             kind: body.kind,
             ...(body.ttlMs === undefined ? {} : { ttlMs: body.ttlMs }),
           }),
         );
-        return { status: 201, body: viewReservation(reservation) };
+        return { status: 201, body: viewReservation(names, reservation) };
       },
     }),
     defineRoute({
@@ -252,15 +294,16 @@ export function ledgerRoutes(backend: LedgerBackend): RouteSpec[] {
       summary: "A reservation as it stands",
       tags: ["reservations"],
       mutating: false,
+      scope: "reservations:read",
       params: keyParam,
       responses: {
         200: { description: "the reservation", schema: reservationView },
-        404: { description: "no reservation has this key" },
+        404: { description: "no reservation of this tenant has this key" },
       },
-      handle: async ({ params }) => {
-        const reservation = await backend.reservationByKey(params.key);
-        if (reservation === undefined) throw notFound(`reservation ${JSON.stringify(params.key)}`);
-        return { status: 200, body: viewReservation(reservation) };
+      handle: async ({ params, principal }) => {
+        const names = new TenantNames(principal.tenant);
+        const reservation = await ownReservation(names, params.key);
+        return { status: 200, body: viewReservation(names, reservation) };
       },
     }),
     transition(
@@ -295,6 +338,7 @@ export function ledgerRoutes(backend: LedgerBackend): RouteSpec[] {
       summary: "A batch of normalized POS updates (absolute counts or deltas), applied in order",
       tags: ["stock"],
       mutating: true,
+      scope: "pos:ingest",
       body: posBody,
       responses: {
         200: {
@@ -304,13 +348,15 @@ export function ledgerRoutes(backend: LedgerBackend): RouteSpec[] {
           schema: posView,
         },
       },
-      handle: async ({ body }) => {
-        const results = await ledgerCall(() =>
+      handle: async ({ body, principal }) => {
+        const names = new TenantNames(principal.tenant);
+        rejectFutureSourceTimes(body.updates, options.clock.nowMs() + skewMsMax, skewMsMax);
+        const results = await ledgerCall(names, () =>
           backend.applyPos(
             body.updates.map((u) => ({
-              source: u.source,
+              source: names.inner(u.source),
               updateId: u.updateId,
-              storeId: u.store,
+              storeId: names.inner(u.store),
               sku: u.sku,
               sourceTimeMs: u.sourceTimeMs,
               ...(u.count === undefined ? {} : { count: u.count }),
@@ -318,7 +364,7 @@ export function ledgerRoutes(backend: LedgerBackend): RouteSpec[] {
             })),
           ),
         );
-        return { status: 200, body: { results: results.map(viewPosResult) } };
+        return { status: 200, body: { results: results.map((r) => viewPosResult(names, r)) } };
       },
     }),
     defineRoute({
@@ -328,10 +374,11 @@ export function ledgerRoutes(backend: LedgerBackend): RouteSpec[] {
       summary: "Stock of some SKUs at one store (a SKU the ledger has never seen has all zeros)",
       tags: ["stock"],
       mutating: false,
+      scope: "inventory:read",
       query: availabilityQuery,
       responses: { 200: { description: "one item per requested SKU, in order", schema: availabilityView } },
-      handle: async ({ query }) => {
-        const rows = await backend.rows(query.store, query.skus);
+      handle: async ({ query, principal }) => {
+        const rows = await backend.rows(new TenantNames(principal.tenant).inner(query.store), query.skus);
         const items = query.skus.map((sku, i) => viewStock(sku, rows[i]));
         return { status: 200, body: { store: query.store, items } };
       },
@@ -339,19 +386,62 @@ export function ledgerRoutes(backend: LedgerBackend): RouteSpec[] {
   ];
 }
 
-/** Maps the ledger's refusals to HTTP; anything else propagates (a 500, logged). */
-async function ledgerCall<T>(call: () => Promise<T>): Promise<T> {
+/**
+ * Hard holds that never expire (`ttlMs: null`) lock stock until someone releases them: only a key with
+ * holds:unbounded may take one.
+ */
+function requireUnboundedScope(principal: Principal, ttlMs: number | null): void {
+  if (ttlMs === null && !principal.scopes.has("holds:unbounded"))
+    throw new HttpError(
+      403,
+      "forbidden",
+      "body.ttlMs: a hold that never expires (ttlMs null, or omitted while the service's hard TTL is none) " +
+        "needs the scope holds:unbounded",
+      {
+        requiredScope: "holds:unbounded",
+        issues: [
+          { path: "body.ttlMs", message: "a hold that never expires needs the scope holds:unbounded" },
+        ],
+      },
+    );
+}
+
+/** 400 naming every update dated after `limitMs` (server clock + allowed skew); nothing is applied. */
+function rejectFutureSourceTimes(
+  updates: readonly { readonly sourceTimeMs: number }[],
+  limitMs: number,
+  skewMsMax: number,
+): void {
+  const issues = updates.flatMap((u, i) =>
+    u.sourceTimeMs > limitMs
+      ? [
+          {
+            path: `body.updates[${i}].sourceTimeMs`,
+            message: `more than ${skewMsMax} ms after the server's clock (${limitMs - skewMsMax})`,
+          },
+        ]
+      : [],
+  );
+  const first = issues[0];
+  if (first !== undefined)
+    throw new HttpError(400, "invalid_request", `${first.path}: ${first.message}`, { issues });
+}
+
+/** Maps the ledger's refusals to HTTP, in the tenant's names; anything else propagates (a 500, logged). */
+async function ledgerCall<T>(names: TenantNames, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw httpErrorOf(error);
+    throw httpErrorOf(names, error);
   }
 }
 
-export function httpErrorOf(error: unknown): unknown {
+export function httpErrorOf(names: TenantNames, error: unknown): unknown {
   if (error instanceof InsufficientStockError) {
-    return new HttpError(422, "insufficient_stock", error.message, {
-      store: error.storeId,
+    const store = names.outer(error.storeId);
+    const detail = error.shortages.map((s) => `${s.sku} wants ${s.requestedQty}, has ${s.availableQty}`);
+    return new HttpError(422, "insufficient_stock", `insufficient stock at ${store}: ${detail.join("; ")}`, {
+      store,
       shortages: error.shortages.map((s) => ({
         sku: s.sku,
         requestedQty: s.requestedQty,
@@ -359,13 +449,26 @@ export function httpErrorOf(error: unknown): unknown {
       })),
     });
   }
-  if (error instanceof IdempotencyConflictError)
-    return new HttpError(409, "idempotency_conflict", error.message, { key: error.key });
+  if (error instanceof IdempotencyConflictError) {
+    const key = names.outer(error.key);
+    return new HttpError(
+      409,
+      "idempotency_conflict",
+      `idempotency key ${JSON.stringify(key)} was used with a different payload`,
+      { key },
+    );
+  }
   if (error instanceof IllegalTransitionError)
     return new HttpError(409, "illegal_transition", error.message, { status: error.from, action: error.to });
   if (error instanceof UnknownReservationError) return new HttpError(404, "not_found", error.message);
-  if (error instanceof UnknownItemError)
-    return new HttpError(404, error.code, error.message, { store: error.storeId, skus: [...error.skus] });
+  if (error instanceof UnknownItemError) {
+    const store = names.outer(error.storeId);
+    const message =
+      error.skus.length === 0
+        ? `unknown store ${JSON.stringify(store)}`
+        : `unknown SKU at ${store}: ${error.skus.map((s) => JSON.stringify(s)).join(", ")}`;
+    return new HttpError(404, error.code, message, { store, skus: [...error.skus] });
+  }
   if (error instanceof LedgerError && error.code === "contention")
     return new HttpError(503, "contention", `${error.message}; retry with the same Idempotency-Key`);
   if (error instanceof InputError) {
@@ -377,11 +480,11 @@ export function httpErrorOf(error: unknown): unknown {
   return error;
 }
 
-function viewReservation(r: Reservation): z.infer<typeof reservationView> {
+function viewReservation(names: TenantNames, r: Reservation): z.infer<typeof reservationView> {
   return {
-    key: r.key,
+    key: names.outer(r.key),
     id: r.id,
-    store: r.storeId,
+    store: names.outer(r.storeId),
     status: r.status,
     lines: r.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
     committed: r.committed === null ? null : r.committed.map((l) => ({ sku: l.sku, qty: l.qty })),
@@ -404,10 +507,10 @@ function viewStock(sku: string, row: StockRow | undefined): z.infer<typeof stock
   };
 }
 
-function viewPosResult(r: PosResult): z.infer<typeof posView>["results"][number] {
+function viewPosResult(names: TenantNames, r: PosResult): z.infer<typeof posView>["results"][number] {
   return {
     status: r.status,
-    row: r.row === null ? null : { store: r.row.storeId, ...viewStock(r.row.sku, r.row) },
+    row: r.row === null ? null : { store: names.outer(r.row.storeId), ...viewStock(r.row.sku, r.row) },
     shortfall:
       r.shortfall === null
         ? null

@@ -44,6 +44,8 @@ export function buildOpenApi(routes: readonly RouteSpec[]): Json {
           : []),
       ],
       responses: responsesOf(route),
+      // OpenAPI 3.1 lets a non-OAuth requirement list role names: here, the scope the key needs.
+      security: [{ apiKey: route.scope === undefined ? [] : [route.scope] }],
     };
     if (route.body !== undefined) {
       operation.requestBody = {
@@ -66,6 +68,19 @@ export function buildOpenApi(routes: readonly RouteSpec[]): Json {
         "{ error: { code, message, issues? } }; 400 names each bad field by its path.",
     },
     paths,
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "An API key from `lastmile keys create` as `Authorization: Bearer lm_…`. Each key has one tenant " +
+            "(whose reservations, stock and bookings it reaches) and scopes (listed per operation). " +
+            "401: no valid key; 403: the key lacks the operation's scope; 429: the key's rate limit, with Retry-After.",
+        },
+      },
+    },
+    security: [{ apiKey: [] }],
   };
 }
 
@@ -87,6 +102,11 @@ function responsesOf(route: RouteSpec): Json {
   }
   if (out["400"] === undefined)
     out["400"] = errorResponse("invalid request: one issue per bad field, with its path");
+  if (out["401"] === undefined) out["401"] = errorResponse("no valid API key (Authorization: Bearer <key>)");
+  if (out["403"] === undefined)
+    out["403"] = errorResponse(`the key lacks the scope ${route.scope ?? "of this operation"}`);
+  if (out["429"] === undefined)
+    out["429"] = errorResponse("the key's rate limit; retry after Retry-After seconds");
   if (route.mutating && out["409"] === undefined)
     out["409"] = errorResponse("idempotency conflict: the key was used with another request");
   return out;

@@ -3,6 +3,7 @@
  * OpenAPI document (`openapi.ts`): a route cannot accept a field its document does not describe.
  */
 import type { z } from "zod";
+import type { Principal, Scope } from "./auth.js";
 
 export type HttpMethod = "GET" | "POST" | "DELETE";
 
@@ -28,6 +29,8 @@ export interface RouteInput<P, Q, B> {
   readonly body: B;
   /** Present exactly when the route is mutating. */
   readonly idempotency: IdempotencyContext | undefined;
+  /** The authenticated caller (its tenant namespaces everything it names). */
+  readonly principal: Principal;
 }
 
 export interface ResponseSpec {
@@ -48,6 +51,11 @@ export interface RouteSpec<
   readonly tags: readonly string[];
   /** Mutating routes require an `Idempotency-Key` header. */
   readonly mutating: boolean;
+  /**
+   * The scope a key needs to call this route. Routes built without one get it where the service registers
+   * them (`withScope` in service.ts); the server refuses to register a route that has none.
+   */
+  readonly scope?: Scope;
   readonly params?: P;
   readonly query?: Q;
   readonly body?: B;
@@ -67,4 +75,9 @@ export function defineRoute<
 /** `/v1/reservations/{key}/commit` → `/v1/reservations/:key/commit` (the router's syntax). */
 export function routerPath(path: string): string {
   return path.replace(/\{([A-Za-z0-9_]+)\}/g, ":$1");
+}
+
+/** The same routes, each requiring `scope`. */
+export function withScope(scope: Scope, routes: readonly RouteSpec[]): RouteSpec[] {
+  return routes.map((route) => ({ ...route, scope }));
 }

@@ -1,19 +1,26 @@
 /**
- * The service: a ledger backend, the HTTP server over it, the expiry sweep timer and the route workers.
- * `lastmile serve` and the tests build it the same way.
+ * The service: a ledger backend, the API keys and slot bookings beside it in the same store, the HTTP server
+ * over them, the expiry sweep timer and the route workers. `lastmile serve` and the tests build it the
+ * same way.
  */
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../../core/ports.js";
 import type { SlotPlanner } from "../../optimize/slots/planner.js";
+import type { ApiKeyStore } from "../store/api-keys.js";
 import { type LedgerBackend, type LedgerSettings, systemClock } from "../store/backend.js";
+import type { BookingStore } from "../store/bookings.js";
 import { openBackend, type StoreSpec } from "../store/open.js";
+import { PostgresLedgerBackend } from "../store/postgres.js";
+import { openServiceStores } from "../store/service-stores.js";
 import type { SqliteLedgerStoreOptions } from "../store/sqlite.js";
+import { ApiKeyVerifier } from "./auth.js";
 import { ledgerRoutes } from "./ledger-routes.js";
 import { matchRoutes } from "./match-routes.js";
+import { withScope } from "./route.js";
 import { DEFAULT_ROUTE_QUEUE_MAX, RoutePool } from "./route-pool.js";
 import { routingRoutes } from "./routing-routes.js";
-import { buildServer, type ServerOptions } from "./server.js";
-import { slotRoutes } from "./slot-routes.js";
+import { buildServer, type RateLimitOptions, type ServerOptions } from "./server.js";
+import { restoreBookings, slotRoutes } from "./slot-routes.js";
 
 export interface ServiceOptions {
   readonly store: StoreSpec;
@@ -37,6 +44,17 @@ export interface ServiceOptions {
   readonly routeWorkers?: number;
   /** Route requests waiting for a worker at most; beyond, 503 `route_queue_full`. Default 8. */
   readonly routeQueueMax?: number;
+  /**
+   * `keys` (default): every /v1 request needs an API key of the store (`lastmile keys create`). `none`:
+   * no authentication, every caller is one tenant with every scope (`serve --insecure`).
+   */
+  readonly auth?: "keys" | "none";
+  /** Per-key request budget (docs/http.md, Limits). */
+  readonly rateLimit?: RateLimitOptions;
+  /** POS updates dated more than this after the server's clock are refused (default 5 min). */
+  readonly posFutureSkewMsMax?: number;
+  /** Longest time a client may take to send a whole request (default 30 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Reservations expired per sweep tick: bounds the tick's work; a backlog drains over several ticks. */
@@ -45,6 +63,9 @@ const SWEEP_BATCH_MAX = 256;
 export interface Service {
   readonly app: FastifyInstance;
   readonly backend: LedgerBackend;
+  /** The API keys of this store (`createApiKey` adds one). */
+  readonly keys: ApiKeyStore;
+  readonly bookings: BookingStore;
   /** Listens on host:port (port 0: any free port); resolves to the base URL. */
   listen(host: string, port: number): Promise<string>;
   /**
@@ -69,17 +90,52 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.sqlite === undefined ? {} : { sqlite: options.sqlite }),
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
   });
+  let stores: Awaited<ReturnType<typeof openServiceStores>>;
+  try {
+    stores = await openServiceStores(options.store, {
+      ...(backend instanceof PostgresLedgerBackend ? { pool: backend.pool } : {}),
+      ...(options.sqlite?.synchronous === undefined ? {} : { sqliteSynchronous: options.sqlite.synchronous }),
+    });
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+  try {
+    // Before the first request: the planner's counts include every booking acknowledged before a restart.
+    if (options.slots !== undefined) await restoreBookings(options.slots, stores.bookings);
+  } catch (error) {
+    await stores.close();
+    await backend.close();
+    throw error;
+  }
   const app = buildServer({
     routes: [
-      ...ledgerRoutes(backend),
-      ...matchRoutes(),
-      ...routingRoutes({
-        ...(options.routeTimeLimitMaxMs === undefined ? {} : { timeLimitMaxMs: options.routeTimeLimitMaxMs }),
-        ...(routePool === undefined ? {} : { pool: routePool }),
+      ...ledgerRoutes(backend, {
+        clock,
+        hardTtlMsDefault: options.settings?.hardTtlMs ?? null,
+        ...(options.posFutureSkewMsMax === undefined
+          ? {}
+          : { posFutureSkewMsMax: options.posFutureSkewMsMax }),
       }),
-      ...slotRoutes({ planner: options.slots, clock }),
+      ...withScope("dispatch", matchRoutes()),
+      ...withScope(
+        "route",
+        routingRoutes({
+          ...(options.routeTimeLimitMaxMs === undefined
+            ? {}
+            : { timeLimitMaxMs: options.routeTimeLimitMaxMs }),
+          ...(routePool === undefined ? {} : { pool: routePool }),
+        }),
+      ),
+      ...slotRoutes({ planner: options.slots, clock, bookings: stores.bookings }),
     ],
     ready: () => backend.ping(),
+    auth:
+      options.auth === "none"
+        ? { mode: "none" }
+        : { mode: "keys", verifier: new ApiKeyVerifier(stores.keys) },
+    ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
     ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
   });
@@ -108,6 +164,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   return {
     app,
     backend,
+    keys: stores.keys,
+    bookings: stores.bookings,
     async listen(host, port) {
       await app.listen({ host, port });
       const address = app.server.address();
@@ -121,6 +179,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         // After the server has drained: every route request has had its answer, so this only ends threads.
         await routePool?.close();
         await sweeping;
+        await stores.close();
         await backend.close();
       })();
       return closing;

@@ -4,9 +4,10 @@
  * Backed by `SlotPlanner` (src/optimize/slots/planner.ts) built from a supply plan file
  * (`lastmile serve --slots plan.json`, format in docs/http.md and `slotPlanSchema` below).
  *
- * Bookings and their idempotency records live in this process's memory: a restart forgets them (the plan
- * file's `booked` arrays can carry counts across restarts). Handlers are synchronous between reading and
- * writing the planner, so concurrent requests cannot interleave inside one booking.
+ * Bookings and the answers given under each Idempotency-Key are kept in a `BookingStore` (memory, SQLite or
+ * PostgreSQL, as the ledger): a booking is saved before it is acknowledged, and at start the live bookings are
+ * replayed into the planner's counts (`restoreBookings`). Bookings are namespaced by the caller's tenant.
+ * The planner's counts live in this process: one process serves the slots of one store.
  */
 import { z } from "zod";
 import { AssertionError, formatPath, InputError } from "../../core/assert.js";
@@ -14,6 +15,15 @@ import type { Clock } from "../../core/ports.js";
 import { HOUR_MS } from "../../optimize/forecast/time.js";
 import { type SlotOffer, SlotPlanner, type ZoneSupplyPlan } from "../../optimize/slots/planner.js";
 import { readTextFile } from "../feeds/files.js";
+import {
+  type BookingStore,
+  type CancelOutcome,
+  type SaveOutcome,
+  type SlotAnswer,
+  SlotMemoryFullError,
+  type StoredBooking,
+  bookingView as viewBooking,
+} from "../store/bookings.js";
 import { HttpError, notFound } from "./errors.js";
 import { defineRoute, type RouteSpec } from "./route.js";
 
@@ -21,8 +31,6 @@ const DAY_MS = 24 * HOUR_MS;
 /** A plan covers at most a year of hours per zone. */
 const PLAN_HOURS_MAX = 366 * 24;
 const PLAN_ZONES_MAX = 10_000;
-/** Idempotency and booking records kept in memory; beyond this, bookings are refused with 503. */
-export const SLOT_RECORDS_MAX = 1_000_000;
 
 const CONTROL_OR_LONE_SURROGATE = /[\p{Cc}\p{Cs}]/u;
 const name = z
@@ -212,24 +220,34 @@ const bookingView = z.object({
   bookedAtMs: z.int(),
   cancelledAtMs: z.int().nullable(),
 });
-type BookingView = z.infer<typeof bookingView>;
-
-interface Recorded {
-  readonly fingerprint: string;
-  readonly status: number;
-  readonly body: unknown;
-}
 
 export interface SlotRouteOptions {
   /** No planner: every slot endpoint answers 503 with how to load one. */
   readonly planner: SlotPlanner | undefined;
   readonly clock: Clock;
+  /** Where bookings and the answers given under each Idempotency-Key are kept (memory, SQLite, PostgreSQL). */
+  readonly bookings: BookingStore;
+}
+
+/**
+ * Replays the store's live bookings into the planner's counts; call once before serving. Bookings of slots
+ * the current plan does not know (another plan file) are skipped and counted.
+ */
+export async function restoreBookings(
+  planner: SlotPlanner,
+  bookings: BookingStore,
+): Promise<{ restored: number; unknown: number }> {
+  let restored = 0;
+  let unknown = 0;
+  for (const slotId of await bookings.liveSlotIds()) {
+    if (planner.restoreBooking(slotId)) restored++;
+    else unknown++;
+  }
+  return { restored, unknown };
 }
 
 export function slotRoutes(options: SlotRouteOptions): RouteSpec[] {
-  const { planner, clock } = options;
-  const bookings = new Map<string, BookingView>();
-  const records = new Map<string, Recorded>();
+  const { planner, clock, bookings } = options;
 
   const need = (): SlotPlanner => {
     if (planner === undefined)
@@ -241,28 +259,16 @@ export function slotRoutes(options: SlotRouteOptions): RouteSpec[] {
     return planner;
   };
 
-  /** Same key and request → the first answer; same key, other request → 409; 4xx answers are not kept. */
-  const idempotent = (key: string, fingerprint: string, run: () => { status: number; body: unknown }) => {
-    const seen = records.get(key);
-    if (seen !== undefined) {
-      if (seen.fingerprint !== fingerprint)
-        throw new HttpError(
-          409,
-          "idempotency_conflict",
-          `Idempotency-Key ${JSON.stringify(key)} was used with another request`,
-          { key },
-        );
-      return { status: seen.status, body: seen.body };
-    }
-    if (records.size >= SLOT_RECORDS_MAX)
+  /** Same key and request → the first answer; same key, other request → 409. */
+  const replay = (key: string, fingerprint: string, seen: SlotAnswer) => {
+    if (seen.fingerprint !== fingerprint)
       throw new HttpError(
-        503,
-        "slots_memory_full",
-        "too many slot bookings kept in memory; restart with a new plan",
+        409,
+        "idempotency_conflict",
+        `Idempotency-Key ${JSON.stringify(key)} was used with another request`,
+        { key },
       );
-    const result = run();
-    records.set(key, { fingerprint, status: result.status, body: result.body });
-    return result;
+    return { status: seen.status, body: seen.body };
   };
 
   const bookingNotFound = (slotId: string, key: string) =>
@@ -276,6 +282,7 @@ export function slotRoutes(options: SlotRouteOptions): RouteSpec[] {
       summary: "A zone's released slots (of one UTC day) with capacity, remaining and the surged fee",
       tags: ["slots"],
       mutating: false,
+      scope: "slots:read",
       query: slotsQuery,
       responses: {
         200: {
@@ -312,11 +319,13 @@ export function slotRoutes(options: SlotRouteOptions): RouteSpec[] {
       summary: "Book one order into a slot; the Idempotency-Key becomes the booking's key",
       tags: ["slots"],
       mutating: true,
+      scope: "slots:write",
       params: z.strictObject({ slotId: slotIdParam }),
       body: bookingBody,
       responses: {
         201: {
-          description: "booked at the quoted fee; a retry with the same key returns this again",
+          description:
+            "booked at the quoted fee, and saved before this answer; a retry with the same key returns this again",
           schema: bookingView,
         },
         404: { description: "no such slot" },
@@ -326,46 +335,45 @@ export function slotRoutes(options: SlotRouteOptions): RouteSpec[] {
         },
         503: { description: "no slot plan is loaded" },
       },
-      handle: async ({ params, body, idempotency }) => {
+      handle: async ({ params, body, idempotency, principal }) => {
         const p = need();
         const key = idempotency!.key;
+        const tenant = principal.tenant;
         const fingerprint = JSON.stringify(["book", params.slotId, body.orderId ?? null]);
-        return idempotent(key, fingerprint, () => {
-          const nowMs = clock.nowMs();
-          const result = p.book(params.slotId, nowMs);
-          if (!result.ok) {
-            if (result.reason === "unknown-slot") throw notFound(`slot ${JSON.stringify(params.slotId)}`);
-            const slot = p.slot(params.slotId, nowMs);
-            if (result.reason === "full")
-              throw new HttpError(422, "slot_full", `slot ${params.slotId} is full`, {
-                slotId: params.slotId,
-                capacity: slot?.capacity ?? 0,
-                releasedCapacity: slot?.releasedCapacity ?? 0,
-                booked: slot?.booked ?? 0,
-              });
-            throw new HttpError(
-              422,
-              "slot_closed",
-              result.reason === "too-late"
-                ? `slot ${params.slotId} has started or is past its booking cutoff`
-                : `slot ${params.slotId} is not released yet`,
-              { slotId: params.slotId, reason: result.reason },
-            );
-          }
-          const booking: BookingView = {
-            bookingKey: key,
-            slotId: params.slotId,
-            status: "booked",
-            orderId: body.orderId ?? null,
-            kind: result.kind,
-            fee: result.fee,
-            feeMultiplier: result.feeMultiplier,
-            bookedAtMs: nowMs,
-            cancelledAtMs: null,
-          };
-          bookings.set(key, booking);
-          return { status: 201, body: booking };
-        });
+        const seen = await bookings.answer(tenant, key);
+        if (seen !== undefined) return replay(key, fingerprint, seen);
+        // The planner decides and counts synchronously (no await in between), so concurrent requests cannot
+        // both take the last unit; the count is given back if the booking is not saved.
+        const nowMs = clock.nowMs();
+        const result = p.book(params.slotId, nowMs);
+        if (!result.ok) throw refusal(p, params.slotId, result.reason, nowMs);
+        const booking: StoredBooking = {
+          tenant,
+          bookingKey: key,
+          slotId: params.slotId,
+          status: "booked",
+          orderId: body.orderId ?? null,
+          kind: result.kind,
+          fee: result.fee,
+          feeMultiplier: result.feeMultiplier,
+          bookedAtMs: nowMs,
+          cancelledAtMs: null,
+        };
+        let outcome: SaveOutcome;
+        try {
+          outcome = await bookings.book(booking, fingerprint);
+        } catch (error) {
+          p.unbook(params.slotId);
+          if (error instanceof SlotMemoryFullError)
+            throw new HttpError(503, "slots_memory_full", error.message);
+          throw error;
+        }
+        if (!outcome.saved) {
+          // A concurrent request with the same key saved first: its answer stands, our count goes back.
+          p.unbook(params.slotId);
+          return replay(key, fingerprint, outcome.answer);
+        }
+        return { status: 201, body: viewBooking(booking) };
       },
     }),
     defineRoute({
@@ -376,33 +384,71 @@ export function slotRoutes(options: SlotRouteOptions): RouteSpec[] {
         "Cancel a booking: its capacity is on offer again. Cancelling a cancelled booking changes nothing",
       tags: ["slots"],
       mutating: true,
+      scope: "slots:write",
       params: z.strictObject({
         slotId: slotIdParam,
         bookingKey: name.meta({ description: "Idempotency-Key of the request that booked it" }),
       }),
       responses: {
         200: { description: "the booking, now cancelled", schema: bookingView },
-        404: { description: "no booking with this key in this slot" },
+        404: { description: "no booking of this tenant with this key in this slot" },
         503: { description: "no slot plan is loaded" },
       },
-      handle: async ({ params, idempotency }) => {
+      handle: async ({ params, idempotency, principal }) => {
         const p = need();
+        const key = idempotency!.key;
         const fingerprint = JSON.stringify(["cancel", params.slotId, params.bookingKey]);
-        return idempotent(idempotency!.key, fingerprint, () => {
-          const booking = bookings.get(params.bookingKey);
-          if (booking === undefined || booking.slotId !== params.slotId)
-            throw bookingNotFound(params.slotId, params.bookingKey);
-          if (booking.status === "cancelled") return { status: 200, body: booking };
-          const result = p.unbook(params.slotId);
-          // Every live booking holds one unit of `booked`, so unbook cannot find the slot empty.
-          if (!result.ok) throw new Error(`unbook ${params.slotId} refused a live booking: ${result.reason}`);
-          const cancelled: BookingView = { ...booking, status: "cancelled", cancelledAtMs: clock.nowMs() };
-          bookings.set(params.bookingKey, cancelled);
-          return { status: 200, body: cancelled };
-        });
+        const seen = await bookings.answer(principal.tenant, key);
+        if (seen !== undefined) return replay(key, fingerprint, seen);
+        let outcome: CancelOutcome;
+        try {
+          outcome = await bookings.cancel(
+            principal.tenant,
+            params.slotId,
+            params.bookingKey,
+            key,
+            fingerprint,
+            clock.nowMs(),
+          );
+        } catch (error) {
+          if (error instanceof SlotMemoryFullError)
+            throw new HttpError(503, "slots_memory_full", error.message);
+          throw error;
+        }
+        if (outcome.kind === "key-taken") return replay(key, fingerprint, outcome.answer);
+        if (outcome.kind === "not-found") throw bookingNotFound(params.slotId, params.bookingKey);
+        // Saved first, counted second: a crash in between is repaired at start, when counts are rebuilt
+        // from the store's live bookings. Every live booking holds one unit, so unbook finds one.
+        if (outcome.changed) p.unbook(params.slotId);
+        return { status: 200, body: viewBooking(outcome.booking) };
       },
     }),
   ];
+}
+
+function refusal(
+  p: SlotPlanner,
+  slotId: string,
+  reason: "unknown-slot" | "too-late" | "not-released" | "full",
+  nowMs: number,
+): HttpError {
+  if (reason === "unknown-slot") return notFound(`slot ${JSON.stringify(slotId)}`);
+  const slot = p.slot(slotId, nowMs);
+  if (reason === "full")
+    return new HttpError(422, "slot_full", `slot ${slotId} is full`, {
+      slotId,
+      capacity: slot?.capacity ?? 0,
+      releasedCapacity: slot?.releasedCapacity ?? 0,
+      booked: slot?.booked ?? 0,
+    });
+  return new HttpError(
+    422,
+    "slot_closed",
+    reason === "too-late"
+      ? `slot ${slotId} has started or is past its booking cutoff`
+      : `slot ${slotId} is not released yet`,
+    { slotId, reason },
+  );
 }
 
 function viewSlot(s: SlotOffer): z.infer<typeof slotView> {

@@ -276,6 +276,17 @@ export class SlotPlanner {
     return { ok: true, slotId, booked: z.booked[h]! };
   }
 
+  /**
+   * Counts a booking made earlier (replayed from durable storage at start): no time or capacity check, since
+   * the booking was valid when made and is kept whatever happened since (as recalibration keeps bookings).
+   */
+  restoreBooking(slotId: string): boolean {
+    const parsed = this.parseId(slotId);
+    if (parsed === undefined) return false;
+    parsed.z.booked[parsed.h] = parsed.z.booked[parsed.h]! + 1;
+    return true;
+  }
+
   /** Bookings of a zone per forecast hour (a copy). */
   bookings(zone: string): Int32Array {
     return Int32Array.from(this.zone(zone).booked);
