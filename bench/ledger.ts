@@ -11,8 +11,10 @@
  * counts them (so building them is in the figures; writing them anywhere is not).
  */
 
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { FlashSaleError, FlashSaleQueue } from "../src/core/ledger/flash-sale.js";
 import { Ledger } from "../src/core/ledger/ledger.js";
 import type { PosUpdate, ReservationLine } from "../src/core/ledger/types.js";
@@ -64,111 +66,61 @@ interface Rate {
 }
 
 /**
- * A ledger implementation to time: this build's, or a baseline build's (an older dist/ named by
+ * A build to time: this one's dist/, or a baseline build's (an older dist/ named by
  * LASTMILE_LEDGER_BASELINE, e.g. made by scripts/bench-ledger-ab.sh), so that "no regression" is an A/B
- * measured in one process, with repetitions interleaved, on one machine.
+ * measured in one bench run, with repetitions interleaved, on one machine.
  */
-interface LedgerImpl {
+interface Build {
   readonly name: string;
-  readonly Ledger: typeof Ledger;
-  readonly ManualClock: typeof ManualClock;
+  /** The dist/ directory whose src/core/ledger/ledger.js is timed. */
+  readonly distRoot: string;
 }
 
-const CURRENT: LedgerImpl = { name: "this build", Ledger, ManualClock };
+const THIS_BUILD: Build = { name: "this build", distRoot: fileURLToPath(new URL("..", import.meta.url)) };
+const CHILD = fileURLToPath(new URL("./ledger-child.js", import.meta.url));
 
-async function loadBaseline(): Promise<LedgerImpl | null> {
+function baselineBuild(): Build | null {
   const dir = process.env.LASTMILE_LEDGER_BASELINE;
   if (dir === undefined || dir === "") return null;
-  const load = async (file: string) => import(pathToFileURL(resolve(dir, file)).href);
-  try {
-    const ledgerModule = await load("src/core/ledger/ledger.js");
-    const portsModule = await load("src/core/ports.js");
-    return {
-      name: process.env.LASTMILE_LEDGER_BASELINE_NAME ?? `baseline ${dir}`,
-      Ledger: ledgerModule.Ledger,
-      ManualClock: portsModule.ManualClock,
-    };
-  } catch (error) {
-    throw new Error(
-      `LASTMILE_LEDGER_BASELINE=${dir}: cannot load a built ledger from it (${(error as Error).message})`,
-    );
-  }
+  if (!existsSync(resolve(dir, "src/core/ledger/ledger.js")))
+    throw new Error(`LASTMILE_LEDGER_BASELINE=${dir}: no built ledger at src/core/ledger/ledger.js under it`);
+  return { name: process.env.LASTMILE_LEDGER_BASELINE_NAME ?? `baseline ${dir}`, distRoot: resolve(dir) };
 }
 
-function stockedWith(impl: LedgerImpl, skus: readonly string[], qty: number, clock: ManualClock): Ledger {
-  const ledger = new impl.Ledger({ clock, events: countingSink });
-  for (let i = 0; i < skus.length; i++) {
-    ledger.adjust({ key: `load/${i}`, storeId: STORE, sku: skus[i]!, kind: "receive", qty });
-  }
-  return ledger;
-}
-
-/** One repetition of `count` reserve → commit pairs of `baskets[i % baskets.length]`, on a fresh ledger. */
-function reserveCommitRep(
-  impl: LedgerImpl,
-  skus: readonly string[],
-  baskets: readonly ReservationLine[][],
-  count: number,
-  rep: number,
-): Rate {
-  const clock = new impl.ManualClock(0);
-  const ledger = stockedWith(impl, skus, 1_000_000_000, clock);
-  const reserveKeys = Array.from({ length: count }, (_, i) => `r${rep}/${i}`);
-  const commitKeys = Array.from({ length: count }, (_, i) => `c${rep}/${i}`);
-  const t = timed(() => {
-    for (let i = 0; i < count; i++) {
-      const r = ledger.reserve({
-        key: reserveKeys[i]!,
-        storeId: STORE,
-        lines: baskets[i % baskets.length]!,
-        kind: "hard",
-      });
-      ledger.commit({ key: commitKeys[i]!, reservationId: r.id });
-    }
+/** One repetition in a fresh process (bench/ledger-child.ts says why). */
+function childRep(build: Build, kind: "one" | "forty", count: number, rep: number): Rate {
+  const out = execFileSync(process.execPath, [CHILD, build.distRoot, kind, String(count), String(rep)], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
   });
-  return { perS: count / t.wallS, perCpuS: count / t.cpuS };
+  return JSON.parse(out) as Rate;
 }
 
 /**
- * Best repetition per implementation; with a baseline the repetitions alternate A B, B A, ... so that
- * neither side always runs first (warm caches, heap growth) or always during another job's burst.
+ * Best repetition per build; with a baseline the repetitions alternate A B, B A, ... so that neither side
+ * always runs first or always during another job's burst.
  */
 function abReserveCommit(
   ctx: BenchContext,
   label: string,
-  impls: readonly LedgerImpl[],
-  skus: readonly string[],
-  baskets: readonly ReservationLine[][],
+  builds: readonly Build[],
+  kind: "one" | "forty",
   count: number,
   reps: number,
 ): Rate[] {
-  const best: Rate[] = impls.map(() => ({ perS: 0, perCpuS: 0 }));
+  const best: Rate[] = builds.map(() => ({ perS: 0, perCpuS: 0 }));
   for (let rep = 0; rep < reps; rep++) {
-    const order = impls.map((_, i) => i);
+    const order = builds.map((_, i) => i);
     if (rep % 2 === 1) order.reverse();
     for (const i of order) {
-      const r = reserveCommitRep(impls[i]!, skus, baskets, count, rep);
+      const r = childRep(builds[i]!, kind, count, rep);
       best[i] = { perS: Math.max(best[i]!.perS, r.perS), perCpuS: Math.max(best[i]!.perCpuS, r.perCpuS) };
       ctx.log(
-        `${label} rep ${rep} [${impls[i]!.name}]: ${Math.round(r.perS)}/s (${Math.round(r.perCpuS)} per CPU-s)`,
+        `${label} rep ${rep} [${builds[i]!.name}]: ${Math.round(r.perS)}/s (${Math.round(r.perCpuS)} per CPU-s)`,
       );
     }
   }
   return best;
-}
-
-function oneLineBaskets(skus: readonly string[]): ReservationLine[][] {
-  return skus.map((sku) => [{ sku, qty: 1 }]);
-}
-
-/** 1,000 distinct 40-line baskets; stride 125 × 40 = 5,000 keeps the SKUs of a basket distinct. */
-function fortyLineBaskets(skus: readonly string[]): ReservationLine[][] {
-  return Array.from({ length: 1000 }, (_, b) =>
-    Array.from({ length: 40 }, (_, j) => ({
-      sku: skus[(b * 7 + j * 125) % skus.length]!,
-      qty: 1 + ((b + j) % 3),
-    })),
-  );
 }
 
 interface FlashOutcome {
@@ -341,20 +293,13 @@ export const ledgerSuite: BenchSuite = {
     const pairs = ctx.quick ? 100_000 : 1_000_000;
     const orders = ctx.quick ? 10_000 : 100_000;
     const live = ctx.quick ? 100_000 : 1_000_000;
-    const baseline = await loadBaseline();
-    const impls = baseline === null ? [CURRENT] : [CURRENT, baseline];
-    const skus1 = skuNames(1000);
-    const skus40 = skuNames(5000);
-    const baskets1 = oneLineBaskets(skus1);
-    const baskets40 = fortyLineBaskets(skus40);
-    // Warm-up so the JIT has compiled the hot paths (of every implementation) before anything is timed.
-    const silent = { quick: true, log() {} };
-    abReserveCommit(silent, "warm-up", impls, skus1, baskets1, 50_000, 1);
-    abReserveCommit(silent, "warm-up", impls, skus40, baskets40, 2_000, 1);
-    flashSale(silent, 10_000, 5_000, 1);
-
-    const pairsAb = abReserveCommit(ctx, "1-line pairs", impls, skus1, baskets1, pairs, reps);
-    const ordersAb = abReserveCommit(ctx, "40-line orders", impls, skus40, baskets40, orders, reps);
+    const baseline = baselineBuild();
+    const builds = baseline === null ? [THIS_BUILD] : [THIS_BUILD, baseline];
+    // Each reserve → commit repetition warms up and runs in a process of its own (bench/ledger-child.ts).
+    const pairsAb = abReserveCommit(ctx, "1-line pairs", builds, "one", pairs, reps);
+    const ordersAb = abReserveCommit(ctx, "40-line orders", builds, "forty", orders, reps);
+    // The cases below run in this process: warm the flash sale's paths first.
+    flashSale({ quick: true, log() {} }, 10_000, 5_000, 1);
     const p = pairsAb[0]!;
     const o = ordersAb[0]!;
     const flash = { contenders: 100_000, stock: 50_000 };
