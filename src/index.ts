@@ -77,6 +77,12 @@ export {
   type OfferParams,
 } from "./optimize/dispatch/offers.js";
 export {
+  type DispatchOverrides,
+  type DispatchSnapshot,
+  resolveDispatchParams,
+} from "./optimize/dispatch/params.js";
+export { solvePartialAssignment } from "./optimize/dispatch/partial-assignment.js";
+export {
   adaptiveTickMs,
   type Dispatcher,
   fcfsGreedy,
@@ -87,6 +93,15 @@ export {
   staticMatchingCheck,
 } from "./optimize/dispatch/policies.js";
 export {
+  mdrpTravelMin,
+  type RollingHorizonCommit,
+  type RollingHorizonCourier,
+  type RollingHorizonOrder,
+  type RollingHorizonParams,
+  type RollingHorizonState,
+  rollingHorizonTick,
+} from "./optimize/dispatch/rolling-horizon.js";
+export {
   type CandidateVerdict,
   type ShopperScoreParts,
   scoreCandidate,
@@ -94,6 +109,7 @@ export {
 export { ShopperIndex, ShopperPositions } from "./optimize/dispatch/shopper-index.js";
 export {
   batchIdOf,
+  batchRadiusM,
   dispatchTick,
   type TickAssignment,
   type TickInput,
@@ -175,7 +191,6 @@ export {
   type SurgePolicy,
   surgeMultiplier,
 } from "./optimize/slots/surge.js";
-export { batchingSetup } from "./sim/city/batching-adapter.js";
 export {
   type CityKpis,
   type CityRunOptions,
@@ -185,7 +200,7 @@ export {
   type ReplayPosUpdate,
   runCity,
 } from "./sim/city/city-sim.js";
-export { EventStream, type EventStreamMode } from "./sim/city/event-stream.js";
+export { batchingSetup, cityDispatchPolicy } from "./sim/city/dispatch-policy.js";
 export { type FuzzCaseResult, fuzzOnce, fuzzScenario } from "./sim/city/fuzz.js";
 export {
   IllegalTransitionError as StateTransitionError,
@@ -198,8 +213,6 @@ export {
   workerTransition,
 } from "./sim/city/machines.js";
 export type {
-  AssignmentSolver,
-  BatchFormer,
   RoutePlanner,
   SlotBook,
   SlotCapacity,
@@ -228,6 +241,7 @@ export {
 } from "./sim/engine.js";
 export { EventLogHash } from "./sim/event-log.js";
 export { EventQueue } from "./sim/event-queue.js";
+export { EventStream, type EventStreamMode } from "./sim/event-stream.js";
 export { holdModel } from "./sim/hold-model.js";
 export { type MealRunResult, runMeal } from "./sim/mdrp/meal-sim.js";
 export { type MdrpMetrics, mdrpMetrics } from "./sim/mdrp/metrics.js";

@@ -24,14 +24,14 @@
 import { assert } from "../../core/assert.js";
 import { euclideanM, type Point } from "../../core/geo.js";
 import { RandomStreams } from "../../core/random.js";
-import type { DispatchOrder } from "../../optimize/dispatch/model.js";
-import { ShopperIndex } from "../../optimize/dispatch/shopper-index.js";
+import type { DispatchOrder, DispatchParams, DispatchShopper } from "../../optimize/dispatch/model.js";
+import { type DispatchSnapshot, resolveDispatchParams } from "../../optimize/dispatch/params.js";
+import { dispatchTick, type TickResult } from "../../optimize/dispatch/tick.js";
 import { Simulation, type Yieldable } from "../engine.js";
+import type { EventStream } from "../event-stream.js";
+import { round3 } from "../event-stream.js";
 import type { CityScenario } from "../scenario/schema.js";
-import { solveAssignment as standInAssignment } from "./assignment.js";
-import { CompatibilityBatcher } from "./batching-adapter.js";
-import type { EventStream } from "./event-stream.js";
-import { round3 } from "./event-stream.js";
+import { type CityDispatchPolicy, cityDispatchPolicy } from "./dispatch-policy.js";
 import { CoreLedgerAdapter } from "./ledger-adapter.js";
 import {
   isTerminalOrderState,
@@ -40,15 +40,7 @@ import {
   type WorkerState,
   workerTransition,
 } from "./machines.js";
-import type {
-  AssignmentSolver,
-  BatchFormer,
-  RoutePlanner,
-  SlotBook,
-  SlotQuote,
-  StockLedgerPort,
-  StockLine,
-} from "./ports.js";
+import type { RoutePlanner, SlotBook, SlotQuote, StockLedgerPort, StockLine } from "./ports.js";
 import { ExactRoutePlanner } from "./router.js";
 import { PlannerSlotBook } from "./slot-adapter.js";
 
@@ -56,9 +48,7 @@ const MIN_MS = 60_000;
 const HOUR_MS = 3_600_000;
 /** After demand ends the run drains; this bounds the drain (a limit on everything). */
 const DRAIN_MAX_MS = 48 * HOUR_MS;
-/** Matching reward: any feasible (worker, batch) pair beats leaving both idle this tick. */
-const MATCH_REWARD = 1e9;
-/** Candidate batches per free worker in one matching (a bound on the assignment's size). */
+/** Candidate batches per free worker in one tick (a bound on the tick's size: the oldest orders first). */
 const BATCHES_PER_WORKER = 8;
 
 export interface ReplayOrder {
@@ -88,10 +78,9 @@ export interface CityRunOptions {
   readonly events: EventStream;
   readonly replayOrders?: readonly ReplayOrder[];
   readonly replayPos?: readonly ReplayPosUpdate[];
-  /** Default: the Hungarian stand-in (src/sim/city/assignment.ts). */
-  readonly solveAssignment?: AssignmentSolver;
-  readonly solveAssignmentName?: string;
   readonly faults?: FaultOverrides;
+  /** Called at every dispatch tick with the tick's whole input and its result (tests replay it). */
+  readonly onDispatchTick?: (snapshot: DispatchSnapshot, result: TickResult) => void;
 }
 
 export interface CityKpis {
@@ -225,6 +214,8 @@ interface WorkerRt {
   busyMs: number;
   distanceM: number;
   batch: BatchRt | null;
+  /** Last time the worker accepted a batch (the tick's fairness term favours long-idle workers). */
+  lastAssignedMs: number;
 }
 
 export function runCity(scenario: CityScenario, options: CityRunOptions): CityRunResult {
@@ -240,9 +231,9 @@ class CitySim {
   private readonly router: RoutePlanner = new ExactRoutePlanner();
   /** Grocery only (null in qcommerce). */
   private readonly slots: SlotBook | null;
-  private readonly batcher: BatchFormer;
-  private readonly solve: AssignmentSolver;
-  private readonly solveName: string;
+  private readonly policy: CityDispatchPolicy;
+  private readonly dispatchParams: DispatchParams;
+  private readonly onDispatchTick: CityRunOptions["onDispatchTick"];
   private readonly stores: StoreRt[] = [];
   private readonly workers: WorkerRt[] = [];
   private readonly orders: OrderRt[] = [];
@@ -284,13 +275,10 @@ class CitySim {
     this.rs = new RandomStreams(options.seed);
     this.ledger = new CoreLedgerAdapter(this.sim, this.ev);
     this.ledgerPort = this.ledger;
-    this.solve = options.solveAssignment ?? standInAssignment;
-    this.solveName =
-      options.solveAssignment === undefined
-        ? "stand-in: Hungarian (src/sim/city/assignment.ts)"
-        : (options.solveAssignmentName ?? "custom solver");
     this.slots = sc.mode === "grocery" ? new PlannerSlotBook(sc) : null;
-    this.batcher = new CompatibilityBatcher(sc);
+    this.policy = cityDispatchPolicy(sc);
+    this.dispatchParams = resolveDispatchParams(this.policy.mode, this.policy.overrides);
+    this.onDispatchTick = options.onDispatchTick;
     this.durationMs = sc.durationMin * MIN_MS;
     this.faultsUntilMs = options.faults?.untilMs ?? Number.POSITIVE_INFINITY;
     this.detour = sc.dispatch.detourFactor;
@@ -405,6 +393,7 @@ class CitySim {
           busyMs: 0,
           distanceM: 0,
           batch: null,
+          lastAssignedMs: shift.startMin * MIN_MS,
         };
         this.workers.push(w);
         if (w.role === "picker") this.stores[home]!.pickers.push(w);
@@ -919,75 +908,35 @@ class CitySim {
       for (const o of ready) o.searchRounds++;
       return;
     }
-    // Bound the batching: the oldest orders first, as many as the free workers could take in this tick's
-    // matching (BATCHES_PER_WORKER batches of up to batchMaxOrders each); the rest wait a tick, searching
-    // wider. Keeps each tick's pair screening bounded however long the queue grows.
+    // Bound the tick: the oldest orders first, as many as the free workers could take in one tick
+    // (BATCHES_PER_WORKER batches of up to batchMaxOrders each); the rest wait a tick, searching wider.
+    // Keeps each tick's pair screening bounded however long the queue grows.
     ready.sort((a, b) => a.requestMs - b.requestMs || a.idx - b.idx);
     const feedMax = free.length * BATCHES_PER_WORKER * dp.batchMaxOrders;
     if (ready.length > feedMax) {
       for (const o of ready.slice(feedMax)) o.searchRounds++;
       ready.length = feedMax;
     }
-    // Batching: the dispatch module's savings merge over the five-score compatibility (batching-adapter.ts).
-    // Its input order is by store, then placement, so that equal savings break ties the same way each run.
+    // By store, then placement: equal batching savings break ties the same way each run.
     ready.sort((a, b) => a.storeIdx - b.storeIdx || a.requestMs - b.requestMs || a.idx - b.idx);
-    const formed = this.batcher.form(
-      ready.map((o) => this.dispatchOrder(o)),
-      now,
-    );
-    const batches: OrderRt[][] = formed.map((b) => b.orderIndices.map((k) => ready[k]!));
-    const compat = new Map<OrderRt[], number>();
-    for (let k = 0; k < formed.length; k++) compat.set(batches[k]!, formed[k]!.compatibility);
-    // Bound the assignment: at most BATCHES_PER_WORKER batches per free worker enter the matching, the
-    // oldest first (the rest wait a tick); keeps each tick O((workers)³) however long the queue grows.
-    if (batches.length > free.length * BATCHES_PER_WORKER) {
-      const oldest = (g: OrderRt[]) => Math.min(...g.map((o) => o.requestMs));
-      batches.sort((a, b) => oldest(a) - oldest(b) || a[0]!.idx - b[0]!.idx);
-      for (const g of batches.slice(free.length * BATCHES_PER_WORKER)) for (const o of g) o.searchRounds++;
-      batches.length = free.length * BATCHES_PER_WORKER;
-    }
-    const rows = free.length;
-    const cols = batches.length;
-    const cost = new Float64Array(rows * cols).fill(Number.POSITIVE_INFINITY);
-    // Candidate search: the free workers' positions in a kd-tree (the dispatch module's ShopperIndex), one
-    // radius query per batch, so a tick costs the candidates it finds rather than workers × batches.
-    const index = new ShopperIndex(
-      Float64Array.from(free, (w) => w.point.x),
-      Float64Array.from(free, (w) => w.point.y),
-    );
-    const hits = new Int32Array(rows);
-    for (let j = 0; j < cols; j++) {
-      const g = batches[j]!;
-      const store = this.stores[g[0]!.storeIdx]!;
-      const rounds = Math.max(...g.map((o) => o.searchRounds));
-      const radius = Math.min(dp.radiusMaxM, dp.radiusM * dp.radiusGrowth ** rounds);
-      const age = now - Math.min(...g.map((o) => o.requestMs));
-      const found = index.within(store.point.x, store.point.y, radius / this.detour, hits);
-      for (let h = 0; h < found; h++) {
-        const i = hits[h]!;
-        const w = free[i]!;
-        const dM = euclideanM(w.point, store.point) * this.detour;
-        const declined = g.some((o) => o.declinedBy.includes(w.idx));
-        if (dM > radius || g.length > w.capacityOrders || declined) {
-          cost[i * cols + j] = Number.POSITIVE_INFINITY;
-          continue;
-        }
-        // Travel time to the store, minus priority for orders waiting longest; the reward makes any
-        // feasible pair better than none (maximum cardinality first).
-        // Rating breaks near-ties: one star is worth a minute of travel.
-        cost[i * cols + j] = dM * w.msPerMetre - age * 0.1 - w.rating * MIN_MS - MATCH_REWARD * g.length;
-      }
-    }
-    const match = this.solve(cost, rows, cols);
-    const matched = new Uint8Array(cols);
-    for (let i = 0; i < rows; i++) {
-      const j = match[i]!;
-      if (j < 0) continue;
-      matched[j] = 1;
-      this.offer(free[i]!, batches[j]!, compat.get(batches[j]!) ?? 1);
+    // The decision is the dispatch module's tick, with the scenario's policy (dispatch-policy.ts).
+    const snapshot: DispatchSnapshot = {
+      mode: this.policy.mode,
+      nowMs: now,
+      orders: ready.map((o) => this.dispatchOrder(o)),
+      shoppers: free.map((w) => this.dispatchShopper(w)),
+      params: this.policy.overrides,
+    };
+    const result = dispatchTick(snapshot, this.dispatchParams);
+    this.onDispatchTick?.(snapshot, result);
+    for (const a of result.assignments) {
+      const batch = result.batches[a.batch]!;
+      const orders = batch.orderIndices.map((k) => ready[k]!);
+      this.offer(free[a.shopper]!, orders, orders.length > 1 ? batch.evaluation.scores.total : 1);
     }
     // Radius widening: a batch nobody could take searches wider next tick.
-    for (let j = 0; j < cols; j++) if (!matched[j]) for (const o of batches[j]!) o.searchRounds++;
+    for (const u of result.unassigned)
+      for (const k of result.batches[u.batch]!.orderIndices) ready[k]!.searchRounds++;
   }
 
   /** The module's view of an order: store, drop-off, units, placement and delivery window. */
@@ -1002,6 +951,25 @@ class CitySim {
       placedMs: o.requestMs,
       windowStartMs: o.windowStartMs,
       windowEndMs: o.windowEndMs,
+      searchRounds: o.searchRounds,
+      declinedBy: o.declinedBy.map((w) => this.workers[w]!.id),
+    };
+  }
+
+  /** The module's view of a free worker (only idle workers enter a tick, so it carries nothing). */
+  private dispatchShopper(w: WorkerRt): DispatchShopper {
+    return {
+      id: w.id,
+      location: w.point,
+      status: "idle",
+      capacityOrders: w.capacityOrders,
+      capacityItems: this.sc.dispatch.batchMaxItems,
+      activeOrders: [],
+      shiftEndMs: w.shiftEndMs,
+      rating: w.rating,
+      acceptanceRate: w.acceptProbability,
+      completionRate: 1,
+      lastAssignedMs: w.lastAssignedMs,
     };
   }
 
@@ -1072,6 +1040,7 @@ class CitySim {
     }
     this.batchesAccepted++;
     this.ordersInAcceptedBatches += batch.orders.length;
+    w.lastAssignedMs = this.sim.now;
     this.setBusy(w, "toStore");
     const store = this.stores[batch.storeIdx]!;
     const travelMs = this.travelMs(w, w.point, store.point);
@@ -1446,11 +1415,11 @@ class CitySim {
       kpis,
       modules: {
         ledger: this.ledgerPort.description,
-        dispatch: `${this.batcher.description} + ${this.solveName}`,
+        dispatch: dispatchDescription(this.dispatchParams),
         routing: this.router.description,
         slots: this.slots === null ? "n/a (qcommerce promise)" : this.slots.description,
         candidates:
-          "ShopperIndex (kdbush) radius query, widening per unmatched tick (src/optimize/dispatch/shopper-index.ts)",
+          "ShopperIndex (kdbush) nearest within radius, widening per unmatched tick (src/optimize/dispatch/tick.ts)",
       },
     };
   }
@@ -1502,4 +1471,14 @@ function percentileOf(sorted: readonly number[], p: number): number {
   const lo = Math.floor(rank);
   const hi = Math.min(sorted.length - 1, lo + 1);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
+}
+
+/** Which module decided, with the policy's key parameters, for the summary's `modules`. */
+function dispatchDescription(p: DispatchParams): string {
+  const b = p.batch;
+  return (
+    `dispatchTick (src/optimize/dispatch/tick.ts): formBatches savings merge (threshold ${b.threshold}, ` +
+    `≤ ${b.maxOrders} orders / ${b.maxItems} items${b.enforcePromise ? ", every promise kept" : ""}), ` +
+    `scoreCandidate, ${p.assignment === "optimal" ? "sparse LAPJV" : "greedy best-first"} assignment`
+  );
 }

@@ -250,6 +250,8 @@ const dispatchSchema = z.object({
   radiusM: z.number().positive().max(200_000).default(3000),
   radiusGrowth: z.number().min(1).max(10).default(1.5),
   radiusMaxM: z.number().positive().max(500_000).default(20_000),
+  /** The tick's assignment policy: "optimal" (global, sparse LAPJV) or "greedy" (best pair first). */
+  assignment: z.enum(["optimal", "greedy"]).default("optimal"),
   /**
    * Batching is the dispatch module's savings merge with the seeds' five-score compatibility
    * (src/optimize/dispatch/batching.ts, compatibility.ts); these fields map onto its BatchParams.
