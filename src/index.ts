@@ -116,6 +116,17 @@ export {
   type TickResult,
   tickCandidateSource,
 } from "./optimize/dispatch/tick.js";
+// ETA (issue 15): the delivery interval of a batch's stops, for the simulator and POST /v1/eta.
+export {
+  ETA_DEFAULTS,
+  type EtaEstimate,
+  type EtaParams,
+  type EtaPhase,
+  type EtaState,
+  type EtaStop,
+  estimateDepartureMs,
+  estimateEta,
+} from "./optimize/eta/eta.js";
 // Forecasting (issue 5): supply/demand forecasts, backtests, slot planner, surge, supply generator, slot market.
 export {
   backtestModel,

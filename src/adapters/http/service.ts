@@ -8,6 +8,7 @@ import type { SlotPlanner } from "../../optimize/slots/planner.js";
 import { type LedgerBackend, type LedgerSettings, systemClock } from "../store/backend.js";
 import { openBackend, type StoreSpec } from "../store/open.js";
 import type { SqliteLedgerStoreOptions } from "../store/sqlite.js";
+import { etaRoutes } from "./eta-routes.js";
 import { ledgerRoutes } from "./ledger-routes.js";
 import { matchRoutes } from "./match-routes.js";
 import { DEFAULT_ROUTE_QUEUE_MAX, RoutePool } from "./route-pool.js";
@@ -73,6 +74,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     routes: [
       ...ledgerRoutes(backend),
       ...matchRoutes(),
+      ...etaRoutes(),
       ...routingRoutes({
         ...(options.routeTimeLimitMaxMs === undefined ? {} : { timeLimitMaxMs: options.routeTimeLimitMaxMs }),
         ...(routePool === undefined ? {} : { pool: routePool }),

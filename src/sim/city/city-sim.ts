@@ -27,11 +27,19 @@ import { RandomStreams } from "../../core/random.js";
 import type { DispatchOrder, DispatchParams, DispatchShopper } from "../../optimize/dispatch/model.js";
 import { type DispatchSnapshot, resolveDispatchParams } from "../../optimize/dispatch/params.js";
 import { dispatchTick, type TickResult } from "../../optimize/dispatch/tick.js";
+import {
+  type EtaEstimate,
+  type EtaParams,
+  type EtaState,
+  estimateDepartureMs,
+  estimateEta,
+} from "../../optimize/eta/eta.js";
 import { Simulation, type Yieldable } from "../engine.js";
 import type { EventStream } from "../event-stream.js";
 import { round3 } from "../event-stream.js";
 import type { CityScenario } from "../scenario/schema.js";
 import { type CityDispatchPolicy, cityDispatchPolicy } from "./dispatch-policy.js";
+import { type EtaKpis, EtaTracker } from "./eta-tracker.js";
 import { CoreLedgerAdapter } from "./ledger-adapter.js";
 import {
   isTerminalOrderState,
@@ -81,9 +89,11 @@ export interface CityRunOptions {
   readonly faults?: FaultOverrides;
   /** Called at every dispatch tick with the tick's whole input and its result (tests replay it). */
   readonly onDispatchTick?: (snapshot: DispatchSnapshot, result: TickResult) => void;
+  /** Called at every ETA estimate with the model's input and output (tests replay it). */
+  readonly onEtaEstimate?: (state: EtaState, params: EtaParams, estimates: readonly EtaEstimate[]) => void;
 }
 
-export interface CityKpis {
+export interface CityKpis extends EtaKpis {
   readonly ordersRequested: number;
   readonly ordersPlaced: number;
   readonly ordersRejected: number;
@@ -146,6 +156,8 @@ interface StoreRt {
   readonly byCategory: number[][];
   readonly pickQueue: OrderRt[];
   readonly pickers: WorkerRt[];
+  /** This store's checkout time relative to checkoutMs (its history: the ETA knows it). */
+  readonly checkoutFactor: number;
 }
 
 interface LineRt {
@@ -182,6 +194,15 @@ interface OrderRt {
   slot: SlotQuote | null;
   /** The slot booking is held (placed and not yet given back). */
   slotBooked: boolean;
+  /** Picking still to do for this order (the ETA's shopping and checkout terms). */
+  pickLeft: PickLeft;
+}
+
+interface PickLeft {
+  items: number;
+  lines: number;
+  aisles: number;
+  checkedOut: boolean;
 }
 
 interface BatchRt {
@@ -189,6 +210,18 @@ interface BatchRt {
   readonly storeIdx: number;
   orders: OrderRt[];
   worker: WorkerRt | null;
+  /** Where the batch's life is, for the ETA: "offered" until accepted, "done" after the last drop-off. */
+  phase: "offered" | "to_store" | "shopping" | "delivering" | "done";
+  /** The drive under way: from where, since when (to the store, or to `target`). */
+  legFrom: Point;
+  legDepartMs: number;
+  /** Delivering: the stop being driven to, and the stops after it in order (re-sequenced as needed). */
+  target: OrderRt | null;
+  route: OrderRt[];
+  /** Before pickup: the stop order the ETA assumes (planned at acceptance). */
+  plannedStops: OrderRt[] | null;
+  /** At a door waiting for the window to open: nothing the ETA depends on moves until then. */
+  holdUntilMs: number;
 }
 
 interface WorkerRt {
@@ -216,6 +249,8 @@ interface WorkerRt {
   batch: BatchRt | null;
   /** Last time the worker accepted a batch (the tick's fairness term favours long-idle workers). */
   lastAssignedMs: number;
+  /** Pick time relative to the average (the worker's history: the ETA knows it). */
+  readonly pickSpeed: number;
 }
 
 export function runCity(scenario: CityScenario, options: CityRunOptions): CityRunResult {
@@ -234,6 +269,9 @@ class CitySim {
   private readonly policy: CityDispatchPolicy;
   private readonly dispatchParams: DispatchParams;
   private readonly onDispatchTick: CityRunOptions["onDispatchTick"];
+  private readonly etaParams: EtaParams;
+  private readonly onEtaEstimate: CityRunOptions["onEtaEstimate"];
+  private readonly eta: EtaTracker;
   private readonly stores: StoreRt[] = [];
   private readonly workers: WorkerRt[] = [];
   private readonly orders: OrderRt[] = [];
@@ -279,6 +317,18 @@ class CitySim {
     this.policy = cityDispatchPolicy(sc);
     this.dispatchParams = resolveDispatchParams(this.policy.mode, this.policy.overrides);
     this.onDispatchTick = options.onDispatchTick;
+    const v = sc.variability;
+    this.etaParams = {
+      pickMsPerItem: sc.dispatch.pickMsPerItem,
+      aisleWalkMs: sc.dispatch.aisleWalkMs,
+      serviceMsPerStop: sc.dispatch.dropoffServiceMs,
+      pickCv: v.pickCv,
+      checkoutCv: v.checkoutCv,
+      driveCv: v.trafficCv,
+      intervalScale: sc.eta.intervalScale ?? (sc.mode === "grocery" ? 0.85 : 1.1),
+    };
+    this.eta = new EtaTracker(this.ev, sc.eta.pushThresholdMs);
+    this.onEtaEstimate = options.onEtaEstimate;
     this.durationMs = sc.durationMin * MIN_MS;
     this.faultsUntilMs = options.faults?.untilMs ?? Number.POSITIVE_INFINITY;
     this.detour = sc.dispatch.detourFactor;
@@ -297,6 +347,7 @@ class CitySim {
 
   private buildStores(): void {
     const rnd = this.rs.stream("catalog");
+    const checkoutRnd = this.rs.stream("checkout-stores");
     this.sc.stores.forEach((s, idx) => {
       const c = s.catalog;
       const n = c.skus;
@@ -336,6 +387,7 @@ class CitySim {
         byCategory,
         pickQueue: [],
         pickers: [],
+        checkoutFactor: checkoutRnd.lognormalMeanCv(1, this.sc.variability.storeCheckoutCv),
       };
       this.stores.push(store);
       for (let j = 0; j < n; j++)
@@ -365,6 +417,7 @@ class CitySim {
 
   private buildWorkforce(): void {
     const rnd = this.rs.stream("workforce");
+    const speedRnd = this.rs.stream("shopper-speed");
     const storeIdx = new Map(this.stores.map((s) => [s.id, s.idx]));
     for (const shift of this.sc.workforce) {
       for (let k = 1; k <= shift.count; k++) {
@@ -394,6 +447,7 @@ class CitySim {
           distanceM: 0,
           batch: null,
           lastAssignedMs: shift.startMin * MIN_MS,
+          pickSpeed: speedRnd.lognormalMeanCv(1, this.sc.variability.shopperSpeedCv),
         };
         this.workers.push(w);
         if (w.role === "picker") this.stores[home]!.pickers.push(w);
@@ -524,6 +578,7 @@ class CitySim {
         deliveredMs: -1,
         slot: null,
         slotBooked: false,
+        pickLeft: { items: 0, lines: 0, aisles: 0, checkedOut: false },
       };
       this.orders.push(o);
       const replayLines = q.lines;
@@ -598,6 +653,12 @@ class CitySim {
     o.storeIdx = store.idx;
     o.lines = lines;
     o.requestedUnits = lines.reduce((a, l) => a + l.qty, 0);
+    o.pickLeft = {
+      items: o.requestedUnits,
+      lines: lines.length,
+      aisles: new Set(lines.map((l) => store.aisle[l.skuIdx]!)).size,
+      checkedOut: false,
+    };
 
     // Slot or promise.
     if (this.sc.mode === "grocery") {
@@ -727,6 +788,7 @@ class CitySim {
       o.batch = null;
     }
     this.cancelled.set(reason, (this.cancelled.get(reason) ?? 0) + 1);
+    this.eta.forget(o.id);
     this.ev.emit(this.sim.now, "order.cancelled", { orderId: o.id, reason });
     if (o.slotBooked && o.slot !== null && this.slots !== null) {
       o.slotBooked = false;
@@ -984,6 +1046,13 @@ class CitySim {
       storeIdx: orders[0]!.storeIdx,
       orders: [...orders],
       worker: w,
+      phase: "offered",
+      legFrom: w.point,
+      legDepartMs: this.sim.now,
+      target: null,
+      route: [],
+      plannedStops: null,
+      holdUntilMs: 0,
     };
     w.state = workerTransition(w.id, w.state, "offered");
     w.batch = batch;
@@ -1047,26 +1116,162 @@ class CitySim {
     w.lastAssignedMs = this.sim.now;
     this.setBusy(w, "toStore");
     const store = this.stores[batch.storeIdx]!;
-    const travelMs = this.travelMs(w, w.point, store.point);
     for (const o of batch.orders) {
       if (grocery) o.state = orderTransition(o.id, o.state, "assigned");
       this.ev.emit(this.sim.now, "order.assigned", { orderId: o.id, shopperId: w.id, batchId: batch.id });
-      const pickMs = grocery ? this.estimatePickMs(batch) : 0;
-      const eta = this.sim.now + travelMs + pickMs + this.estimateDropMs(store.point, o.point, w);
-      this.ev.emit(this.sim.now, "order.eta", { orderId: o.id, etaMs: Math.max(eta, o.windowStartMs) });
     }
+    batch.phase = "to_store";
+    batch.legFrom = w.point;
+    batch.legDepartMs = this.sim.now;
+    for (const est of this.estimate(w, batch)) this.eta.promise(this.sim.now, est);
+    this.scheduleEta(w, batch);
     this.move(w, store.point, () => this.arrivedAtStore(w, batch));
   }
 
-  private estimatePickMs(batch: BatchRt): number {
-    const dp = this.sc.dispatch;
-    let lines = 0;
-    for (const o of batch.orders) lines += o.lines.length;
-    return lines * (dp.pickMsPerItem + dp.aisleWalkMs) + dp.checkoutMs;
+  // ------------------------------------------------------------------------------------------- ETA
+
+  /** Mean checkout time at a store at a time of day (its own factor, longer at the peak hours). */
+  private checkoutMeanMs(store: StoreRt, tMs: number): number {
+    const v = this.sc.variability;
+    const hour = Math.floor(tMs / HOUR_MS) % 24;
+    const peak = v.checkoutPeakHours.includes(hour) ? v.checkoutPeakFactor : 1;
+    return this.sc.dispatch.checkoutMs * store.checkoutFactor * peak;
   }
 
-  private estimateDropMs(from: Point, to: Point, w: WorkerRt): number {
-    return this.travelMs(w, from, to) + this.sc.dispatch.dropoffServiceMs;
+  /**
+   * The batch as the ETA model sees it. Grocery: one shopper picks every order in turn (work adds up, at
+   * the shopper's speed); qcommerce: pickers work on the orders in parallel (the longest one counts, at the
+   * average speed: the picker is not known in advance).
+   */
+  private etaState(w: WorkerRt, batch: BatchRt, stops: readonly OrderRt[] | null): EtaState {
+    const now = this.sim.now;
+    const store = this.stores[batch.storeIdx]!;
+    const sequential = this.sc.mode === "grocery";
+    let items = 0;
+    let lines = 0;
+    let aisles = 0;
+    let checkoutLeft = false;
+    for (const o of batch.orders) {
+      const l = o.pickLeft;
+      items = sequential ? items + l.items : Math.max(items, l.items);
+      lines = sequential ? lines + l.lines : Math.max(lines, l.lines);
+      aisles = sequential ? aisles + l.aisles : Math.max(aisles, l.aisles);
+      if (!l.checkedOut) checkoutLeft = true;
+    }
+    const delivering = batch.phase === "delivering";
+    const base = {
+      nowMs: now,
+      phase: delivering
+        ? ("delivering" as const)
+        : batch.phase === "to_store"
+          ? ("to_store" as const)
+          : ("shopping" as const),
+      location: batch.phase === "shopping" ? store.point : batch.legFrom,
+      legElapsedMs: batch.phase === "shopping" ? 0 : now - batch.legDepartMs,
+      msPerMetre: w.msPerMetre,
+      detourFactor: this.detour,
+      store: store.point,
+      pickSpeedFactor: sequential ? w.pickSpeed : 1,
+      itemsRemaining: delivering ? 0 : items,
+      linesRemaining: delivering ? 0 : lines,
+      aislesRemaining: delivering ? 0 : aisles,
+      checkoutMs: delivering || !checkoutLeft ? 0 : this.checkoutMeanMs(store, now),
+    };
+    let order = stops;
+    if (order === null) {
+      if (delivering) order = batch.target === null ? [] : [batch.target, ...batch.route];
+      else {
+        // Not yet on the road: the stops in the order the router would take them when shopping ends,
+        // planned once per batch (again only if an order left it) — re-planning every 30 s cost more
+        // than the rest of the estimate.
+        if (batch.plannedStops === null || batch.plannedStops.length !== batch.orders.length) {
+          const plan = this.router.plan(
+            store.point,
+            Math.round(estimateDepartureMs({ ...base, stops: [] }, this.etaParams)),
+            batch.orders.map((o) => ({
+              point: o.point,
+              earliestMs: o.windowStartMs,
+              serviceMs: this.sc.dispatch.dropoffServiceMs,
+            })),
+            w.msPerMetre,
+            this.detour,
+          );
+          batch.plannedStops = plan.order.map((k) => batch.orders[k]!);
+        }
+        order = batch.plannedStops;
+      }
+    }
+    return { ...base, stops: order.map((o) => ({ id: o.id, point: o.point, earliestMs: o.windowStartMs })) };
+  }
+
+  private estimate(w: WorkerRt, batch: BatchRt, stops: readonly OrderRt[] | null = null): EtaEstimate[] {
+    const state = this.etaState(w, batch, stops);
+    const estimates = estimateEta(state, this.etaParams);
+    this.onEtaEstimate?.(state, this.etaParams, estimates);
+    return estimates;
+  }
+
+  /** The next re-estimate: every shoppingEveryMs while at the store, every drivingEveryMs on the road. */
+  private scheduleEta(w: WorkerRt, batch: BatchRt): void {
+    const e = this.sc.eta;
+    const every = batch.phase === "shopping" ? e.shoppingEveryMs : e.drivingEveryMs;
+    const delay = Math.max(every, batch.holdUntilMs - this.sim.now);
+    this.sim.schedule(delay, () => this.reestimate(w, batch));
+  }
+
+  private reestimate(w: WorkerRt, batch: BatchRt): void {
+    // The batch ended (delivered, or every order cancelled and the worker released): no more estimates.
+    // Checking the worker's hold too keeps a batch that ended on a path not marking it done from ticking
+    // for ever.
+    if (batch.phase === "done" || batch.phase === "offered" || w.batch !== batch) {
+      batch.phase = "done";
+      return;
+    }
+    if (batch.phase === "delivering" && batch.route.length >= 2 && this.resequence(w, batch)) {
+      this.scheduleEta(w, batch);
+      return;
+    }
+    for (const est of this.estimate(w, batch)) this.eta.update(this.sim.now, est);
+    this.scheduleEta(w, batch);
+  }
+
+  /**
+   * Dynamic re-routing (Deep Dive 4): the stops after the current one in the order the router would now
+   * take them, adopted when that brings the deliveries forward by more than resequenceMinGainMs in total and
+   * makes no order late that would have been on time.
+   */
+  private resequence(w: WorkerRt, batch: BatchRt): boolean {
+    const target = batch.target!;
+    const current = this.estimate(w, batch);
+    const atTargetDoneMs = current[0]!.p50Ms;
+    const plan = this.router.plan(
+      target.point,
+      atTargetDoneMs,
+      batch.route.map((o) => ({
+        point: o.point,
+        earliestMs: o.windowStartMs,
+        serviceMs: this.sc.dispatch.dropoffServiceMs,
+      })),
+      w.msPerMetre,
+      this.detour,
+    );
+    const proposed = plan.order.map((k) => batch.route[k]!);
+    if (proposed.every((o, k) => o === batch.route[k])) return false;
+    const next = this.estimate(w, batch, [target, ...proposed]);
+    let gainMs = 0;
+    const currentById = new Map(current.map((e) => [e.id, e.p50Ms]));
+    for (let k = 0; k < next.length; k++) {
+      const o = k === 0 ? target : proposed[k - 1]!;
+      const before = currentById.get(o.id)!;
+      const after = next[k]!.p50Ms;
+      if (after > o.windowEndMs && before <= o.windowEndMs) return false;
+      gainMs += before - after;
+    }
+    if (gainMs <= this.sc.eta.resequenceMinGainMs) return false;
+    batch.route = proposed;
+    this.eta.resequence();
+    for (const est of next) this.eta.update(this.sim.now, est, "resequenced");
+    return true;
   }
 
   private travelMs(w: WorkerRt, a: Point, b: Point): number {
@@ -1075,7 +1280,9 @@ class CitySim {
 
   /** Emits the leg's start and end positions (sparse enough to replay a map) and calls `then` on arrival. */
   private move(w: WorkerRt, to: Point, then: () => void): void {
-    const durationMs = this.travelMs(w, w.point, to);
+    // Traffic: this leg's time relative to distance × pace; the ETA only knows its spread.
+    const traffic = this.rs.stream("traffic").lognormalMeanCv(1, this.sc.variability.trafficCv);
+    const durationMs = Math.round(this.travelMs(w, w.point, to) * traffic);
     if (durationMs === 0) {
       w.point = to;
       this.sim.schedule(0, then);
@@ -1105,11 +1312,15 @@ class CitySim {
       this.becomeIdle(w);
       return;
     }
+    batch.phase = "shopping";
     if (this.sc.mode === "grocery") {
       this.setBusy(w, "picking");
       for (const o of batch.orders) o.state = orderTransition(o.id, o.state, "picking");
       const orders = [...batch.orders];
-      this.sim.process(() => this.pickProcess(orders, () => this.deliverBatch(w, batch)), `pick-${batch.id}`);
+      this.sim.process(
+        () => this.pickProcess(orders, w.pickSpeed, () => this.deliverBatch(w, batch)),
+        `pick-${batch.id}`,
+      );
     } else {
       this.setBusy(w, "waiting");
       this.maybeDepart(batch);
@@ -1125,7 +1336,7 @@ class CitySim {
       const o = store.pickQueue.shift()!;
       this.setBusy(p, "picking");
       o.state = orderTransition(o.id, o.state, "picking");
-      this.sim.process(() => this.pickProcess([o], () => this.pickerDone(p, o)), `pick-${o.id}`);
+      this.sim.process(() => this.pickProcess([o], p.pickSpeed, () => this.pickerDone(p, o)), `pick-${o.id}`);
     }
   }
 
@@ -1139,7 +1350,11 @@ class CitySim {
    * ledger promised: the best substitute is proposed; the customer answers within the timeout or their
    * default applies. The shopper keeps picking and waits at checkout for open answers.
    */
-  private *pickProcess(orders: OrderRt[], done: () => void): Generator<Yieldable, void, unknown> {
+  private *pickProcess(
+    orders: OrderRt[],
+    pickSpeed: number,
+    done: () => void,
+  ): Generator<Yieldable, void, unknown> {
     const dp = this.sc.dispatch;
     const store = this.stores[orders[0]!.storeIdx]!;
     const work: { o: OrderRt; line: LineRt }[] = [];
@@ -1157,11 +1372,19 @@ class CitySim {
     let lastAisle = -1;
     let answersDueMs = this.sim.now;
     const cust = this.rs.stream("customers");
+    const picking = this.rs.stream("picking");
     const cs = this.sc.customers;
     for (const { o, line } of work) {
       const aisle = store.aisle[line.skuIdx]!;
-      yield dp.pickMsPerItem * line.qty + (aisle !== lastAisle ? dp.aisleWalkMs : 0);
+      const lineMs =
+        dp.pickMsPerItem * line.qty * pickSpeed * picking.lognormalMeanCv(1, this.sc.variability.pickCv);
+      yield Math.round(lineMs) + (aisle !== lastAisle ? dp.aisleWalkMs : 0);
       lastAisle = aisle;
+      const left = o.pickLeft;
+      left.items = Math.max(0, left.items - line.qty);
+      // Aisles still to visit for this order, in proportion to its lines left.
+      left.aisles = left.lines > 0 ? Math.ceil((left.aisles * (left.lines - 1)) / left.lines) : 0;
+      left.lines = Math.max(0, left.lines - 1);
       if (o.state === "cancelled") continue;
       const take = Math.min(line.qty, store.physical[line.skuIdx]!);
       store.physical[line.skuIdx] = store.physical[line.skuIdx]! - take;
@@ -1204,7 +1427,11 @@ class CitySim {
       else o.refunded += short;
     }
     if (answersDueMs > this.sim.now) yield answersDueMs - this.sim.now;
-    yield dp.checkoutMs;
+    const checkoutMean = this.checkoutMeanMs(store, this.sim.now);
+    yield Math.round(
+      checkoutMean * this.rs.stream("checkout").lognormalMeanCv(1, this.sc.variability.checkoutCv),
+    );
+    for (const o of orders) o.pickLeft.checkedOut = true;
     for (const o of orders) {
       if (o.state === "cancelled") continue;
       this.ledgerPort.commit(`${o.id}/pick`, o.reservationId, pickedBy.get(o)!);
@@ -1283,6 +1510,7 @@ class CitySim {
   private deliverBatch(w: WorkerRt, batch: BatchRt): void {
     const orders = batch.orders.filter((o) => o.state === "picked");
     if (orders.length === 0) {
+      batch.phase = "done";
       if (w.state === "picking" || w.state === "waiting") this.becomeIdle(w);
       return;
     }
@@ -1295,34 +1523,44 @@ class CitySim {
       this.detour,
     );
     this.setBusy(w, "delivering");
-    plan.order.forEach((k, n) => {
+    for (const k of plan.order) {
       const o = orders[k]!;
       o.state = orderTransition(o.id, o.state, "delivering");
-      this.ev.emit(this.sim.now, "order.eta", {
-        orderId: o.id,
-        etaMs: plan.arrivalMs[n]! + dp.dropoffServiceMs,
-      });
-    });
+    }
     const multi = orders.length > 1;
-    const legs = plan.order.map((k) => orders[k]!);
-    const next = (i: number): void => {
-      if (i === legs.length) {
+    batch.phase = "delivering";
+    batch.route = plan.order.map((k) => orders[k]!);
+    batch.target = null;
+    const next = (): void => {
+      const o = batch.route.shift();
+      if (o === undefined) {
+        batch.phase = "done";
+        batch.target = null;
         if (w.role === "rider" && w.homeStore >= 0) {
           w.state = workerTransition(w.id, w.state, "returning");
           this.move(w, this.stores[w.homeStore]!.point, () => this.becomeIdle(w));
         } else this.becomeIdle(w);
         return;
       }
-      const o = legs[i]!;
+      batch.target = o;
+      batch.legFrom = w.point;
+      batch.legDepartMs = this.sim.now;
       this.move(w, o.point, () => {
         const wait = Math.max(0, o.windowStartMs - this.sim.now);
+        batch.holdUntilMs = this.sim.now + wait;
         this.sim.schedule(wait + dp.dropoffServiceMs, () => {
           this.delivered1(o, w, multi);
-          next(i + 1);
+          next();
         });
       });
     };
-    next(0);
+    // The estimate at pickup: leaving the store now with the stops in the planned order.
+    batch.legFrom = w.point;
+    batch.legDepartMs = this.sim.now;
+    batch.target = batch.route[0]!;
+    const atPickup = this.estimate(w, batch, batch.route);
+    for (const est of atPickup) this.eta.pickup(this.sim.now, est);
+    next();
   }
 
   private delivered1(o: OrderRt, w: WorkerRt, multi: boolean): void {
@@ -1334,6 +1572,7 @@ class CitySim {
     if (multi) this.ordersDeliveredInMultiBatches++;
     if (this.sim.now <= o.windowEndMs) this.onTime++;
     this.ctdMin.push((this.sim.now - o.requestMs) / MIN_MS);
+    this.eta.delivered(o.id, this.sim.now);
     this.ev.emit(this.sim.now, "order.delivered", {
       orderId: o.id,
       shopperId: w.id,
@@ -1414,6 +1653,7 @@ class CitySim {
       posUpdatesStale: this.posStale,
       simulatedEvents: this.sim.eventsProcessed,
       simulatedMs: now,
+      ...this.eta.kpis(),
     };
     return {
       kpis,

@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly faults?: FaultOverrides;
   /** City modes: called at every dispatch tick with the tick's input and result (see CityRunOptions). */
   readonly onDispatchTick?: CityRunOptions["onDispatchTick"];
+  /** City modes: called at every ETA estimate with the model's input and output. */
+  readonly onEtaEstimate?: CityRunOptions["onEtaEstimate"];
 }
 
 export interface RunSummary {
@@ -81,6 +83,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutput 
       ...(options.replayPos === undefined ? {} : { replayPos: options.replayPos }),
       ...(options.faults === undefined ? {} : { faults: options.faults }),
       ...(options.onDispatchTick === undefined ? {} : { onDispatchTick: options.onDispatchTick }),
+      ...(options.onEtaEstimate === undefined ? {} : { onEtaEstimate: options.onEtaEstimate }),
     });
     city = r.kpis;
     kpis = { ...r.kpis };
