@@ -39,7 +39,8 @@ import type { EventStream } from "../event-stream.js";
 import { round3 } from "../event-stream.js";
 import type { CityScenario } from "../scenario/schema.js";
 import { type CityDispatchPolicy, cityDispatchPolicy } from "./dispatch-policy.js";
-import { type EtaKpis, EtaTracker } from "./eta-tracker.js";
+import { EtaTracker } from "./eta-tracker.js";
+import { CityCounters, type CityKpis, cityKpis } from "./kpis.js";
 import { CoreLedgerAdapter } from "./ledger-adapter.js";
 import {
   isTerminalOrderState,
@@ -93,44 +94,7 @@ export interface CityRunOptions {
   readonly onEtaEstimate?: (state: EtaState, params: EtaParams, estimates: readonly EtaEstimate[]) => void;
 }
 
-export interface CityKpis extends EtaKpis {
-  readonly ordersRequested: number;
-  readonly ordersPlaced: number;
-  readonly ordersRejected: number;
-  readonly rejectedByReason: Record<string, number>;
-  readonly ordersCancelled: number;
-  readonly cancelledByReason: Record<string, number>;
-  readonly ordersDelivered: number;
-  readonly ordersNotTerminal: number;
-  readonly onTimeRate: number;
-  readonly clickToDoorP50Min: number;
-  readonly clickToDoorP90Min: number;
-  readonly clickToDoorMeanMin: number;
-  readonly workerUtilization: number;
-  readonly ordersPerWorkerHour: number;
-  readonly batchRate: number;
-  readonly meanBatchSize: number;
-  readonly distancePerOrderKm: number;
-  readonly offers: number;
-  readonly offersDeclined: number;
-  readonly offersTimedOut: number;
-  readonly deadLetters: number;
-  readonly substitutionRate: number;
-  readonly refundRate: number;
-  readonly fillRate: number;
-  readonly outOfStockLines: number;
-  readonly ledgerOversells: number;
-  readonly ledgerAuditViolations: number;
-  readonly liveReservationsAtEnd: number;
-  readonly slotUtilization: number | null;
-  readonly surgeRevenueCents: number;
-  readonly feeRevenueCents: number;
-  readonly posUpdatesApplied: number;
-  readonly posUpdatesDuplicate: number;
-  readonly posUpdatesStale: number;
-  readonly simulatedEvents: number;
-  readonly simulatedMs: number;
-}
+export type { CityKpis } from "./kpis.js";
 
 export interface CityRunResult {
   readonly kpis: CityKpis;
@@ -283,27 +247,8 @@ class CitySim {
   private batchSeq = 0;
   private openOrders = 0;
   private ticking = false;
-  // KPI accumulators
-  private readonly rejected = new Map<string, number>();
-  private readonly cancelled = new Map<string, number>();
-  private delivered = 0;
-  private onTime = 0;
-  private readonly ctdMin: number[] = [];
-  private offers = 0;
-  private offersDeclined = 0;
-  private offersTimedOut = 0;
-  private deadLetters = 0;
-  private batchesAccepted = 0;
-  private ordersInAcceptedBatches = 0;
-  private ordersDeliveredInMultiBatches = 0;
-  private oosLines = 0;
-  private surgeCents = 0;
-  private feeCents = 0;
-  private posApplied = 0;
-  private posDuplicate = 0;
-  private posStale = 0;
-  private requested = 0;
-  private placed = 0;
+  /** Flow counters the KPIs are computed from (kpis.ts). */
+  private readonly k = new CityCounters();
 
   constructor(
     private readonly sc: CityScenario,
@@ -611,7 +556,7 @@ class CitySim {
   }
 
   private request(o: OrderRt, replayLines: StockLine[] | null): void {
-    this.requested++;
+    this.k.requested++;
     this.openOrders++;
     const now = this.sim.now;
     const radius = this.sc.mode === "qcommerce" ? this.sc.promise.serviceRadiusM : this.sc.storeRadiusM;
@@ -703,15 +648,15 @@ class CitySim {
     }
     this.ledgerPort.harden(`${o.id}/checkout`, o.reservationId);
     o.state = orderTransition(o.id, o.state, "placed");
-    this.placed++;
+    this.k.placed++;
     this.active.push(o);
     // The slot is booked (and its fee earned) only now that the order is placed: a rejected order must
     // never hold capacity. A cancellation gives the booking back (see cancel()).
     const booking = o.slot === null || this.slots === null ? null : this.slots.book(o.slot.slotId, now);
     if (booking !== null) {
       o.slotBooked = true;
-      this.feeCents += booking.paid.feeCents;
-      this.surgeCents += booking.paid.feeCents - this.sc.slots.baseFeeCents;
+      this.k.feeCents += booking.paid.feeCents;
+      this.k.surgeCents += booking.paid.feeCents - this.sc.slots.baseFeeCents;
     }
     this.ev.emit(now, "order.placed", {
       orderId: o.id,
@@ -771,7 +716,7 @@ class CitySim {
   private reject(o: OrderRt, reason: string): void {
     o.state = orderTransition(o.id, o.state, "rejected");
     this.openOrders--;
-    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+    this.k.rejected.set(reason, (this.k.rejected.get(reason) ?? 0) + 1);
     this.ev.emit(this.sim.now, "order.rejected", { orderId: o.id, reason });
   }
 
@@ -787,7 +732,7 @@ class CitySim {
       b.orders = b.orders.filter((x) => x !== o);
       o.batch = null;
     }
-    this.cancelled.set(reason, (this.cancelled.get(reason) ?? 0) + 1);
+    this.k.cancelled.set(reason, (this.k.cancelled.get(reason) ?? 0) + 1);
     this.eta.forget(o.id);
     this.ev.emit(this.sim.now, "order.cancelled", { orderId: o.id, reason });
     if (o.slotBooked && o.slot !== null && this.slots !== null) {
@@ -881,9 +826,9 @@ class CitySim {
         sourceTimeMs,
         delta,
       );
-      if (status === "applied") this.posApplied++;
-      else if (status === "duplicate") this.posDuplicate++;
-      else this.posStale++;
+      if (status === "applied") this.k.posApplied++;
+      else if (status === "duplicate") this.k.posDuplicate++;
+      else this.k.posStale++;
     };
     this.sim.schedule(latency(), deliver);
     if (this.faultsOn() && rnd.bernoulli(pf.duplicateProbability)) this.sim.schedule(latency(), deliver);
@@ -1061,7 +1006,7 @@ class CitySim {
       o.offerAttempts++;
       if (grocery) o.state = orderTransition(o.id, o.state, "offered");
     }
-    this.offers++;
+    this.k.offers++;
     this.ev.emit(this.sim.now, "offer.sent", {
       batchId: batch.id,
       shopperId: w.id,
@@ -1082,8 +1027,8 @@ class CitySim {
   }
 
   private declined(w: WorkerRt, batch: BatchRt, how: "timeout" | "declined"): void {
-    if (how === "timeout") this.offersTimedOut++;
-    else this.offersDeclined++;
+    if (how === "timeout") this.k.offersTimedOut++;
+    else this.k.offersDeclined++;
     this.ev.emit(this.sim.now, how === "timeout" ? "offer.timeout" : "offer.declined", {
       batchId: batch.id,
       shopperId: w.id,
@@ -1094,7 +1039,7 @@ class CitySim {
       o.declinedBy.push(w.idx);
       if (o.state === "offered") o.state = orderTransition(o.id, o.state, "placed");
       if (o.offerAttempts >= this.sc.dispatch.maxOfferAttempts && o.state === "placed") {
-        this.deadLetters++;
+        this.k.deadLetters++;
         this.removeFromPickQueue(o);
         this.cancel(o, "dead_letter");
       } else if (o.declinedBy.length >= 8) {
@@ -1111,8 +1056,8 @@ class CitySim {
       this.becomeIdle(w);
       return;
     }
-    this.batchesAccepted++;
-    this.ordersInAcceptedBatches += batch.orders.length;
+    this.k.batchesAccepted++;
+    this.k.ordersInAcceptedBatches += batch.orders.length;
     w.lastAssignedMs = this.sim.now;
     this.setBusy(w, "toStore");
     const store = this.stores[batch.storeIdx]!;
@@ -1392,7 +1337,7 @@ class CitySim {
       if (take > 0) pickedBy.get(o)!.push({ sku: store.skus[line.skuIdx]!, qty: take });
       const short = line.qty - take;
       if (short === 0) continue;
-      this.oosLines++;
+      this.k.oosLines++;
       oosSkus.add(line.skuIdx);
       const sub = this.bestSubstitute(store, line.skuIdx, short);
       if (sub < 0) {
@@ -1568,10 +1513,10 @@ class CitySim {
     o.deliveredMs = this.sim.now;
     o.batch = null;
     this.openOrders--;
-    this.delivered++;
-    if (multi) this.ordersDeliveredInMultiBatches++;
-    if (this.sim.now <= o.windowEndMs) this.onTime++;
-    this.ctdMin.push((this.sim.now - o.requestMs) / MIN_MS);
+    this.k.delivered++;
+    if (multi) this.k.ordersDeliveredInMultiBatches++;
+    if (this.sim.now <= o.windowEndMs) this.k.onTime++;
+    this.k.ctdMin.push((this.sim.now - o.requestMs) / MIN_MS);
     this.eta.delivered(o.id, this.sim.now);
     this.ev.emit(this.sim.now, "order.delivered", {
       orderId: o.id,
@@ -1589,72 +1534,21 @@ class CitySim {
     for (const o of this.orders) if (!isTerminalOrderState(o.state)) notTerminal++;
     for (const w of this.workers) if (w.state !== "offline") w.onlineMs += now - w.onlineSinceMs;
     const role = this.sc.mode === "grocery" ? "shopper" : "rider";
-    let onlineMs = 0;
-    let busyMs = 0;
-    let distanceM = 0;
-    for (const w of this.workers) {
-      if (w.role !== role) continue;
-      onlineMs += w.onlineMs;
-      busyMs += w.busyMs;
-      distanceM += w.distanceM;
-    }
-    const sortedCtd = [...this.ctdMin].sort((a, b) => a - b);
-    let requestedUnits = 0;
-    let pickedUnits = 0;
-    let subUnits = 0;
-    let refundUnits = 0;
-    for (const o of this.orders) {
-      if (o.state !== "delivered") continue;
-      requestedUnits += o.requestedUnits;
-      pickedUnits += o.picked;
-      subUnits += o.substituted;
-      refundUnits += o.refunded;
-    }
-    const slotTotals = this.slots?.totals() ?? { capacity: 0, booked: 0 };
-    const audit = this.ledgerPort.audit();
-    const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
-    const kpis: CityKpis = {
-      ordersRequested: this.requested,
-      ordersPlaced: this.placed,
-      ordersRejected: sumMap(this.rejected),
-      rejectedByReason: sortedRecord(this.rejected),
-      ordersCancelled: sumMap(this.cancelled),
-      cancelledByReason: sortedRecord(this.cancelled),
-      ordersDelivered: this.delivered,
-      ordersNotTerminal: notTerminal,
-      onTimeRate: ratio(this.onTime, this.delivered),
-      clickToDoorP50Min: sortedCtd.length ? percentileOf(sortedCtd, 50) : 0,
-      clickToDoorP90Min: sortedCtd.length ? percentileOf(sortedCtd, 90) : 0,
-      clickToDoorMeanMin: ratio(
-        sortedCtd.reduce((a, b) => a + b, 0),
-        sortedCtd.length,
-      ),
-      workerUtilization: ratio(busyMs, onlineMs),
-      ordersPerWorkerHour: ratio(this.delivered, onlineMs / HOUR_MS),
-      batchRate: ratio(this.ordersDeliveredInMultiBatches, this.delivered),
-      meanBatchSize: ratio(this.ordersInAcceptedBatches, this.batchesAccepted),
-      distancePerOrderKm: ratio(distanceM / 1000, this.delivered),
-      offers: this.offers,
-      offersDeclined: this.offersDeclined,
-      offersTimedOut: this.offersTimedOut,
-      deadLetters: this.deadLetters,
-      substitutionRate: ratio(subUnits, requestedUnits),
-      refundRate: ratio(refundUnits, requestedUnits),
-      fillRate: ratio(pickedUnits, requestedUnits),
-      outOfStockLines: this.oosLines,
-      ledgerOversells: this.ledger.negativeRowsSeen,
-      ledgerAuditViolations: audit.length,
-      liveReservationsAtEnd: this.ledgerPort.liveReservations(),
-      slotUtilization: this.slots === null ? null : ratio(slotTotals.booked, slotTotals.capacity),
-      surgeRevenueCents: this.surgeCents,
-      feeRevenueCents: this.feeCents,
-      posUpdatesApplied: this.posApplied,
-      posUpdatesDuplicate: this.posDuplicate,
-      posUpdatesStale: this.posStale,
+    const kpis = cityKpis({
+      counters: this.k,
+      orders: this.orders,
+      carriers: this.workers.filter((w) => w.role === role),
+      notTerminal,
+      slotTotals: this.slots?.totals() ?? null,
+      ledger: {
+        oversells: this.ledger.negativeRowsSeen,
+        auditViolations: this.ledgerPort.audit().length,
+        liveReservations: this.ledgerPort.liveReservations(),
+      },
       simulatedEvents: this.sim.eventsProcessed,
       simulatedMs: now,
-      ...this.eta.kpis(),
-    };
+      sections: [this.eta.kpis()],
+    });
     return {
       kpis,
       modules: {
@@ -1696,25 +1590,6 @@ function lowerBound(cdf: Float64Array, u: number): number {
     else lo = mid + 1;
   }
   return lo;
-}
-
-function sumMap(m: Map<string, number>): number {
-  let s = 0;
-  for (const v of m.values()) s += v;
-  return s;
-}
-
-function sortedRecord(m: Map<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
-  return out;
-}
-
-function percentileOf(sorted: readonly number[], p: number): number {
-  const rank = ((sorted.length - 1) * p) / 100;
-  const lo = Math.floor(rank);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
 }
 
 /** Which module decided, with the policy's key parameters, for the summary's `modules`. */
