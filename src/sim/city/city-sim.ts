@@ -40,6 +40,7 @@ import { round3 } from "../event-stream.js";
 import type { CityScenario } from "../scenario/schema.js";
 import { type CityDispatchPolicy, cityDispatchPolicy } from "./dispatch-policy.js";
 import { EtaTracker } from "./eta-tracker.js";
+import { type Fulfilment, fulfilmentOf } from "./fulfilment.js";
 import { CityCounters, type CityKpis, cityKpis } from "./kpis.js";
 import { CoreLedgerAdapter } from "./ledger-adapter.js";
 import {
@@ -230,6 +231,8 @@ class CitySim {
   private readonly router: RoutePlanner = new ExactRoutePlanner();
   /** Grocery only (null in qcommerce). */
   private readonly slots: SlotBook | null;
+  /** What this fulfilment mode does differently (fulfilment.ts). */
+  private readonly mode: Fulfilment;
   private readonly policy: CityDispatchPolicy;
   private readonly dispatchParams: DispatchParams;
   private readonly onDispatchTick: CityRunOptions["onDispatchTick"];
@@ -258,7 +261,8 @@ class CitySim {
     this.rs = new RandomStreams(options.seed);
     this.ledger = new CoreLedgerAdapter(this.sim, this.ev);
     this.ledgerPort = this.ledger;
-    this.slots = sc.mode === "grocery" ? new PlannerSlotBook(sc) : null;
+    this.mode = fulfilmentOf(sc);
+    this.slots = this.mode.window === "slot" ? new PlannerSlotBook(sc) : null;
     this.policy = cityDispatchPolicy(sc);
     this.dispatchParams = resolveDispatchParams(this.policy.mode, this.policy.overrides);
     this.onDispatchTick = options.onDispatchTick;
@@ -270,7 +274,7 @@ class CitySim {
       pickCv: v.pickCv,
       checkoutCv: v.checkoutCv,
       driveCv: v.trafficCv,
-      intervalScale: sc.eta.intervalScale ?? (sc.mode === "grocery" ? 0.85 : 1.1),
+      intervalScale: sc.eta.intervalScale ?? this.mode.etaIntervalScale,
     };
     this.eta = new EtaTracker(this.ev, sc.eta.pushThresholdMs);
     this.onEtaEstimate = options.onEtaEstimate;
@@ -559,7 +563,7 @@ class CitySim {
     this.k.requested++;
     this.openOrders++;
     const now = this.sim.now;
-    const radius = this.sc.mode === "qcommerce" ? this.sc.promise.serviceRadiusM : this.sc.storeRadiusM;
+    const radius = this.mode.storeRadiusM;
     const candidates = this.stores
       .filter((s) => s.openMs <= now && now < s.closeMs && euclideanM(s.point, o.point) <= radius)
       .sort((a, b) => euclideanM(a.point, o.point) - euclideanM(b.point, o.point) || a.idx - b.idx);
@@ -606,7 +610,7 @@ class CitySim {
     };
 
     // Slot or promise.
-    if (this.sc.mode === "grocery") {
+    if (this.mode.window === "slot") {
       const slot = this.pickSlot(o);
       if (slot === null) {
         this.reject(o, "no_slot");
@@ -691,7 +695,7 @@ class CitySim {
       const delay = Math.floor(cancel.next() * 30 * MIN_MS);
       this.sim.schedule(delay, () => this.customerCancel(o));
     }
-    if (this.sc.mode === "qcommerce") {
+    if (!this.mode.carrierPicks) {
       store.pickQueue.push(o);
       this.startPicking(store);
     }
@@ -749,12 +753,12 @@ class CitySim {
       }
     }
     // A rider waiting at the dark store for this order may now be able to leave (or go idle).
-    if (b !== null && this.sc.mode === "qcommerce") this.maybeDepart(b);
+    if (b !== null && !this.mode.carrierPicks) this.maybeDepart(b);
   }
 
   private customerCancel(o: OrderRt): void {
     if (o.state === "placed" || o.state === "offered" || o.state === "assigned") {
-      if (this.sc.mode === "qcommerce") {
+      if (!this.mode.carrierPicks) {
         const q = this.stores[o.storeIdx]!.pickQueue;
         const i = q.indexOf(o);
         if (i >= 0) q.splice(i, 1);
@@ -855,23 +859,16 @@ class CitySim {
   /** Orders nobody can serve any more (no worker of the role will be online again) end now. */
   private checkStranded(): void {
     const now = this.sim.now;
-    const role = this.sc.mode === "grocery" ? "shopper" : "rider";
+    const role = this.mode.carrierRole;
     const anyLeft = this.workers.some((w) => w.role === role && !w.shiftOver && w.shiftEndMs > now);
     this.compactActive();
     for (const o of this.active) {
-      if (o.state === "placed" && this.sc.mode === "grocery" && !anyLeft && o.batch === null)
-        this.cancel(o, "no_shopper");
-      else if (
-        this.sc.mode === "qcommerce" &&
-        o.batch === null &&
-        !anyLeft &&
-        (o.state === "placed" || o.state === "picked")
-      ) {
+      if (!anyLeft && o.batch === null && this.mode.strandable.includes(o.state)) {
         if (o.state === "placed") this.removeFromPickQueue(o);
-        this.cancel(o, "no_rider");
+        this.cancel(o, `no_${role}`);
       }
     }
-    if (this.sc.mode === "qcommerce")
+    if (!this.mode.carrierPicks)
       for (const s of this.stores) {
         const pickersLeft = s.pickers.some((p) => !p.shiftOver && p.shiftEndMs > now);
         if (pickersLeft) continue;
@@ -899,17 +896,11 @@ class CitySim {
   private dispatch(): void {
     const now = this.sim.now;
     const dp = this.sc.dispatch;
-    const grocery = this.sc.mode === "grocery";
     const ready = this.active.filter(
-      (o) =>
-        o.batch === null &&
-        o.releaseMs <= now &&
-        (grocery
-          ? o.state === "placed"
-          : o.state === "placed" || o.state === "picking" || o.state === "picked"),
+      (o) => o.batch === null && o.releaseMs <= now && this.mode.dispatchable.includes(o.state),
     );
     if (ready.length === 0) return;
-    const role = grocery ? "shopper" : "rider";
+    const role = this.mode.carrierRole;
     const free = this.workers.filter((w) => w.role === role && w.state === "idle" && !w.shiftOver);
     if (free.length === 0) {
       for (const o of ready) o.searchRounds++;
@@ -985,7 +976,9 @@ class CitySim {
   }
 
   private offer(w: WorkerRt, orders: OrderRt[], compatibility: number): void {
-    const grocery = this.sc.mode === "grocery";
+    // A carrier who picks takes the order through offered / assigned; otherwise the order's state follows
+    // its picking and only the batch records the carrier.
+    const tracksOffer = this.mode.carrierPicks;
     const batch: BatchRt = {
       id: `b${++this.batchSeq}`,
       storeIdx: orders[0]!.storeIdx,
@@ -1004,7 +997,7 @@ class CitySim {
     for (const o of orders) {
       o.batch = batch;
       o.offerAttempts++;
-      if (grocery) o.state = orderTransition(o.id, o.state, "offered");
+      if (tracksOffer) o.state = orderTransition(o.id, o.state, "offered");
     }
     this.k.offers++;
     this.ev.emit(this.sim.now, "offer.sent", {
@@ -1049,7 +1042,7 @@ class CitySim {
   }
 
   private accepted(w: WorkerRt, batch: BatchRt): void {
-    const grocery = this.sc.mode === "grocery";
+    const tracksOffer = this.mode.carrierPicks;
     this.ev.emit(this.sim.now, "offer.accepted", { batchId: batch.id, shopperId: w.id });
     if (batch.orders.length === 0) {
       // Every order of the batch was cancelled while the offer was out.
@@ -1062,7 +1055,7 @@ class CitySim {
     this.setBusy(w, "toStore");
     const store = this.stores[batch.storeIdx]!;
     for (const o of batch.orders) {
-      if (grocery) o.state = orderTransition(o.id, o.state, "assigned");
+      if (tracksOffer) o.state = orderTransition(o.id, o.state, "assigned");
       this.ev.emit(this.sim.now, "order.assigned", { orderId: o.id, shopperId: w.id, batchId: batch.id });
     }
     batch.phase = "to_store";
@@ -1091,7 +1084,7 @@ class CitySim {
   private etaState(w: WorkerRt, batch: BatchRt, stops: readonly OrderRt[] | null): EtaState {
     const now = this.sim.now;
     const store = this.stores[batch.storeIdx]!;
-    const sequential = this.sc.mode === "grocery";
+    const sequential = this.mode.carrierPicks;
     let items = 0;
     let lines = 0;
     let aisles = 0;
@@ -1258,7 +1251,7 @@ class CitySim {
       return;
     }
     batch.phase = "shopping";
-    if (this.sc.mode === "grocery") {
+    if (this.mode.carrierPicks) {
       this.setBusy(w, "picking");
       for (const o of batch.orders) o.state = orderTransition(o.id, o.state, "picking");
       const orders = [...batch.orders];
@@ -1533,7 +1526,7 @@ class CitySim {
     let notTerminal = 0;
     for (const o of this.orders) if (!isTerminalOrderState(o.state)) notTerminal++;
     for (const w of this.workers) if (w.state !== "offline") w.onlineMs += now - w.onlineSinceMs;
-    const role = this.sc.mode === "grocery" ? "shopper" : "rider";
+    const role = this.mode.carrierRole;
     const kpis = cityKpis({
       counters: this.k,
       orders: this.orders,
