@@ -18,8 +18,14 @@
  * riders are offered the order at the next tick (pre-assigned while picking), wait at the store for the
  * last pick of their batch and return to the store after the drop-offs.
  *
+ * What the two modes do differently is data (fulfilment.ts). Stages in their own files: the dispatch
+ * policy (dispatch-policy.ts; decisions by src/optimize/dispatch), picking and substitutions (picking.ts),
+ * ETAs (eta-tracker.ts; estimates by src/optimize/eta), KPIs (kpis.ts); the runtime records are in
+ * runtime.ts. Intake, dispatch flow and delivery remain in this file.
+ *
  * Randomness: one named stream per concern (demand, basket, payment, offers, customers, pos, shrink,
- * workforce, catalog), so turning one fault off does not shift the others.
+ * workforce, catalog, shopper-speed, picking, checkout, checkout-stores, traffic), so turning one fault off
+ * does not shift the others.
  */
 import { assert } from "../../core/assert.js";
 import { euclideanM, type Point } from "../../core/geo.js";
@@ -43,15 +49,11 @@ import { EtaTracker } from "./eta-tracker.js";
 import { type Fulfilment, fulfilmentOf } from "./fulfilment.js";
 import { CityCounters, type CityKpis, cityKpis } from "./kpis.js";
 import { CoreLedgerAdapter } from "./ledger-adapter.js";
-import {
-  isTerminalOrderState,
-  type OrderState,
-  orderTransition,
-  type WorkerState,
-  workerTransition,
-} from "./machines.js";
-import type { RoutePlanner, SlotBook, SlotQuote, StockLedgerPort, StockLine } from "./ports.js";
+import { isTerminalOrderState, orderTransition, type WorkerState, workerTransition } from "./machines.js";
+import { type PickingContext, pickOrders } from "./picking.js";
+import type { RoutePlanner, SlotBook, StockLedgerPort, StockLine } from "./ports.js";
 import { ExactRoutePlanner } from "./router.js";
+import type { BatchRt, LineRt, OrderRt, StoreRt, WorkerRt } from "./runtime.js";
 import { PlannerSlotBook } from "./slot-adapter.js";
 
 const MIN_MS = 60_000;
@@ -102,122 +104,6 @@ export interface CityRunResult {
   readonly modules: Record<string, string>;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Runtime records
-
-interface StoreRt {
-  readonly idx: number;
-  readonly id: string;
-  readonly point: Point;
-  readonly openMs: number;
-  readonly closeMs: number;
-  readonly skus: string[];
-  readonly category: Int32Array;
-  readonly aisle: Int32Array;
-  readonly price: Int32Array;
-  readonly initialStock: Int32Array;
-  readonly physical: Int32Array;
-  readonly popularityCdf: Float64Array;
-  readonly byCategory: number[][];
-  readonly pickQueue: OrderRt[];
-  readonly pickers: WorkerRt[];
-  /** This store's checkout time relative to checkoutMs (its history: the ETA knows it). */
-  readonly checkoutFactor: number;
-}
-
-interface LineRt {
-  readonly skuIdx: number;
-  readonly qty: number;
-}
-
-interface OrderRt {
-  readonly idx: number;
-  readonly id: string;
-  state: OrderState;
-  readonly requestMs: number;
-  readonly point: Point;
-  readonly zoneIdx: number;
-  storeIdx: number;
-  lines: LineRt[];
-  reservationId: number;
-  windowStartMs: number;
-  windowEndMs: number;
-  releaseMs: number;
-  readonly defaultSubstitute: boolean;
-  offerAttempts: number;
-  searchRounds: number;
-  declinedBy: number[];
-  batch: BatchRt | null;
-  picked: number;
-  substituted: number;
-  /** Substitutions attempted (numbers their ledger keys). */
-  substitutions: number;
-  refunded: number;
-  requestedUnits: number;
-  deliveredMs: number;
-  /** The slot quoted to (then booked by) a grocery order. */
-  slot: SlotQuote | null;
-  /** The slot booking is held (placed and not yet given back). */
-  slotBooked: boolean;
-  /** Picking still to do for this order (the ETA's shopping and checkout terms). */
-  pickLeft: PickLeft;
-}
-
-interface PickLeft {
-  items: number;
-  lines: number;
-  aisles: number;
-  checkedOut: boolean;
-}
-
-interface BatchRt {
-  readonly id: string;
-  readonly storeIdx: number;
-  orders: OrderRt[];
-  worker: WorkerRt | null;
-  /** Where the batch's life is, for the ETA: "offered" until accepted, "done" after the last drop-off. */
-  phase: "offered" | "to_store" | "shopping" | "delivering" | "done";
-  /** The drive under way: from where, since when (to the store, or to `target`). */
-  legFrom: Point;
-  legDepartMs: number;
-  /** Delivering: the stop being driven to, and the stops after it in order (re-sequenced as needed). */
-  target: OrderRt | null;
-  route: OrderRt[];
-  /** Before pickup: the stop order the ETA assumes (planned at acceptance). */
-  plannedStops: OrderRt[] | null;
-  /** At a door waiting for the window to open: nothing the ETA depends on moves until then. */
-  holdUntilMs: number;
-}
-
-interface WorkerRt {
-  readonly idx: number;
-  readonly id: string;
-  readonly role: "shopper" | "picker" | "rider";
-  state: WorkerState;
-  point: Point;
-  readonly msPerMetre: number;
-  readonly acceptProbability: number;
-  readonly timeoutShare: number;
-  readonly capacityOrders: number;
-  readonly vehicle: string;
-  readonly rating: number;
-  readonly shiftStartMs: number;
-  readonly shiftEndMs: number;
-  readonly homeStore: number;
-  readonly noShow: boolean;
-  shiftOver: boolean;
-  onlineSinceMs: number;
-  onlineMs: number;
-  busySinceMs: number;
-  busyMs: number;
-  distanceM: number;
-  batch: BatchRt | null;
-  /** Last time the worker accepted a batch (the tick's fairness term favours long-idle workers). */
-  lastAssignedMs: number;
-  /** Pick time relative to the average (the worker's history: the ETA knows it). */
-  readonly pickSpeed: number;
-}
-
 export function runCity(scenario: CityScenario, options: CityRunOptions): CityRunResult {
   return new CitySim(scenario, options).run();
 }
@@ -252,6 +138,7 @@ class CitySim {
   private ticking = false;
   /** Flow counters the KPIs are computed from (kpis.ts). */
   private readonly k = new CityCounters();
+  private readonly picking: PickingContext;
 
   constructor(
     private readonly sc: CityScenario,
@@ -261,6 +148,17 @@ class CitySim {
     this.rs = new RandomStreams(options.seed);
     this.ledger = new CoreLedgerAdapter(this.sim, this.ev);
     this.ledgerPort = this.ledger;
+    this.picking = {
+      sc,
+      sim: this.sim,
+      ev: this.ev,
+      rs: this.rs,
+      ledger: this.ledgerPort,
+      stores: this.stores,
+      counters: this.k,
+      cancel: (o, reason) => this.cancel(o, reason),
+      checkoutMeanMs: (store, tMs) => this.checkoutMeanMs(store, tMs),
+    };
     this.mode = fulfilmentOf(sc);
     this.slots = this.mode.window === "slot" ? new PlannerSlotBook(sc) : null;
     this.policy = cityDispatchPolicy(sc);
@@ -1283,152 +1181,12 @@ class CitySim {
     if (o.state === "picked" && o.batch !== null) this.maybeDepart(o.batch);
   }
 
-  /**
-   * Picks the orders' lines in aisle order. Out of stock = the shelf (physical) has fewer units than the
-   * ledger promised: the best substitute is proposed; the customer answers within the timeout or their
-   * default applies. The shopper keeps picking and waits at checkout for open answers.
-   */
-  private *pickProcess(
+  private pickProcess(
     orders: OrderRt[],
     pickSpeed: number,
     done: () => void,
   ): Generator<Yieldable, void, unknown> {
-    const dp = this.sc.dispatch;
-    const store = this.stores[orders[0]!.storeIdx]!;
-    const work: { o: OrderRt; line: LineRt }[] = [];
-    for (const o of orders) for (const line of o.lines) work.push({ o, line });
-    work.sort(
-      (a, b) =>
-        store.aisle[a.line.skuIdx]! - store.aisle[b.line.skuIdx]! ||
-        a.line.skuIdx - b.line.skuIdx ||
-        a.o.idx - b.o.idx,
-    );
-    const pickedBy = new Map<OrderRt, StockLine[]>();
-    /** SKUs found short: counted after checkout, so that the ledger stops promising phantom units. */
-    const oosSkus = new Set<number>();
-    for (const o of orders) pickedBy.set(o, []);
-    let lastAisle = -1;
-    let answersDueMs = this.sim.now;
-    const cust = this.rs.stream("customers");
-    const picking = this.rs.stream("picking");
-    const cs = this.sc.customers;
-    for (const { o, line } of work) {
-      const aisle = store.aisle[line.skuIdx]!;
-      const lineMs =
-        dp.pickMsPerItem * line.qty * pickSpeed * picking.lognormalMeanCv(1, this.sc.variability.pickCv);
-      yield Math.round(lineMs) + (aisle !== lastAisle ? dp.aisleWalkMs : 0);
-      lastAisle = aisle;
-      const left = o.pickLeft;
-      left.items = Math.max(0, left.items - line.qty);
-      // Aisles still to visit for this order, in proportion to its lines left.
-      left.aisles = left.lines > 0 ? Math.ceil((left.aisles * (left.lines - 1)) / left.lines) : 0;
-      left.lines = Math.max(0, left.lines - 1);
-      if (o.state === "cancelled") continue;
-      const take = Math.min(line.qty, store.physical[line.skuIdx]!);
-      store.physical[line.skuIdx] = store.physical[line.skuIdx]! - take;
-      o.picked += take;
-      if (take > 0) pickedBy.get(o)!.push({ sku: store.skus[line.skuIdx]!, qty: take });
-      const short = line.qty - take;
-      if (short === 0) continue;
-      this.k.oosLines++;
-      oosSkus.add(line.skuIdx);
-      const sub = this.bestSubstitute(store, line.skuIdx, short);
-      if (sub < 0) {
-        o.refunded += short;
-        this.ev.emit(this.sim.now, "order.item_refunded", {
-          orderId: o.id,
-          sku: store.skus[line.skuIdx]!,
-          qty: short,
-          reason: "no_substitute",
-        });
-        continue;
-      }
-      const u = cust.next();
-      const answered = u < cs.approveProbability + cs.rejectProbability;
-      const responseMs = answered
-        ? Math.round(cust.exponential(1 / Math.max(1, cs.responseMsMean)))
-        : Number.POSITIVE_INFINITY;
-      const inTime = responseMs <= cs.responseTimeoutMs;
-      const approve = inTime ? u < cs.approveProbability : o.defaultSubstitute;
-      const decidedAt = this.sim.now + (inTime ? responseMs : cs.responseTimeoutMs);
-      answersDueMs = Math.max(answersDueMs, decidedAt);
-      const outcome = !inTime ? "timeout_default" : approve ? "approved" : "rejected";
-      this.ev.emit(this.sim.now, "order.substitution", {
-        orderId: o.id,
-        sku: store.skus[line.skuIdx]!,
-        substituteSku: store.skus[sub]!,
-        qty: short,
-        outcome,
-        substituted: approve,
-      });
-      if (approve && this.takeSubstitute(o, store, sub, short)) o.substituted += short;
-      else o.refunded += short;
-    }
-    if (answersDueMs > this.sim.now) yield answersDueMs - this.sim.now;
-    const checkoutMean = this.checkoutMeanMs(store, this.sim.now);
-    yield Math.round(
-      checkoutMean * this.rs.stream("checkout").lognormalMeanCv(1, this.sc.variability.checkoutCv),
-    );
-    for (const o of orders) o.pickLeft.checkedOut = true;
-    for (const o of orders) {
-      if (o.state === "cancelled") continue;
-      this.ledgerPort.commit(`${o.id}/pick`, o.reservationId, pickedBy.get(o)!);
-      o.reservationId = -1;
-      this.ev.emit(this.sim.now, "order.picked", {
-        orderId: o.id,
-        picked: o.picked,
-        substituted: o.substituted,
-        refunded: o.refunded,
-      });
-      if (o.picked + o.substituted === 0) {
-        this.cancel(o, "nothing_picked");
-        continue;
-      }
-      o.state = orderTransition(o.id, o.state, "picked");
-    }
-    // After the commits no hold of this batch remains on these rows, so the shelf count (every unit still
-    // on the shelf, other orders' holds included) is exactly what the ledger's available + reserved must be.
-    for (const j of [...oosSkus].sort((a, b) => a - b))
-      this.ledgerPort.cycleCount(
-        `count/${store.id}/${store.skus[j]}/${this.sim.now}/${orders[0]!.id}`,
-        store.id,
-        store.skus[j]!,
-        store.physical[j]!,
-      );
-    done();
-  }
-
-  /** Same category, in stock on the shelf and in the ledger, closest price; -1 if none. */
-  private bestSubstitute(store: StoreRt, skuIdx: number, qty: number): number {
-    let best = -1;
-    let bestScore = Number.POSITIVE_INFINITY;
-    const price = store.price[skuIdx]!;
-    for (const j of store.byCategory[store.category[skuIdx]!]!) {
-      if (j === skuIdx || store.physical[j]! < qty) continue;
-      if (this.ledgerPort.available(store.id, store.skus[j]!) < qty) continue;
-      const score =
-        Math.abs(store.price[j]! - price) / price + (store.aisle[j] === store.aisle[skuIdx] ? 0 : 0.1);
-      if (score < bestScore || (score === bestScore && j < best)) {
-        bestScore = score;
-        best = j;
-      }
-    }
-    return best;
-  }
-
-  /** A substitute is a sale of its own: reserve and commit it at once, so the ledger stays exact. */
-  private takeSubstitute(o: OrderRt, store: StoreRt, skuIdx: number, qty: number): boolean {
-    if (store.physical[skuIdx]! < qty) return false;
-    const sku = store.skus[skuIdx]!;
-    // One key per substitution of the order: the same substitute may stand in for two different lines.
-    o.substitutions++;
-    const key = `${o.id}/sub${o.substitutions}/${sku}`;
-    const r = this.ledgerPort.reserve(key, store.id, [{ sku, qty }]);
-    if (!r.ok) return false;
-    this.ledgerPort.harden(`${key}/approve`, r.reservationId);
-    this.ledgerPort.commit(`${key}/pick`, r.reservationId, [{ sku, qty }]);
-    store.physical[skuIdx] = store.physical[skuIdx]! - qty;
-    return true;
+    return pickOrders(this.picking, orders, pickSpeed, done);
   }
 
   // ------------------------------------------------------------------------------------------- delivery
