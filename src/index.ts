@@ -86,6 +86,12 @@ export {
   type OfferParams,
 } from "./optimize/dispatch/offers.js";
 export {
+  type DispatchOverrides,
+  type DispatchSnapshot,
+  resolveDispatchParams,
+} from "./optimize/dispatch/params.js";
+export { solvePartialAssignment } from "./optimize/dispatch/partial-assignment.js";
+export {
   adaptiveTickMs,
   type Dispatcher,
   fcfsGreedy,
@@ -96,6 +102,15 @@ export {
   staticMatchingCheck,
 } from "./optimize/dispatch/policies.js";
 export {
+  mdrpTravelMin,
+  type RollingHorizonCommit,
+  type RollingHorizonCourier,
+  type RollingHorizonOrder,
+  type RollingHorizonParams,
+  type RollingHorizonState,
+  rollingHorizonTick,
+} from "./optimize/dispatch/rolling-horizon.js";
+export {
   type CandidateVerdict,
   type ShopperScoreParts,
   scoreCandidate,
@@ -103,12 +118,24 @@ export {
 export { ShopperIndex, ShopperPositions } from "./optimize/dispatch/shopper-index.js";
 export {
   batchIdOf,
+  batchRadiusM,
   dispatchTick,
   type TickAssignment,
   type TickInput,
   type TickResult,
   tickCandidateSource,
 } from "./optimize/dispatch/tick.js";
+// ETA (issue 15): the delivery interval of a batch's stops, for the simulator and POST /v1/eta.
+export {
+  ETA_DEFAULTS,
+  type EtaEstimate,
+  type EtaParams,
+  type EtaPhase,
+  type EtaState,
+  type EtaStop,
+  estimateDepartureMs,
+  estimateEta,
+} from "./optimize/eta/eta.js";
 // Forecasting (issue 5): supply/demand forecasts, backtests, slot planner, surge, supply generator, slot market.
 export {
   backtestModel,
@@ -194,7 +221,6 @@ export {
   type SurgePolicy,
   surgeMultiplier,
 } from "./optimize/slots/surge.js";
-export { batchingSetup } from "./sim/city/batching-adapter.js";
 export {
   type CityKpis,
   type CityRunOptions,
@@ -204,7 +230,7 @@ export {
   type ReplayPosUpdate,
   runCity,
 } from "./sim/city/city-sim.js";
-export { EventStream, type EventStreamMode } from "./sim/city/event-stream.js";
+export { batchingSetup, cityDispatchPolicy } from "./sim/city/dispatch-policy.js";
 export { type FuzzCaseResult, fuzzOnce, fuzzScenario } from "./sim/city/fuzz.js";
 export {
   IllegalTransitionError as StateTransitionError,
@@ -217,8 +243,6 @@ export {
   workerTransition,
 } from "./sim/city/machines.js";
 export type {
-  AssignmentSolver,
-  BatchFormer,
   RoutePlanner,
   SlotBook,
   SlotCapacity,
@@ -248,6 +272,7 @@ export {
 } from "./sim/engine.js";
 export { EventLogHash } from "./sim/event-log.js";
 export { EventQueue } from "./sim/event-queue.js";
+export { EventStream, type EventStreamMode } from "./sim/event-stream.js";
 export { holdModel } from "./sim/hold-model.js";
 export { type MealRunResult, runMeal } from "./sim/mdrp/meal-sim.js";
 export { type MdrpMetrics, mdrpMetrics } from "./sim/mdrp/metrics.js";

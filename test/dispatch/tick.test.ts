@@ -114,6 +114,44 @@ describe("dispatchTick", () => {
     expect(r.batches[a.batch]!.orderIndices).toEqual([1]);
     expect(r.unassigned[0]!.reason).toMatch(/no free shopper/);
   });
+
+  it("finds a shopper standing exactly at the store (a rider back at its dark store)", () => {
+    const r = dispatchTick(
+      { nowMs: 0, orders: [order("o", 0, 0)], shoppers: [shopper("at-store", 0)] },
+      dispatchDefaults("quick"),
+    );
+    expect(r.assignments.map((a) => a.shopper)).toEqual([0]);
+  });
+
+  it("widens an order's search per unmatched round, up to radiusMaxM, and never asks a decliner again", () => {
+    const base = dispatchDefaults("grocery");
+    const params = {
+      ...base,
+      candidates: { ...base.candidates, radiusM: 1000, radiusGrowth: 2, radiusMaxM: 5000 },
+    };
+    const far = shopper("far", 3500);
+    const at = (rounds: number, declinedBy: string[] = []) =>
+      dispatchTick(
+        { nowMs: 0, orders: [{ ...order("o", 0, 0), searchRounds: rounds, declinedBy }], shoppers: [far] },
+        params,
+      );
+    expect(at(0).assignments).toHaveLength(0); // 1 km
+    expect(at(1).assignments).toHaveLength(0); // 2 km
+    expect(at(2).assignments).toHaveLength(1); // 4 km
+    expect(at(2, ["far"]).assignments).toHaveLength(0);
+    expect(at(2, ["far"]).unassigned[0]!.reason).toMatch(/declined before/);
+    // The cap: 5 km at most however long the order waited; a cap below radiusM is ignored.
+    const farther = shopper("farther", 6000);
+    const capped = dispatchTick(
+      { nowMs: 0, orders: [{ ...order("o", 0, 0), searchRounds: 9 }], shoppers: [farther] },
+      params,
+    );
+    expect(capped.unassigned[0]!.reason).toMatch(/within 5000 m/);
+    const lowCap = { ...params, candidates: { ...params.candidates, radiusMaxM: 10 } };
+    expect(
+      dispatchTick({ nowMs: 0, orders: [order("o", 0, 0)], shoppers: [far] }, lowCap).unassigned[0]!.reason,
+    ).toMatch(/within 1000 m/);
+  });
 });
 
 describe("tick → offer protocol", () => {

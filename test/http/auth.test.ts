@@ -218,6 +218,24 @@ const CASES: readonly Case[] = [
   },
   {
     method: "POST",
+    path: "/v1/eta",
+    url: "/v1/eta",
+    body: {
+      state: {
+        nowMs: 0,
+        phase: "delivering",
+        location: { x: 0, y: 0 },
+        msPerMetre: 0.1,
+        store: { x: 0, y: 0 },
+        stops: [{ id: "o1", point: { x: 900, y: 0 }, earliestMs: 0 }],
+      },
+    },
+    scope: "dispatch",
+    ok: 200,
+    addressed: false,
+  },
+  {
+    method: "POST",
     path: "/v1/route",
     url: "/v1/route",
     body: routeBody,

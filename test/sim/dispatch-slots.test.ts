@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { aggregateEventsFile } from "../../src/adapters/report/aggregate.js";
 import { evaluateBatch } from "../../src/optimize/dispatch/compatibility.js";
 import { type DispatchOrder, planarTravel } from "../../src/optimize/dispatch/model.js";
-import { batchingSetup } from "../../src/sim/city/batching-adapter.js";
+import { batchingSetup } from "../../src/sim/city/dispatch-policy.js";
 import { runScenario } from "../../src/sim/city/run.js";
 import { type CityScenario, parseScenario } from "../../src/sim/scenario/schema.js";
 

@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import { InputError } from "../../core/assert.js";
-import { type DispatchOrder, type DispatchParams, dispatchDefaults } from "../../optimize/dispatch/model.js";
+import type { DispatchOrder, DispatchParams } from "../../optimize/dispatch/model.js";
+import { type DispatchOverrides, resolveDispatchParams } from "../../optimize/dispatch/params.js";
 import type { TickResult } from "../../optimize/dispatch/tick.js";
 
 const finite = z.number().finite();
@@ -23,6 +24,8 @@ const orderSchema = z
     placedMs: time,
     windowStartMs: time,
     windowEndMs: time,
+    searchRounds: z.number().int().min(0).max(10_000).optional(),
+    declinedBy: z.array(z.string().min(1)).max(64).optional(),
   })
   .strict()
   .refine((o) => o.windowEndMs >= o.windowStartMs, {
@@ -46,6 +49,58 @@ const shopperSchema = z
   })
   .strict();
 
+const weight = z.number().min(0).max(10);
+const durationMs = z.number().int().min(0).max(86_400_000);
+/** Any field of the module's BatchParams (docs/dispatch.md); the mode's defaults fill the rest. */
+const batchOverrides = z
+  .object({
+    weights: z
+      .object({ store: weight, location: weight, time: weight, size: weight, route: weight })
+      .partial()
+      .strict(),
+    threshold: z.number().min(0).max(1),
+    nearbyStoreM: z.number().positive().finite(),
+    locationScaleM: z.number().positive().finite(),
+    fullOverlapMs: durationMs.min(1),
+    sizeFullBelowItems: z.number().int().min(0).max(10_000),
+    sizeMidUpToItems: z.number().int().min(0).max(10_000),
+    sizeMidScore: z.number().min(0).max(1),
+    sizeOverScore: z.number().min(0).max(1),
+    routeRatioExcellent: z.number().positive().max(1),
+    maxOrders: z.number().int().min(1).max(8),
+    maxItems: z.number().int().min(1).max(10_000),
+    allowCrossStore: z.boolean(),
+    crossStoreMaxM: z.number().min(0).finite(),
+    enforcePromise: z.boolean(),
+    pickBaseMs: durationMs,
+    pickMsPerItem: durationMs,
+    handoffMs: durationMs,
+    fixedBatchMs: durationMs,
+  })
+  .partial()
+  .strict();
+/** Any field of the module's CandidateParams except minScore (docs/dispatch.md). */
+const candidateOverrides = z
+  .object({
+    radiusM: z.number().positive().finite(),
+    radiusGrowth: z.number().min(1).max(10),
+    radiusMaxM: z.number().positive().finite(),
+    maxCandidates: z.number().int().min(1).max(256),
+    weights: z
+      .object({ distance: weight, performance: weight, time: weight, fairness: weight })
+      .partial()
+      .strict(),
+    ratingWeight: weight,
+    acceptanceWeight: weight,
+    completionWeight: weight,
+    batchBonusMax: z.number().min(0).max(1),
+    fairnessIdleMaxMs: durationMs.min(1),
+    timeFitGraceMs: durationMs.min(1),
+    agingPerMinute: z.number().min(0).finite(),
+  })
+  .partial()
+  .strict();
+
 const paramsSchema = z
   .object({
     assignment: z.enum(["optimal", "greedy"]).optional(),
@@ -56,6 +111,9 @@ const paramsSchema = z
     maxOrdersPerBatch: z.number().int().min(1).max(6).optional(),
     maxItemsPerBatch: z.number().int().min(1).max(10_000).optional(),
     speedKmh: z.number().positive().finite().optional(),
+    detourFactor: z.number().min(1).max(3).optional(),
+    batch: batchOverrides.optional(),
+    candidates: candidateOverrides.optional(),
   })
   .strict();
 
@@ -93,26 +151,38 @@ export function parseMatchInstance(text: string, source = "instance"): MatchInst
   return inst;
 }
 
+/**
+ * The tick's parameters: the mode's defaults, then the nested `batch` / `candidates` overrides (the shape
+ * the simulator sends, see DispatchSnapshot), then the flat shorthands (radiusM, threshold, ...).
+ */
 export function matchParams(inst: MatchInstance, forceGreedy = false): DispatchParams {
-  const d = dispatchDefaults(inst.mode);
   const p = inst.params;
-  return {
-    ...d,
-    assignment: forceGreedy ? "greedy" : (p.assignment ?? d.assignment),
-    speedKmh: p.speedKmh ?? d.speedKmh,
-    batch: {
-      ...d.batch,
-      threshold: p.threshold ?? d.batch.threshold,
-      maxOrders: p.maxOrdersPerBatch ?? d.batch.maxOrders,
-      maxItems: p.maxItemsPerBatch ?? d.batch.maxItems,
-    },
-    candidates: {
-      ...d.candidates,
-      radiusM: p.radiusM ?? d.candidates.radiusM,
-      maxCandidates: p.maxCandidates ?? d.candidates.maxCandidates,
-      agingPerMinute: p.agingPerMinute ?? d.candidates.agingPerMinute,
-    },
+  const overrides: DispatchOverrides = {
+    ...(p.assignment === undefined ? {} : { assignment: p.assignment }),
+    ...(p.speedKmh === undefined ? {} : { speedKmh: p.speedKmh }),
+    ...(p.detourFactor === undefined ? {} : { detourFactor: p.detourFactor }),
+    batch: defined({
+      ...p.batch,
+      threshold: p.threshold ?? p.batch?.threshold,
+      maxOrders: p.maxOrdersPerBatch ?? p.batch?.maxOrders,
+      maxItems: p.maxItemsPerBatch ?? p.batch?.maxItems,
+    }),
+    candidates: defined({
+      ...p.candidates,
+      radiusM: p.radiusM ?? p.candidates?.radiusM,
+      maxCandidates: p.maxCandidates ?? p.candidates?.maxCandidates,
+      agingPerMinute: p.agingPerMinute ?? p.candidates?.agingPerMinute,
+    }),
   };
+  const params = resolveDispatchParams(inst.mode, overrides);
+  return forceGreedy ? { ...params, assignment: "greedy" } : params;
+}
+
+/** Drops undefined fields, so that an absent shorthand never overwrites a default. */
+function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as Partial<T>;
 }
 
 const r3 = (v: number): number => Math.round(v * 1000) / 1000;

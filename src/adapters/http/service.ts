@@ -14,6 +14,7 @@ import { PostgresLedgerBackend } from "../store/postgres.js";
 import { openServiceStores } from "../store/service-stores.js";
 import type { SqliteLedgerStoreOptions } from "../store/sqlite.js";
 import { ApiKeyVerifier } from "./auth.js";
+import { etaRoutes } from "./eta-routes.js";
 import { ledgerRoutes } from "./ledger-routes.js";
 import { matchRoutes } from "./match-routes.js";
 import { withScope } from "./route.js";
@@ -118,6 +119,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
           : { posFutureSkewMsMax: options.posFutureSkewMsMax }),
       }),
       ...withScope("dispatch", matchRoutes()),
+      ...withScope("dispatch", etaRoutes()),
       ...withScope(
         "route",
         routingRoutes({

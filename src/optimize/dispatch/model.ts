@@ -21,6 +21,13 @@ export interface DispatchOrder {
   /** Delivery window; for quick commerce `windowEndMs` is the promise (placed + 15 min). */
   readonly windowStartMs: number;
   readonly windowEndMs: number;
+  /**
+   * Ticks this order has already gone unmatched: its batch searches radiusM × radiusGrowth^rounds (capped
+   * at radiusMaxM), so an order nobody near could take reaches farther shoppers. Absent = 0.
+   */
+  readonly searchRounds?: number;
+  /** Shoppers (ids) who declined or let an offer of this order time out: never candidates again. */
+  readonly declinedBy?: readonly string[];
 }
 
 export type ShopperStatus = "idle" | "active" | "offline";
@@ -102,6 +109,10 @@ export interface ShopperScoreWeights {
 export interface CandidateParams {
   /** Radius of the candidate query around the batch's store (5 miles grocery, 2 km quick commerce). */
   readonly radiusM: number;
+  /** Per unmatched round of the batch's oldest-searching order, the radius grows by this factor (1 = never). */
+  readonly radiusGrowth: number;
+  /** The widened radius never exceeds this. */
+  readonly radiusMaxM: number;
   /** At most this many nearest eligible shoppers per batch enter the assignment graph. */
   readonly maxCandidates: number;
   readonly weights: ShopperScoreWeights;
@@ -158,6 +169,8 @@ export const GROCERY_BATCH_PARAMS: BatchParams = {
 
 export const GROCERY_CANDIDATE_PARAMS: CandidateParams = {
   radiusM: 5 * METRES_PER_MILE,
+  radiusGrowth: 1,
+  radiusMaxM: 5 * METRES_PER_MILE,
   maxCandidates: 16,
   weights: { distance: 0.4, performance: 0.2, time: 0.25, fairness: 0.15 },
   ratingWeight: 0.5,
@@ -187,7 +200,12 @@ export function dispatchDefaults(mode: DispatchMode = "grocery"): DispatchParams
         handoffMs: 1 * MIN,
         fixedBatchMs: 5 * MIN,
       },
-      candidates: { ...GROCERY_CANDIDATE_PARAMS, radiusM: 2000, timeFitGraceMs: 5 * MIN },
+      candidates: {
+        ...GROCERY_CANDIDATE_PARAMS,
+        radiusM: 2000,
+        radiusMaxM: 2000,
+        timeFitGraceMs: 5 * MIN,
+      },
     };
   }
   if (mode === "meal") {
@@ -202,7 +220,12 @@ export function dispatchDefaults(mode: DispatchMode = "grocery"): DispatchParams
         handoffMs: 1 * MIN,
         fixedBatchMs: 8 * MIN,
       },
-      candidates: { ...GROCERY_CANDIDATE_PARAMS, radiusM: 5000, timeFitGraceMs: 15 * MIN },
+      candidates: {
+        ...GROCERY_CANDIDATE_PARAMS,
+        radiusM: 5000,
+        radiusMaxM: 5000,
+        timeFitGraceMs: 15 * MIN,
+      },
     };
   }
   return { ...base, batch: GROCERY_BATCH_PARAMS, candidates: GROCERY_CANDIDATE_PARAMS };

@@ -134,7 +134,9 @@ export class ShopperIndex {
         const dx = this.x[slot]! - qx;
         const dy = this.y[slot]! - qy;
         const d2 = dx * dx + dy * dy;
-        if (d2 <= previousR * previousR) continue; // seen in an earlier ring
+        // Seen in an earlier ring. (The first ring has none: testing against (−1)² would drop every
+        // shopper within 1 m, e.g. riders waiting at their dark store.)
+        if (previousR >= 0 && d2 <= previousR * previousR) continue;
         slots[m] = slot;
         dist[m] = Math.sqrt(d2);
         order[m] = m;

@@ -16,7 +16,13 @@ import {
 } from "./assignment.js";
 import { type Batch, formBatches } from "./batching.js";
 import { evaluateBatch } from "./compatibility.js";
-import { type DispatchOrder, type DispatchParams, type DispatchShopper, planarTravel } from "./model.js";
+import {
+  type CandidateParams,
+  type DispatchOrder,
+  type DispatchParams,
+  type DispatchShopper,
+  planarTravel,
+} from "./model.js";
 import { type ShopperScoreParts, scoreCandidate } from "./scoring.js";
 import { ShopperIndex } from "./shopper-index.js";
 
@@ -99,21 +105,29 @@ export function dispatchTick(input: TickInput, params: DispatchParams): TickResu
     let oldestPlacedMs = Number.POSITIVE_INFINITY;
     for (const o of batchOrders) oldestPlacedMs = Math.min(oldestPlacedMs, o.placedMs);
     const agingCost = (params.candidates.agingPerMinute * Math.max(0, nowMs - oldestPlacedMs)) / 60_000;
+    const radiusM = batchRadiusM(batchOrders, params.candidates);
+    const candidateParams =
+      radiusM === params.candidates.radiusM ? params.candidates : { ...params.candidates, radiusM };
     let rejected = 0;
     let lastReason = "";
     const found = index.nearest(
       batch.evaluation.startStore.x,
       batch.evaluation.startStore.y,
-      params.candidates.radiusM,
+      radiusM,
       k,
       (slot) => {
+        if (declinedByAny(batchOrders, shoppers[slot]!.id)) {
+          rejected++;
+          lastReason = "declined before";
+          return false;
+        }
         const v = scoreCandidate(
           batchOrders,
           batch.evaluation,
           shoppers[slot]!,
           nowMs,
           params.batch,
-          params.candidates,
+          candidateParams,
           travel,
           () => activeCost(slot),
         );
@@ -152,8 +166,8 @@ export function dispatchTick(input: TickInput, params: DispatchParams): TickResu
       found > 0
         ? "no free shopper left for it this tick"
         : rejected > 0
-          ? `no eligible shopper within ${Math.round(params.candidates.radiusM)} m (last: ${lastReason})`
-          : `no shopper within ${Math.round(params.candidates.radiusM)} m`,
+          ? `no eligible shopper within ${Math.round(radiusM)} m (last: ${lastReason})`
+          : `no shopper within ${Math.round(radiusM)} m`,
     );
   }
   const graph: SparseCostGraph = {
@@ -208,6 +222,22 @@ export function dispatchTick(input: TickInput, params: DispatchParams): TickResu
       singlesCostMs: batching.singlesCostMs,
     },
   };
+}
+
+/**
+ * The batch's search radius: radiusM × radiusGrowth^(most rounds any of its orders went unmatched), capped
+ * at radiusMaxM (a cap below radiusM is ignored, so overriding radiusM alone never shrinks the search).
+ */
+export function batchRadiusM(batchOrders: readonly DispatchOrder[], p: CandidateParams): number {
+  let rounds = 0;
+  for (const o of batchOrders) rounds = Math.max(rounds, o.searchRounds ?? 0);
+  if (rounds === 0 || p.radiusGrowth === 1) return p.radiusM;
+  return Math.min(Math.max(p.radiusM, p.radiusMaxM), p.radiusM * p.radiusGrowth ** rounds);
+}
+
+function declinedByAny(batchOrders: readonly DispatchOrder[], shopperId: string): boolean {
+  for (const o of batchOrders) if (o.declinedBy?.includes(shopperId)) return true;
+  return false;
 }
 
 /** Insertion sort of one CSR row by column (rows hold at most maxCandidates entries). */

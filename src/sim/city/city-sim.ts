@@ -18,47 +18,49 @@
  * riders are offered the order at the next tick (pre-assigned while picking), wait at the store for the
  * last pick of their batch and return to the store after the drop-offs.
  *
+ * What the two modes do differently is data (fulfilment.ts). Stages in their own files: the dispatch
+ * policy (dispatch-policy.ts; decisions by src/optimize/dispatch), picking and substitutions (picking.ts),
+ * ETAs (eta-tracker.ts; estimates by src/optimize/eta), KPIs (kpis.ts); the runtime records are in
+ * runtime.ts. Intake, dispatch flow and delivery remain in this file.
+ *
  * Randomness: one named stream per concern (demand, basket, payment, offers, customers, pos, shrink,
- * workforce, catalog), so turning one fault off does not shift the others.
+ * workforce, catalog, shopper-speed, picking, checkout, checkout-stores, traffic), so turning one fault off
+ * does not shift the others.
  */
 import { assert } from "../../core/assert.js";
 import { euclideanM, type Point } from "../../core/geo.js";
 import { RandomStreams } from "../../core/random.js";
-import type { DispatchOrder } from "../../optimize/dispatch/model.js";
-import { ShopperIndex } from "../../optimize/dispatch/shopper-index.js";
-import { Simulation, type Yieldable } from "../engine.js";
-import type { CityScenario } from "../scenario/schema.js";
-import { solveAssignment as standInAssignment } from "./assignment.js";
-import { CompatibilityBatcher } from "./batching-adapter.js";
-import type { EventStream } from "./event-stream.js";
-import { round3 } from "./event-stream.js";
-import { CoreLedgerAdapter } from "./ledger-adapter.js";
+import type { DispatchOrder, DispatchParams, DispatchShopper } from "../../optimize/dispatch/model.js";
+import { type DispatchSnapshot, resolveDispatchParams } from "../../optimize/dispatch/params.js";
+import { dispatchTick, type TickResult } from "../../optimize/dispatch/tick.js";
 import {
-  isTerminalOrderState,
-  type OrderState,
-  orderTransition,
-  type WorkerState,
-  workerTransition,
-} from "./machines.js";
-import type {
-  AssignmentSolver,
-  BatchFormer,
-  RoutePlanner,
-  SlotBook,
-  SlotQuote,
-  StockLedgerPort,
-  StockLine,
-} from "./ports.js";
+  type EtaEstimate,
+  type EtaParams,
+  type EtaState,
+  estimateDepartureMs,
+  estimateEta,
+} from "../../optimize/eta/eta.js";
+import { Simulation, type Yieldable } from "../engine.js";
+import type { EventStream } from "../event-stream.js";
+import { round3 } from "../event-stream.js";
+import type { CityScenario } from "../scenario/schema.js";
+import { type CityDispatchPolicy, cityDispatchPolicy } from "./dispatch-policy.js";
+import { EtaTracker } from "./eta-tracker.js";
+import { type Fulfilment, fulfilmentOf } from "./fulfilment.js";
+import { CityCounters, type CityKpis, cityKpis } from "./kpis.js";
+import { CoreLedgerAdapter } from "./ledger-adapter.js";
+import { isTerminalOrderState, orderTransition, type WorkerState, workerTransition } from "./machines.js";
+import { type PickingContext, pickOrders } from "./picking.js";
+import type { RoutePlanner, SlotBook, StockLedgerPort, StockLine } from "./ports.js";
 import { ExactRoutePlanner } from "./router.js";
+import type { BatchRt, LineRt, OrderRt, StoreRt, WorkerRt } from "./runtime.js";
 import { PlannerSlotBook } from "./slot-adapter.js";
 
 const MIN_MS = 60_000;
 const HOUR_MS = 3_600_000;
 /** After demand ends the run drains; this bounds the drain (a limit on everything). */
 const DRAIN_MAX_MS = 48 * HOUR_MS;
-/** Matching reward: any feasible (worker, batch) pair beats leaving both idle this tick. */
-const MATCH_REWARD = 1e9;
-/** Candidate batches per free worker in one matching (a bound on the assignment's size). */
+/** Candidate batches per free worker in one tick (a bound on the tick's size: the oldest orders first). */
 const BATCHES_PER_WORKER = 8;
 
 export interface ReplayOrder {
@@ -88,143 +90,18 @@ export interface CityRunOptions {
   readonly events: EventStream;
   readonly replayOrders?: readonly ReplayOrder[];
   readonly replayPos?: readonly ReplayPosUpdate[];
-  /** Default: the Hungarian stand-in (src/sim/city/assignment.ts). */
-  readonly solveAssignment?: AssignmentSolver;
-  readonly solveAssignmentName?: string;
   readonly faults?: FaultOverrides;
+  /** Called at every dispatch tick with the tick's whole input and its result (tests replay it). */
+  readonly onDispatchTick?: (snapshot: DispatchSnapshot, result: TickResult) => void;
+  /** Called at every ETA estimate with the model's input and output (tests replay it). */
+  readonly onEtaEstimate?: (state: EtaState, params: EtaParams, estimates: readonly EtaEstimate[]) => void;
 }
 
-export interface CityKpis {
-  readonly ordersRequested: number;
-  readonly ordersPlaced: number;
-  readonly ordersRejected: number;
-  readonly rejectedByReason: Record<string, number>;
-  readonly ordersCancelled: number;
-  readonly cancelledByReason: Record<string, number>;
-  readonly ordersDelivered: number;
-  readonly ordersNotTerminal: number;
-  readonly onTimeRate: number;
-  readonly clickToDoorP50Min: number;
-  readonly clickToDoorP90Min: number;
-  readonly clickToDoorMeanMin: number;
-  readonly workerUtilization: number;
-  readonly ordersPerWorkerHour: number;
-  readonly batchRate: number;
-  readonly meanBatchSize: number;
-  readonly distancePerOrderKm: number;
-  readonly offers: number;
-  readonly offersDeclined: number;
-  readonly offersTimedOut: number;
-  readonly deadLetters: number;
-  readonly substitutionRate: number;
-  readonly refundRate: number;
-  readonly fillRate: number;
-  readonly outOfStockLines: number;
-  readonly ledgerOversells: number;
-  readonly ledgerAuditViolations: number;
-  readonly liveReservationsAtEnd: number;
-  readonly slotUtilization: number | null;
-  readonly surgeRevenueCents: number;
-  readonly feeRevenueCents: number;
-  readonly posUpdatesApplied: number;
-  readonly posUpdatesDuplicate: number;
-  readonly posUpdatesStale: number;
-  readonly simulatedEvents: number;
-  readonly simulatedMs: number;
-}
+export type { CityKpis } from "./kpis.js";
 
 export interface CityRunResult {
   readonly kpis: CityKpis;
   readonly modules: Record<string, string>;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Runtime records
-
-interface StoreRt {
-  readonly idx: number;
-  readonly id: string;
-  readonly point: Point;
-  readonly openMs: number;
-  readonly closeMs: number;
-  readonly skus: string[];
-  readonly category: Int32Array;
-  readonly aisle: Int32Array;
-  readonly price: Int32Array;
-  readonly initialStock: Int32Array;
-  readonly physical: Int32Array;
-  readonly popularityCdf: Float64Array;
-  readonly byCategory: number[][];
-  readonly pickQueue: OrderRt[];
-  readonly pickers: WorkerRt[];
-}
-
-interface LineRt {
-  readonly skuIdx: number;
-  readonly qty: number;
-}
-
-interface OrderRt {
-  readonly idx: number;
-  readonly id: string;
-  state: OrderState;
-  readonly requestMs: number;
-  readonly point: Point;
-  readonly zoneIdx: number;
-  storeIdx: number;
-  lines: LineRt[];
-  reservationId: number;
-  windowStartMs: number;
-  windowEndMs: number;
-  releaseMs: number;
-  readonly defaultSubstitute: boolean;
-  offerAttempts: number;
-  searchRounds: number;
-  declinedBy: number[];
-  batch: BatchRt | null;
-  picked: number;
-  substituted: number;
-  /** Substitutions attempted (numbers their ledger keys). */
-  substitutions: number;
-  refunded: number;
-  requestedUnits: number;
-  deliveredMs: number;
-  /** The slot quoted to (then booked by) a grocery order. */
-  slot: SlotQuote | null;
-  /** The slot booking is held (placed and not yet given back). */
-  slotBooked: boolean;
-}
-
-interface BatchRt {
-  readonly id: string;
-  readonly storeIdx: number;
-  orders: OrderRt[];
-  worker: WorkerRt | null;
-}
-
-interface WorkerRt {
-  readonly idx: number;
-  readonly id: string;
-  readonly role: "shopper" | "picker" | "rider";
-  state: WorkerState;
-  point: Point;
-  readonly msPerMetre: number;
-  readonly acceptProbability: number;
-  readonly timeoutShare: number;
-  readonly capacityOrders: number;
-  readonly vehicle: string;
-  readonly rating: number;
-  readonly shiftStartMs: number;
-  readonly shiftEndMs: number;
-  readonly homeStore: number;
-  readonly noShow: boolean;
-  shiftOver: boolean;
-  onlineSinceMs: number;
-  onlineMs: number;
-  busySinceMs: number;
-  busyMs: number;
-  distanceM: number;
-  batch: BatchRt | null;
 }
 
 export function runCity(scenario: CityScenario, options: CityRunOptions): CityRunResult {
@@ -240,9 +117,14 @@ class CitySim {
   private readonly router: RoutePlanner = new ExactRoutePlanner();
   /** Grocery only (null in qcommerce). */
   private readonly slots: SlotBook | null;
-  private readonly batcher: BatchFormer;
-  private readonly solve: AssignmentSolver;
-  private readonly solveName: string;
+  /** What this fulfilment mode does differently (fulfilment.ts). */
+  private readonly mode: Fulfilment;
+  private readonly policy: CityDispatchPolicy;
+  private readonly dispatchParams: DispatchParams;
+  private readonly onDispatchTick: CityRunOptions["onDispatchTick"];
+  private readonly etaParams: EtaParams;
+  private readonly onEtaEstimate: CityRunOptions["onEtaEstimate"];
+  private readonly eta: EtaTracker;
   private readonly stores: StoreRt[] = [];
   private readonly workers: WorkerRt[] = [];
   private readonly orders: OrderRt[] = [];
@@ -254,27 +136,9 @@ class CitySim {
   private batchSeq = 0;
   private openOrders = 0;
   private ticking = false;
-  // KPI accumulators
-  private readonly rejected = new Map<string, number>();
-  private readonly cancelled = new Map<string, number>();
-  private delivered = 0;
-  private onTime = 0;
-  private readonly ctdMin: number[] = [];
-  private offers = 0;
-  private offersDeclined = 0;
-  private offersTimedOut = 0;
-  private deadLetters = 0;
-  private batchesAccepted = 0;
-  private ordersInAcceptedBatches = 0;
-  private ordersDeliveredInMultiBatches = 0;
-  private oosLines = 0;
-  private surgeCents = 0;
-  private feeCents = 0;
-  private posApplied = 0;
-  private posDuplicate = 0;
-  private posStale = 0;
-  private requested = 0;
-  private placed = 0;
+  /** Flow counters the KPIs are computed from (kpis.ts). */
+  private readonly k = new CityCounters();
+  private readonly picking: PickingContext;
 
   constructor(
     private readonly sc: CityScenario,
@@ -284,13 +148,34 @@ class CitySim {
     this.rs = new RandomStreams(options.seed);
     this.ledger = new CoreLedgerAdapter(this.sim, this.ev);
     this.ledgerPort = this.ledger;
-    this.solve = options.solveAssignment ?? standInAssignment;
-    this.solveName =
-      options.solveAssignment === undefined
-        ? "stand-in: Hungarian (src/sim/city/assignment.ts)"
-        : (options.solveAssignmentName ?? "custom solver");
-    this.slots = sc.mode === "grocery" ? new PlannerSlotBook(sc) : null;
-    this.batcher = new CompatibilityBatcher(sc);
+    this.picking = {
+      sc,
+      sim: this.sim,
+      ev: this.ev,
+      rs: this.rs,
+      ledger: this.ledgerPort,
+      stores: this.stores,
+      counters: this.k,
+      cancel: (o, reason) => this.cancel(o, reason),
+      checkoutMeanMs: (store, tMs) => this.checkoutMeanMs(store, tMs),
+    };
+    this.mode = fulfilmentOf(sc);
+    this.slots = this.mode.window === "slot" ? new PlannerSlotBook(sc) : null;
+    this.policy = cityDispatchPolicy(sc);
+    this.dispatchParams = resolveDispatchParams(this.policy.mode, this.policy.overrides);
+    this.onDispatchTick = options.onDispatchTick;
+    const v = sc.variability;
+    this.etaParams = {
+      pickMsPerItem: sc.dispatch.pickMsPerItem,
+      aisleWalkMs: sc.dispatch.aisleWalkMs,
+      serviceMsPerStop: sc.dispatch.dropoffServiceMs,
+      pickCv: v.pickCv,
+      checkoutCv: v.checkoutCv,
+      driveCv: v.trafficCv,
+      intervalScale: sc.eta.intervalScale ?? this.mode.etaIntervalScale,
+    };
+    this.eta = new EtaTracker(this.ev, sc.eta.pushThresholdMs);
+    this.onEtaEstimate = options.onEtaEstimate;
     this.durationMs = sc.durationMin * MIN_MS;
     this.faultsUntilMs = options.faults?.untilMs ?? Number.POSITIVE_INFINITY;
     this.detour = sc.dispatch.detourFactor;
@@ -309,6 +194,7 @@ class CitySim {
 
   private buildStores(): void {
     const rnd = this.rs.stream("catalog");
+    const checkoutRnd = this.rs.stream("checkout-stores");
     this.sc.stores.forEach((s, idx) => {
       const c = s.catalog;
       const n = c.skus;
@@ -348,6 +234,7 @@ class CitySim {
         byCategory,
         pickQueue: [],
         pickers: [],
+        checkoutFactor: checkoutRnd.lognormalMeanCv(1, this.sc.variability.storeCheckoutCv),
       };
       this.stores.push(store);
       for (let j = 0; j < n; j++)
@@ -377,6 +264,7 @@ class CitySim {
 
   private buildWorkforce(): void {
     const rnd = this.rs.stream("workforce");
+    const speedRnd = this.rs.stream("shopper-speed");
     const storeIdx = new Map(this.stores.map((s) => [s.id, s.idx]));
     for (const shift of this.sc.workforce) {
       for (let k = 1; k <= shift.count; k++) {
@@ -405,6 +293,8 @@ class CitySim {
           busyMs: 0,
           distanceM: 0,
           batch: null,
+          lastAssignedMs: shift.startMin * MIN_MS,
+          pickSpeed: speedRnd.lognormalMeanCv(1, this.sc.variability.shopperSpeedCv),
         };
         this.workers.push(w);
         if (w.role === "picker") this.stores[home]!.pickers.push(w);
@@ -535,6 +425,7 @@ class CitySim {
         deliveredMs: -1,
         slot: null,
         slotBooked: false,
+        pickLeft: { items: 0, lines: 0, aisles: 0, checkedOut: false },
       };
       this.orders.push(o);
       const replayLines = q.lines;
@@ -567,10 +458,10 @@ class CitySim {
   }
 
   private request(o: OrderRt, replayLines: StockLine[] | null): void {
-    this.requested++;
+    this.k.requested++;
     this.openOrders++;
     const now = this.sim.now;
-    const radius = this.sc.mode === "qcommerce" ? this.sc.promise.serviceRadiusM : this.sc.storeRadiusM;
+    const radius = this.mode.storeRadiusM;
     const candidates = this.stores
       .filter((s) => s.openMs <= now && now < s.closeMs && euclideanM(s.point, o.point) <= radius)
       .sort((a, b) => euclideanM(a.point, o.point) - euclideanM(b.point, o.point) || a.idx - b.idx);
@@ -609,9 +500,15 @@ class CitySim {
     o.storeIdx = store.idx;
     o.lines = lines;
     o.requestedUnits = lines.reduce((a, l) => a + l.qty, 0);
+    o.pickLeft = {
+      items: o.requestedUnits,
+      lines: lines.length,
+      aisles: new Set(lines.map((l) => store.aisle[l.skuIdx]!)).size,
+      checkedOut: false,
+    };
 
     // Slot or promise.
-    if (this.sc.mode === "grocery") {
+    if (this.mode.window === "slot") {
       const slot = this.pickSlot(o);
       if (slot === null) {
         this.reject(o, "no_slot");
@@ -653,15 +550,15 @@ class CitySim {
     }
     this.ledgerPort.harden(`${o.id}/checkout`, o.reservationId);
     o.state = orderTransition(o.id, o.state, "placed");
-    this.placed++;
+    this.k.placed++;
     this.active.push(o);
     // The slot is booked (and its fee earned) only now that the order is placed: a rejected order must
     // never hold capacity. A cancellation gives the booking back (see cancel()).
     const booking = o.slot === null || this.slots === null ? null : this.slots.book(o.slot.slotId, now);
     if (booking !== null) {
       o.slotBooked = true;
-      this.feeCents += booking.paid.feeCents;
-      this.surgeCents += booking.paid.feeCents - this.sc.slots.baseFeeCents;
+      this.k.feeCents += booking.paid.feeCents;
+      this.k.surgeCents += booking.paid.feeCents - this.sc.slots.baseFeeCents;
     }
     this.ev.emit(now, "order.placed", {
       orderId: o.id,
@@ -696,7 +593,7 @@ class CitySim {
       const delay = Math.floor(cancel.next() * 30 * MIN_MS);
       this.sim.schedule(delay, () => this.customerCancel(o));
     }
-    if (this.sc.mode === "qcommerce") {
+    if (!this.mode.carrierPicks) {
       store.pickQueue.push(o);
       this.startPicking(store);
     }
@@ -721,7 +618,7 @@ class CitySim {
   private reject(o: OrderRt, reason: string): void {
     o.state = orderTransition(o.id, o.state, "rejected");
     this.openOrders--;
-    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+    this.k.rejected.set(reason, (this.k.rejected.get(reason) ?? 0) + 1);
     this.ev.emit(this.sim.now, "order.rejected", { orderId: o.id, reason });
   }
 
@@ -737,7 +634,8 @@ class CitySim {
       b.orders = b.orders.filter((x) => x !== o);
       o.batch = null;
     }
-    this.cancelled.set(reason, (this.cancelled.get(reason) ?? 0) + 1);
+    this.k.cancelled.set(reason, (this.k.cancelled.get(reason) ?? 0) + 1);
+    this.eta.forget(o.id);
     this.ev.emit(this.sim.now, "order.cancelled", { orderId: o.id, reason });
     if (o.slotBooked && o.slot !== null && this.slots !== null) {
       o.slotBooked = false;
@@ -753,12 +651,12 @@ class CitySim {
       }
     }
     // A rider waiting at the dark store for this order may now be able to leave (or go idle).
-    if (b !== null && this.sc.mode === "qcommerce") this.maybeDepart(b);
+    if (b !== null && !this.mode.carrierPicks) this.maybeDepart(b);
   }
 
   private customerCancel(o: OrderRt): void {
     if (o.state === "placed" || o.state === "offered" || o.state === "assigned") {
-      if (this.sc.mode === "qcommerce") {
+      if (!this.mode.carrierPicks) {
         const q = this.stores[o.storeIdx]!.pickQueue;
         const i = q.indexOf(o);
         if (i >= 0) q.splice(i, 1);
@@ -830,9 +728,9 @@ class CitySim {
         sourceTimeMs,
         delta,
       );
-      if (status === "applied") this.posApplied++;
-      else if (status === "duplicate") this.posDuplicate++;
-      else this.posStale++;
+      if (status === "applied") this.k.posApplied++;
+      else if (status === "duplicate") this.k.posDuplicate++;
+      else this.k.posStale++;
     };
     this.sim.schedule(latency(), deliver);
     if (this.faultsOn() && rnd.bernoulli(pf.duplicateProbability)) this.sim.schedule(latency(), deliver);
@@ -859,23 +757,16 @@ class CitySim {
   /** Orders nobody can serve any more (no worker of the role will be online again) end now. */
   private checkStranded(): void {
     const now = this.sim.now;
-    const role = this.sc.mode === "grocery" ? "shopper" : "rider";
+    const role = this.mode.carrierRole;
     const anyLeft = this.workers.some((w) => w.role === role && !w.shiftOver && w.shiftEndMs > now);
     this.compactActive();
     for (const o of this.active) {
-      if (o.state === "placed" && this.sc.mode === "grocery" && !anyLeft && o.batch === null)
-        this.cancel(o, "no_shopper");
-      else if (
-        this.sc.mode === "qcommerce" &&
-        o.batch === null &&
-        !anyLeft &&
-        (o.state === "placed" || o.state === "picked")
-      ) {
+      if (!anyLeft && o.batch === null && this.mode.strandable.includes(o.state)) {
         if (o.state === "placed") this.removeFromPickQueue(o);
-        this.cancel(o, "no_rider");
+        this.cancel(o, `no_${role}`);
       }
     }
-    if (this.sc.mode === "qcommerce")
+    if (!this.mode.carrierPicks)
       for (const s of this.stores) {
         const pickersLeft = s.pickers.some((p) => !p.shiftOver && p.shiftEndMs > now);
         if (pickersLeft) continue;
@@ -903,91 +794,45 @@ class CitySim {
   private dispatch(): void {
     const now = this.sim.now;
     const dp = this.sc.dispatch;
-    const grocery = this.sc.mode === "grocery";
     const ready = this.active.filter(
-      (o) =>
-        o.batch === null &&
-        o.releaseMs <= now &&
-        (grocery
-          ? o.state === "placed"
-          : o.state === "placed" || o.state === "picking" || o.state === "picked"),
+      (o) => o.batch === null && o.releaseMs <= now && this.mode.dispatchable.includes(o.state),
     );
     if (ready.length === 0) return;
-    const role = grocery ? "shopper" : "rider";
+    const role = this.mode.carrierRole;
     const free = this.workers.filter((w) => w.role === role && w.state === "idle" && !w.shiftOver);
     if (free.length === 0) {
       for (const o of ready) o.searchRounds++;
       return;
     }
-    // Bound the batching: the oldest orders first, as many as the free workers could take in this tick's
-    // matching (BATCHES_PER_WORKER batches of up to batchMaxOrders each); the rest wait a tick, searching
-    // wider. Keeps each tick's pair screening bounded however long the queue grows.
+    // Bound the tick: the oldest orders first, as many as the free workers could take in one tick
+    // (BATCHES_PER_WORKER batches of up to batchMaxOrders each); the rest wait a tick, searching wider.
+    // Keeps each tick's pair screening bounded however long the queue grows.
     ready.sort((a, b) => a.requestMs - b.requestMs || a.idx - b.idx);
     const feedMax = free.length * BATCHES_PER_WORKER * dp.batchMaxOrders;
     if (ready.length > feedMax) {
       for (const o of ready.slice(feedMax)) o.searchRounds++;
       ready.length = feedMax;
     }
-    // Batching: the dispatch module's savings merge over the five-score compatibility (batching-adapter.ts).
-    // Its input order is by store, then placement, so that equal savings break ties the same way each run.
+    // By store, then placement: equal batching savings break ties the same way each run.
     ready.sort((a, b) => a.storeIdx - b.storeIdx || a.requestMs - b.requestMs || a.idx - b.idx);
-    const formed = this.batcher.form(
-      ready.map((o) => this.dispatchOrder(o)),
-      now,
-    );
-    const batches: OrderRt[][] = formed.map((b) => b.orderIndices.map((k) => ready[k]!));
-    const compat = new Map<OrderRt[], number>();
-    for (let k = 0; k < formed.length; k++) compat.set(batches[k]!, formed[k]!.compatibility);
-    // Bound the assignment: at most BATCHES_PER_WORKER batches per free worker enter the matching, the
-    // oldest first (the rest wait a tick); keeps each tick O((workers)³) however long the queue grows.
-    if (batches.length > free.length * BATCHES_PER_WORKER) {
-      const oldest = (g: OrderRt[]) => Math.min(...g.map((o) => o.requestMs));
-      batches.sort((a, b) => oldest(a) - oldest(b) || a[0]!.idx - b[0]!.idx);
-      for (const g of batches.slice(free.length * BATCHES_PER_WORKER)) for (const o of g) o.searchRounds++;
-      batches.length = free.length * BATCHES_PER_WORKER;
-    }
-    const rows = free.length;
-    const cols = batches.length;
-    const cost = new Float64Array(rows * cols).fill(Number.POSITIVE_INFINITY);
-    // Candidate search: the free workers' positions in a kd-tree (the dispatch module's ShopperIndex), one
-    // radius query per batch, so a tick costs the candidates it finds rather than workers × batches.
-    const index = new ShopperIndex(
-      Float64Array.from(free, (w) => w.point.x),
-      Float64Array.from(free, (w) => w.point.y),
-    );
-    const hits = new Int32Array(rows);
-    for (let j = 0; j < cols; j++) {
-      const g = batches[j]!;
-      const store = this.stores[g[0]!.storeIdx]!;
-      const rounds = Math.max(...g.map((o) => o.searchRounds));
-      const radius = Math.min(dp.radiusMaxM, dp.radiusM * dp.radiusGrowth ** rounds);
-      const age = now - Math.min(...g.map((o) => o.requestMs));
-      const found = index.within(store.point.x, store.point.y, radius / this.detour, hits);
-      for (let h = 0; h < found; h++) {
-        const i = hits[h]!;
-        const w = free[i]!;
-        const dM = euclideanM(w.point, store.point) * this.detour;
-        const declined = g.some((o) => o.declinedBy.includes(w.idx));
-        if (dM > radius || g.length > w.capacityOrders || declined) {
-          cost[i * cols + j] = Number.POSITIVE_INFINITY;
-          continue;
-        }
-        // Travel time to the store, minus priority for orders waiting longest; the reward makes any
-        // feasible pair better than none (maximum cardinality first).
-        // Rating breaks near-ties: one star is worth a minute of travel.
-        cost[i * cols + j] = dM * w.msPerMetre - age * 0.1 - w.rating * MIN_MS - MATCH_REWARD * g.length;
-      }
-    }
-    const match = this.solve(cost, rows, cols);
-    const matched = new Uint8Array(cols);
-    for (let i = 0; i < rows; i++) {
-      const j = match[i]!;
-      if (j < 0) continue;
-      matched[j] = 1;
-      this.offer(free[i]!, batches[j]!, compat.get(batches[j]!) ?? 1);
+    // The decision is the dispatch module's tick, with the scenario's policy (dispatch-policy.ts).
+    const snapshot: DispatchSnapshot = {
+      mode: this.policy.mode,
+      nowMs: now,
+      orders: ready.map((o) => this.dispatchOrder(o)),
+      shoppers: free.map((w) => this.dispatchShopper(w)),
+      params: this.policy.overrides,
+    };
+    const result = dispatchTick(snapshot, this.dispatchParams);
+    this.onDispatchTick?.(snapshot, result);
+    for (const a of result.assignments) {
+      const batch = result.batches[a.batch]!;
+      const orders = batch.orderIndices.map((k) => ready[k]!);
+      this.offer(free[a.shopper]!, orders, orders.length > 1 ? batch.evaluation.scores.total : 1);
     }
     // Radius widening: a batch nobody could take searches wider next tick.
-    for (let j = 0; j < cols; j++) if (!matched[j]) for (const o of batches[j]!) o.searchRounds++;
+    for (const u of result.unassigned)
+      for (const k of result.batches[u.batch]!.orderIndices) ready[k]!.searchRounds++;
   }
 
   /** The module's view of an order: store, drop-off, units, placement and delivery window. */
@@ -1002,25 +847,57 @@ class CitySim {
       placedMs: o.requestMs,
       windowStartMs: o.windowStartMs,
       windowEndMs: o.windowEndMs,
+      searchRounds: o.searchRounds,
+      declinedBy: o.declinedBy.map((w) => this.workers[w]!.id),
+    };
+  }
+
+  /** The module's view of a free worker (only idle workers enter a tick, so it carries nothing). */
+  private dispatchShopper(w: WorkerRt): DispatchShopper {
+    return {
+      id: w.id,
+      location: w.point,
+      status: "idle",
+      capacityOrders: w.capacityOrders,
+      capacityItems: this.sc.dispatch.batchMaxItems,
+      activeOrders: [],
+      // A simulated worker finishes what they hold after their shift ends (becomeIdle takes them offline),
+      // so the shift end never makes them ineligible here. (Passing it made the tick refuse every worker
+      // within ~90 min of shift end for grocery orders released ahead of their slot: 2.4× the tick work on
+      // the 50,000-order day, for no gain in KPIs.)
+      shiftEndMs: Number.MAX_SAFE_INTEGER,
+      rating: w.rating,
+      acceptanceRate: w.acceptProbability,
+      completionRate: 1,
+      lastAssignedMs: w.lastAssignedMs,
     };
   }
 
   private offer(w: WorkerRt, orders: OrderRt[], compatibility: number): void {
-    const grocery = this.sc.mode === "grocery";
+    // A carrier who picks takes the order through offered / assigned; otherwise the order's state follows
+    // its picking and only the batch records the carrier.
+    const tracksOffer = this.mode.carrierPicks;
     const batch: BatchRt = {
       id: `b${++this.batchSeq}`,
       storeIdx: orders[0]!.storeIdx,
       orders: [...orders],
       worker: w,
+      phase: "offered",
+      legFrom: w.point,
+      legDepartMs: this.sim.now,
+      target: null,
+      route: [],
+      plannedStops: null,
+      holdUntilMs: 0,
     };
     w.state = workerTransition(w.id, w.state, "offered");
     w.batch = batch;
     for (const o of orders) {
       o.batch = batch;
       o.offerAttempts++;
-      if (grocery) o.state = orderTransition(o.id, o.state, "offered");
+      if (tracksOffer) o.state = orderTransition(o.id, o.state, "offered");
     }
-    this.offers++;
+    this.k.offers++;
     this.ev.emit(this.sim.now, "offer.sent", {
       batchId: batch.id,
       shopperId: w.id,
@@ -1041,8 +918,8 @@ class CitySim {
   }
 
   private declined(w: WorkerRt, batch: BatchRt, how: "timeout" | "declined"): void {
-    if (how === "timeout") this.offersTimedOut++;
-    else this.offersDeclined++;
+    if (how === "timeout") this.k.offersTimedOut++;
+    else this.k.offersDeclined++;
     this.ev.emit(this.sim.now, how === "timeout" ? "offer.timeout" : "offer.declined", {
       batchId: batch.id,
       shopperId: w.id,
@@ -1053,7 +930,7 @@ class CitySim {
       o.declinedBy.push(w.idx);
       if (o.state === "offered") o.state = orderTransition(o.id, o.state, "placed");
       if (o.offerAttempts >= this.sc.dispatch.maxOfferAttempts && o.state === "placed") {
-        this.deadLetters++;
+        this.k.deadLetters++;
         this.removeFromPickQueue(o);
         this.cancel(o, "dead_letter");
       } else if (o.declinedBy.length >= 8) {
@@ -1063,37 +940,174 @@ class CitySim {
   }
 
   private accepted(w: WorkerRt, batch: BatchRt): void {
-    const grocery = this.sc.mode === "grocery";
+    const tracksOffer = this.mode.carrierPicks;
     this.ev.emit(this.sim.now, "offer.accepted", { batchId: batch.id, shopperId: w.id });
     if (batch.orders.length === 0) {
       // Every order of the batch was cancelled while the offer was out.
       this.becomeIdle(w);
       return;
     }
-    this.batchesAccepted++;
-    this.ordersInAcceptedBatches += batch.orders.length;
+    this.k.batchesAccepted++;
+    this.k.ordersInAcceptedBatches += batch.orders.length;
+    w.lastAssignedMs = this.sim.now;
     this.setBusy(w, "toStore");
     const store = this.stores[batch.storeIdx]!;
-    const travelMs = this.travelMs(w, w.point, store.point);
     for (const o of batch.orders) {
-      if (grocery) o.state = orderTransition(o.id, o.state, "assigned");
+      if (tracksOffer) o.state = orderTransition(o.id, o.state, "assigned");
       this.ev.emit(this.sim.now, "order.assigned", { orderId: o.id, shopperId: w.id, batchId: batch.id });
-      const pickMs = grocery ? this.estimatePickMs(batch) : 0;
-      const eta = this.sim.now + travelMs + pickMs + this.estimateDropMs(store.point, o.point, w);
-      this.ev.emit(this.sim.now, "order.eta", { orderId: o.id, etaMs: Math.max(eta, o.windowStartMs) });
     }
+    batch.phase = "to_store";
+    batch.legFrom = w.point;
+    batch.legDepartMs = this.sim.now;
+    for (const est of this.estimate(w, batch)) this.eta.promise(this.sim.now, est);
+    this.scheduleEta(w, batch);
     this.move(w, store.point, () => this.arrivedAtStore(w, batch));
   }
 
-  private estimatePickMs(batch: BatchRt): number {
-    const dp = this.sc.dispatch;
-    let lines = 0;
-    for (const o of batch.orders) lines += o.lines.length;
-    return lines * (dp.pickMsPerItem + dp.aisleWalkMs) + dp.checkoutMs;
+  // ------------------------------------------------------------------------------------------- ETA
+
+  /** Mean checkout time at a store at a time of day (its own factor, longer at the peak hours). */
+  private checkoutMeanMs(store: StoreRt, tMs: number): number {
+    const v = this.sc.variability;
+    const hour = Math.floor(tMs / HOUR_MS) % 24;
+    const peak = v.checkoutPeakHours.includes(hour) ? v.checkoutPeakFactor : 1;
+    return this.sc.dispatch.checkoutMs * store.checkoutFactor * peak;
   }
 
-  private estimateDropMs(from: Point, to: Point, w: WorkerRt): number {
-    return this.travelMs(w, from, to) + this.sc.dispatch.dropoffServiceMs;
+  /**
+   * The batch as the ETA model sees it. Grocery: one shopper picks every order in turn (work adds up, at
+   * the shopper's speed); qcommerce: pickers work on the orders in parallel (the longest one counts, at the
+   * average speed: the picker is not known in advance).
+   */
+  private etaState(w: WorkerRt, batch: BatchRt, stops: readonly OrderRt[] | null): EtaState {
+    const now = this.sim.now;
+    const store = this.stores[batch.storeIdx]!;
+    const sequential = this.mode.carrierPicks;
+    let items = 0;
+    let lines = 0;
+    let aisles = 0;
+    let checkoutLeft = false;
+    for (const o of batch.orders) {
+      const l = o.pickLeft;
+      items = sequential ? items + l.items : Math.max(items, l.items);
+      lines = sequential ? lines + l.lines : Math.max(lines, l.lines);
+      aisles = sequential ? aisles + l.aisles : Math.max(aisles, l.aisles);
+      if (!l.checkedOut) checkoutLeft = true;
+    }
+    const delivering = batch.phase === "delivering";
+    const base = {
+      nowMs: now,
+      phase: delivering
+        ? ("delivering" as const)
+        : batch.phase === "to_store"
+          ? ("to_store" as const)
+          : ("shopping" as const),
+      location: batch.phase === "shopping" ? store.point : batch.legFrom,
+      legElapsedMs: batch.phase === "shopping" ? 0 : now - batch.legDepartMs,
+      msPerMetre: w.msPerMetre,
+      detourFactor: this.detour,
+      store: store.point,
+      pickSpeedFactor: sequential ? w.pickSpeed : 1,
+      itemsRemaining: delivering ? 0 : items,
+      linesRemaining: delivering ? 0 : lines,
+      aislesRemaining: delivering ? 0 : aisles,
+      checkoutMs: delivering || !checkoutLeft ? 0 : this.checkoutMeanMs(store, now),
+    };
+    let order = stops;
+    if (order === null) {
+      if (delivering) order = batch.target === null ? [] : [batch.target, ...batch.route];
+      else {
+        // Not yet on the road: the stops in the order the router would take them when shopping ends,
+        // planned once per batch (again only if an order left it) — re-planning every 30 s cost more
+        // than the rest of the estimate.
+        if (batch.plannedStops === null || batch.plannedStops.length !== batch.orders.length) {
+          const plan = this.router.plan(
+            store.point,
+            Math.round(estimateDepartureMs({ ...base, stops: [] }, this.etaParams)),
+            batch.orders.map((o) => ({
+              point: o.point,
+              earliestMs: o.windowStartMs,
+              serviceMs: this.sc.dispatch.dropoffServiceMs,
+            })),
+            w.msPerMetre,
+            this.detour,
+          );
+          batch.plannedStops = plan.order.map((k) => batch.orders[k]!);
+        }
+        order = batch.plannedStops;
+      }
+    }
+    return { ...base, stops: order.map((o) => ({ id: o.id, point: o.point, earliestMs: o.windowStartMs })) };
+  }
+
+  private estimate(w: WorkerRt, batch: BatchRt, stops: readonly OrderRt[] | null = null): EtaEstimate[] {
+    const state = this.etaState(w, batch, stops);
+    const estimates = estimateEta(state, this.etaParams);
+    this.onEtaEstimate?.(state, this.etaParams, estimates);
+    return estimates;
+  }
+
+  /** The next re-estimate: every shoppingEveryMs while at the store, every drivingEveryMs on the road. */
+  private scheduleEta(w: WorkerRt, batch: BatchRt): void {
+    const e = this.sc.eta;
+    const every = batch.phase === "shopping" ? e.shoppingEveryMs : e.drivingEveryMs;
+    const delay = Math.max(every, batch.holdUntilMs - this.sim.now);
+    this.sim.schedule(delay, () => this.reestimate(w, batch));
+  }
+
+  private reestimate(w: WorkerRt, batch: BatchRt): void {
+    // The batch ended (delivered, or every order cancelled and the worker released): no more estimates.
+    // Checking the worker's hold too keeps a batch that ended on a path not marking it done from ticking
+    // for ever.
+    if (batch.phase === "done" || batch.phase === "offered" || w.batch !== batch) {
+      batch.phase = "done";
+      return;
+    }
+    if (batch.phase === "delivering" && batch.route.length >= 2 && this.resequence(w, batch)) {
+      this.scheduleEta(w, batch);
+      return;
+    }
+    for (const est of this.estimate(w, batch)) this.eta.update(this.sim.now, est);
+    this.scheduleEta(w, batch);
+  }
+
+  /**
+   * Dynamic re-routing (Deep Dive 4): the stops after the current one in the order the router would now
+   * take them, adopted when that brings the deliveries forward by more than resequenceMinGainMs in total and
+   * makes no order late that would have been on time.
+   */
+  private resequence(w: WorkerRt, batch: BatchRt): boolean {
+    const target = batch.target!;
+    const current = this.estimate(w, batch);
+    const atTargetDoneMs = current[0]!.p50Ms;
+    const plan = this.router.plan(
+      target.point,
+      atTargetDoneMs,
+      batch.route.map((o) => ({
+        point: o.point,
+        earliestMs: o.windowStartMs,
+        serviceMs: this.sc.dispatch.dropoffServiceMs,
+      })),
+      w.msPerMetre,
+      this.detour,
+    );
+    const proposed = plan.order.map((k) => batch.route[k]!);
+    if (proposed.every((o, k) => o === batch.route[k])) return false;
+    const next = this.estimate(w, batch, [target, ...proposed]);
+    let gainMs = 0;
+    const currentById = new Map(current.map((e) => [e.id, e.p50Ms]));
+    for (let k = 0; k < next.length; k++) {
+      const o = k === 0 ? target : proposed[k - 1]!;
+      const before = currentById.get(o.id)!;
+      const after = next[k]!.p50Ms;
+      if (after > o.windowEndMs && before <= o.windowEndMs) return false;
+      gainMs += before - after;
+    }
+    if (gainMs <= this.sc.eta.resequenceMinGainMs) return false;
+    batch.route = proposed;
+    this.eta.resequence();
+    for (const est of next) this.eta.update(this.sim.now, est, "resequenced");
+    return true;
   }
 
   private travelMs(w: WorkerRt, a: Point, b: Point): number {
@@ -1102,7 +1116,9 @@ class CitySim {
 
   /** Emits the leg's start and end positions (sparse enough to replay a map) and calls `then` on arrival. */
   private move(w: WorkerRt, to: Point, then: () => void): void {
-    const durationMs = this.travelMs(w, w.point, to);
+    // Traffic: this leg's time relative to distance × pace; the ETA only knows its spread.
+    const traffic = this.rs.stream("traffic").lognormalMeanCv(1, this.sc.variability.trafficCv);
+    const durationMs = Math.round(this.travelMs(w, w.point, to) * traffic);
     if (durationMs === 0) {
       w.point = to;
       this.sim.schedule(0, then);
@@ -1132,11 +1148,15 @@ class CitySim {
       this.becomeIdle(w);
       return;
     }
-    if (this.sc.mode === "grocery") {
+    batch.phase = "shopping";
+    if (this.mode.carrierPicks) {
       this.setBusy(w, "picking");
       for (const o of batch.orders) o.state = orderTransition(o.id, o.state, "picking");
       const orders = [...batch.orders];
-      this.sim.process(() => this.pickProcess(orders, () => this.deliverBatch(w, batch)), `pick-${batch.id}`);
+      this.sim.process(
+        () => this.pickProcess(orders, w.pickSpeed, () => this.deliverBatch(w, batch)),
+        `pick-${batch.id}`,
+      );
     } else {
       this.setBusy(w, "waiting");
       this.maybeDepart(batch);
@@ -1152,7 +1172,7 @@ class CitySim {
       const o = store.pickQueue.shift()!;
       this.setBusy(p, "picking");
       o.state = orderTransition(o.id, o.state, "picking");
-      this.sim.process(() => this.pickProcess([o], () => this.pickerDone(p, o)), `pick-${o.id}`);
+      this.sim.process(() => this.pickProcess([o], p.pickSpeed, () => this.pickerDone(p, o)), `pick-${o.id}`);
     }
   }
 
@@ -1161,136 +1181,12 @@ class CitySim {
     if (o.state === "picked" && o.batch !== null) this.maybeDepart(o.batch);
   }
 
-  /**
-   * Picks the orders' lines in aisle order. Out of stock = the shelf (physical) has fewer units than the
-   * ledger promised: the best substitute is proposed; the customer answers within the timeout or their
-   * default applies. The shopper keeps picking and waits at checkout for open answers.
-   */
-  private *pickProcess(orders: OrderRt[], done: () => void): Generator<Yieldable, void, unknown> {
-    const dp = this.sc.dispatch;
-    const store = this.stores[orders[0]!.storeIdx]!;
-    const work: { o: OrderRt; line: LineRt }[] = [];
-    for (const o of orders) for (const line of o.lines) work.push({ o, line });
-    work.sort(
-      (a, b) =>
-        store.aisle[a.line.skuIdx]! - store.aisle[b.line.skuIdx]! ||
-        a.line.skuIdx - b.line.skuIdx ||
-        a.o.idx - b.o.idx,
-    );
-    const pickedBy = new Map<OrderRt, StockLine[]>();
-    /** SKUs found short: counted after checkout, so that the ledger stops promising phantom units. */
-    const oosSkus = new Set<number>();
-    for (const o of orders) pickedBy.set(o, []);
-    let lastAisle = -1;
-    let answersDueMs = this.sim.now;
-    const cust = this.rs.stream("customers");
-    const cs = this.sc.customers;
-    for (const { o, line } of work) {
-      const aisle = store.aisle[line.skuIdx]!;
-      yield dp.pickMsPerItem * line.qty + (aisle !== lastAisle ? dp.aisleWalkMs : 0);
-      lastAisle = aisle;
-      if (o.state === "cancelled") continue;
-      const take = Math.min(line.qty, store.physical[line.skuIdx]!);
-      store.physical[line.skuIdx] = store.physical[line.skuIdx]! - take;
-      o.picked += take;
-      if (take > 0) pickedBy.get(o)!.push({ sku: store.skus[line.skuIdx]!, qty: take });
-      const short = line.qty - take;
-      if (short === 0) continue;
-      this.oosLines++;
-      oosSkus.add(line.skuIdx);
-      const sub = this.bestSubstitute(store, line.skuIdx, short);
-      if (sub < 0) {
-        o.refunded += short;
-        this.ev.emit(this.sim.now, "order.item_refunded", {
-          orderId: o.id,
-          sku: store.skus[line.skuIdx]!,
-          qty: short,
-          reason: "no_substitute",
-        });
-        continue;
-      }
-      const u = cust.next();
-      const answered = u < cs.approveProbability + cs.rejectProbability;
-      const responseMs = answered
-        ? Math.round(cust.exponential(1 / Math.max(1, cs.responseMsMean)))
-        : Number.POSITIVE_INFINITY;
-      const inTime = responseMs <= cs.responseTimeoutMs;
-      const approve = inTime ? u < cs.approveProbability : o.defaultSubstitute;
-      const decidedAt = this.sim.now + (inTime ? responseMs : cs.responseTimeoutMs);
-      answersDueMs = Math.max(answersDueMs, decidedAt);
-      const outcome = !inTime ? "timeout_default" : approve ? "approved" : "rejected";
-      this.ev.emit(this.sim.now, "order.substitution", {
-        orderId: o.id,
-        sku: store.skus[line.skuIdx]!,
-        substituteSku: store.skus[sub]!,
-        qty: short,
-        outcome,
-        substituted: approve,
-      });
-      if (approve && this.takeSubstitute(o, store, sub, short)) o.substituted += short;
-      else o.refunded += short;
-    }
-    if (answersDueMs > this.sim.now) yield answersDueMs - this.sim.now;
-    yield dp.checkoutMs;
-    for (const o of orders) {
-      if (o.state === "cancelled") continue;
-      this.ledgerPort.commit(`${o.id}/pick`, o.reservationId, pickedBy.get(o)!);
-      o.reservationId = -1;
-      this.ev.emit(this.sim.now, "order.picked", {
-        orderId: o.id,
-        picked: o.picked,
-        substituted: o.substituted,
-        refunded: o.refunded,
-      });
-      if (o.picked + o.substituted === 0) {
-        this.cancel(o, "nothing_picked");
-        continue;
-      }
-      o.state = orderTransition(o.id, o.state, "picked");
-    }
-    // After the commits no hold of this batch remains on these rows, so the shelf count (every unit still
-    // on the shelf, other orders' holds included) is exactly what the ledger's available + reserved must be.
-    for (const j of [...oosSkus].sort((a, b) => a - b))
-      this.ledgerPort.cycleCount(
-        `count/${store.id}/${store.skus[j]}/${this.sim.now}/${orders[0]!.id}`,
-        store.id,
-        store.skus[j]!,
-        store.physical[j]!,
-      );
-    done();
-  }
-
-  /** Same category, in stock on the shelf and in the ledger, closest price; -1 if none. */
-  private bestSubstitute(store: StoreRt, skuIdx: number, qty: number): number {
-    let best = -1;
-    let bestScore = Number.POSITIVE_INFINITY;
-    const price = store.price[skuIdx]!;
-    for (const j of store.byCategory[store.category[skuIdx]!]!) {
-      if (j === skuIdx || store.physical[j]! < qty) continue;
-      if (this.ledgerPort.available(store.id, store.skus[j]!) < qty) continue;
-      const score =
-        Math.abs(store.price[j]! - price) / price + (store.aisle[j] === store.aisle[skuIdx] ? 0 : 0.1);
-      if (score < bestScore || (score === bestScore && j < best)) {
-        bestScore = score;
-        best = j;
-      }
-    }
-    return best;
-  }
-
-  /** A substitute is a sale of its own: reserve and commit it at once, so the ledger stays exact. */
-  private takeSubstitute(o: OrderRt, store: StoreRt, skuIdx: number, qty: number): boolean {
-    if (store.physical[skuIdx]! < qty) return false;
-    const sku = store.skus[skuIdx]!;
-    // One key per substitution of the order: the same substitute may stand in for two different lines.
-    o.substitutions++;
-    const key = `${o.id}/sub${o.substitutions}/${sku}`;
-    const r = this.ledgerPort.reserve(key, store.id, [{ sku, qty }]);
-    if (!r.ok) return false;
-    this.ledgerPort.harden(`${key}/approve`, r.reservationId);
-    this.ledgerPort.commit(`${key}/pick`, r.reservationId, [{ sku, qty }]);
-    store.physical[skuIdx] = store.physical[skuIdx]! - qty;
-    return true;
+  private pickProcess(
+    orders: OrderRt[],
+    pickSpeed: number,
+    done: () => void,
+  ): Generator<Yieldable, void, unknown> {
+    return pickOrders(this.picking, orders, pickSpeed, done);
   }
 
   // ------------------------------------------------------------------------------------------- delivery
@@ -1310,6 +1206,7 @@ class CitySim {
   private deliverBatch(w: WorkerRt, batch: BatchRt): void {
     const orders = batch.orders.filter((o) => o.state === "picked");
     if (orders.length === 0) {
+      batch.phase = "done";
       if (w.state === "picking" || w.state === "waiting") this.becomeIdle(w);
       return;
     }
@@ -1322,34 +1219,44 @@ class CitySim {
       this.detour,
     );
     this.setBusy(w, "delivering");
-    plan.order.forEach((k, n) => {
+    for (const k of plan.order) {
       const o = orders[k]!;
       o.state = orderTransition(o.id, o.state, "delivering");
-      this.ev.emit(this.sim.now, "order.eta", {
-        orderId: o.id,
-        etaMs: plan.arrivalMs[n]! + dp.dropoffServiceMs,
-      });
-    });
+    }
     const multi = orders.length > 1;
-    const legs = plan.order.map((k) => orders[k]!);
-    const next = (i: number): void => {
-      if (i === legs.length) {
+    batch.phase = "delivering";
+    batch.route = plan.order.map((k) => orders[k]!);
+    batch.target = null;
+    const next = (): void => {
+      const o = batch.route.shift();
+      if (o === undefined) {
+        batch.phase = "done";
+        batch.target = null;
         if (w.role === "rider" && w.homeStore >= 0) {
           w.state = workerTransition(w.id, w.state, "returning");
           this.move(w, this.stores[w.homeStore]!.point, () => this.becomeIdle(w));
         } else this.becomeIdle(w);
         return;
       }
-      const o = legs[i]!;
+      batch.target = o;
+      batch.legFrom = w.point;
+      batch.legDepartMs = this.sim.now;
       this.move(w, o.point, () => {
         const wait = Math.max(0, o.windowStartMs - this.sim.now);
+        batch.holdUntilMs = this.sim.now + wait;
         this.sim.schedule(wait + dp.dropoffServiceMs, () => {
           this.delivered1(o, w, multi);
-          next(i + 1);
+          next();
         });
       });
     };
-    next(0);
+    // The estimate at pickup: leaving the store now with the stops in the planned order.
+    batch.legFrom = w.point;
+    batch.legDepartMs = this.sim.now;
+    batch.target = batch.route[0]!;
+    const atPickup = this.estimate(w, batch, batch.route);
+    for (const est of atPickup) this.eta.pickup(this.sim.now, est);
+    next();
   }
 
   private delivered1(o: OrderRt, w: WorkerRt, multi: boolean): void {
@@ -1357,10 +1264,11 @@ class CitySim {
     o.deliveredMs = this.sim.now;
     o.batch = null;
     this.openOrders--;
-    this.delivered++;
-    if (multi) this.ordersDeliveredInMultiBatches++;
-    if (this.sim.now <= o.windowEndMs) this.onTime++;
-    this.ctdMin.push((this.sim.now - o.requestMs) / MIN_MS);
+    this.k.delivered++;
+    if (multi) this.k.ordersDeliveredInMultiBatches++;
+    if (this.sim.now <= o.windowEndMs) this.k.onTime++;
+    this.k.ctdMin.push((this.sim.now - o.requestMs) / MIN_MS);
+    this.eta.delivered(o.id, this.sim.now);
     this.ev.emit(this.sim.now, "order.delivered", {
       orderId: o.id,
       shopperId: w.id,
@@ -1376,81 +1284,31 @@ class CitySim {
     let notTerminal = 0;
     for (const o of this.orders) if (!isTerminalOrderState(o.state)) notTerminal++;
     for (const w of this.workers) if (w.state !== "offline") w.onlineMs += now - w.onlineSinceMs;
-    const role = this.sc.mode === "grocery" ? "shopper" : "rider";
-    let onlineMs = 0;
-    let busyMs = 0;
-    let distanceM = 0;
-    for (const w of this.workers) {
-      if (w.role !== role) continue;
-      onlineMs += w.onlineMs;
-      busyMs += w.busyMs;
-      distanceM += w.distanceM;
-    }
-    const sortedCtd = [...this.ctdMin].sort((a, b) => a - b);
-    let requestedUnits = 0;
-    let pickedUnits = 0;
-    let subUnits = 0;
-    let refundUnits = 0;
-    for (const o of this.orders) {
-      if (o.state !== "delivered") continue;
-      requestedUnits += o.requestedUnits;
-      pickedUnits += o.picked;
-      subUnits += o.substituted;
-      refundUnits += o.refunded;
-    }
-    const slotTotals = this.slots?.totals() ?? { capacity: 0, booked: 0 };
-    const audit = this.ledgerPort.audit();
-    const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
-    const kpis: CityKpis = {
-      ordersRequested: this.requested,
-      ordersPlaced: this.placed,
-      ordersRejected: sumMap(this.rejected),
-      rejectedByReason: sortedRecord(this.rejected),
-      ordersCancelled: sumMap(this.cancelled),
-      cancelledByReason: sortedRecord(this.cancelled),
-      ordersDelivered: this.delivered,
-      ordersNotTerminal: notTerminal,
-      onTimeRate: ratio(this.onTime, this.delivered),
-      clickToDoorP50Min: sortedCtd.length ? percentileOf(sortedCtd, 50) : 0,
-      clickToDoorP90Min: sortedCtd.length ? percentileOf(sortedCtd, 90) : 0,
-      clickToDoorMeanMin: ratio(
-        sortedCtd.reduce((a, b) => a + b, 0),
-        sortedCtd.length,
-      ),
-      workerUtilization: ratio(busyMs, onlineMs),
-      ordersPerWorkerHour: ratio(this.delivered, onlineMs / HOUR_MS),
-      batchRate: ratio(this.ordersDeliveredInMultiBatches, this.delivered),
-      meanBatchSize: ratio(this.ordersInAcceptedBatches, this.batchesAccepted),
-      distancePerOrderKm: ratio(distanceM / 1000, this.delivered),
-      offers: this.offers,
-      offersDeclined: this.offersDeclined,
-      offersTimedOut: this.offersTimedOut,
-      deadLetters: this.deadLetters,
-      substitutionRate: ratio(subUnits, requestedUnits),
-      refundRate: ratio(refundUnits, requestedUnits),
-      fillRate: ratio(pickedUnits, requestedUnits),
-      outOfStockLines: this.oosLines,
-      ledgerOversells: this.ledger.negativeRowsSeen,
-      ledgerAuditViolations: audit.length,
-      liveReservationsAtEnd: this.ledgerPort.liveReservations(),
-      slotUtilization: this.slots === null ? null : ratio(slotTotals.booked, slotTotals.capacity),
-      surgeRevenueCents: this.surgeCents,
-      feeRevenueCents: this.feeCents,
-      posUpdatesApplied: this.posApplied,
-      posUpdatesDuplicate: this.posDuplicate,
-      posUpdatesStale: this.posStale,
+    const role = this.mode.carrierRole;
+    const kpis = cityKpis({
+      counters: this.k,
+      orders: this.orders,
+      carriers: this.workers.filter((w) => w.role === role),
+      notTerminal,
+      slotTotals: this.slots?.totals() ?? null,
+      ledger: {
+        oversells: this.ledger.negativeRowsSeen,
+        auditViolations: this.ledgerPort.audit().length,
+        liveReservations: this.ledgerPort.liveReservations(),
+      },
       simulatedEvents: this.sim.eventsProcessed,
       simulatedMs: now,
-    };
+      sections: [this.eta.kpis()],
+    });
     return {
       kpis,
       modules: {
         ledger: this.ledgerPort.description,
-        dispatch: `${this.batcher.description} + ${this.solveName}`,
+        dispatch: dispatchDescription(this.dispatchParams),
         routing: this.router.description,
         slots: this.slots === null ? "n/a (qcommerce promise)" : this.slots.description,
         candidates:
-          "ShopperIndex (kdbush) radius query, widening per unmatched tick (src/optimize/dispatch/shopper-index.ts)",
+          "ShopperIndex (kdbush) nearest within radius, widening per unmatched tick (src/optimize/dispatch/tick.ts)",
       },
     };
   }
@@ -1485,21 +1343,12 @@ function lowerBound(cdf: Float64Array, u: number): number {
   return lo;
 }
 
-function sumMap(m: Map<string, number>): number {
-  let s = 0;
-  for (const v of m.values()) s += v;
-  return s;
-}
-
-function sortedRecord(m: Map<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
-  return out;
-}
-
-function percentileOf(sorted: readonly number[], p: number): number {
-  const rank = ((sorted.length - 1) * p) / 100;
-  const lo = Math.floor(rank);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
+/** Which module decided, with the policy's key parameters, for the summary's `modules`. */
+function dispatchDescription(p: DispatchParams): string {
+  const b = p.batch;
+  return (
+    `dispatchTick (src/optimize/dispatch/tick.ts): formBatches savings merge (threshold ${b.threshold}, ` +
+    `≤ ${b.maxOrders} orders / ${b.maxItems} items${b.enforcePromise ? ", every promise kept" : ""}), ` +
+    `scoreCandidate, ${p.assignment === "optimal" ? "sparse LAPJV" : "greedy best-first"} assignment`
+  );
 }

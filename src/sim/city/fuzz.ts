@@ -6,10 +6,9 @@
  * reservation left, and no illegal state transition (those throw). A failing seed replays exactly.
  */
 import { RandomStream } from "../../core/random.js";
+import { EventStream } from "../event-stream.js";
 import type { CityScenario } from "../scenario/schema.js";
 import { runCity } from "./city-sim.js";
-import { DISPATCH_ASSIGNMENT_NAME, dispatchAssignment } from "./dispatch-adapter.js";
-import { EventStream } from "./event-stream.js";
 
 export interface FuzzCaseResult {
   readonly seed: number;
@@ -66,8 +65,6 @@ export function fuzzOnce(base: CityScenario, seed: number): FuzzCaseResult {
       seed,
       events,
       faults: { untilMs: scenario.durationMin * 60_000 },
-      solveAssignment: dispatchAssignment,
-      solveAssignmentName: DISPATCH_ASSIGNMENT_NAME,
     });
     const k = r.kpis;
     orders = k.ordersRequested;

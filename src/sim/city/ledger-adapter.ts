@@ -6,7 +6,7 @@
 
 import { InsufficientStockError, Ledger } from "../../core/ledger/index.js";
 import type { Clock, DomainEvent, EventSink } from "../../core/ports.js";
-import type { EventField, EventStream } from "./event-stream.js";
+import type { EventField, EventStream } from "../event-stream.js";
 import type { ReserveOutcome, StockLedgerPort, StockLine } from "./ports.js";
 
 export class CoreLedgerAdapter implements StockLedgerPort {

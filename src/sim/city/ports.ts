@@ -4,16 +4,11 @@
  *
  * - StockLedgerPort: the reservation ledger (all-or-nothing reserve, commit what was picked, release,
  *   POS updates). Implementation: the core `Ledger` (src/core/ledger) via `CoreLedgerAdapter`.
- * - AssignmentSolver: global min-cost assignment (src/sim/city/assignment.ts, a Hungarian stand-in for
- *   the dispatch module's solveAssignment, same signature).
  * - RoutePlanner: the drop-off order and arrival times of one batch (src/optimize/routing/exact.ts).
- * - BatchFormer: groups the releasable orders of a tick into batches (the dispatch module's savings merge
- *   and five-score compatibility, src/optimize/dispatch, via batching-adapter.ts).
  * - SlotBook: grocery delivery slots, their capacity, fees and bookings (the slot planner and surge curves
  *   of src/optimize/slots, via slot-adapter.ts).
  */
 import type { Point } from "../../core/geo.js";
-import type { DispatchOrder } from "../../optimize/dispatch/model.js";
 
 export interface StockLine {
   readonly sku: string;
@@ -51,8 +46,6 @@ export interface StockLedgerPort {
   liveReservations(): number;
 }
 
-export type AssignmentSolver = (cost: Float64Array, rows: number, cols: number) => Int32Array;
-
 export interface RouteStop {
   readonly point: Point;
   /** Delivery cannot start before this (slot start); ms. */
@@ -85,19 +78,6 @@ export interface RoutePlanner {
 export interface SlotCapacity {
   readonly description: string;
   capacity(zoneId: string, slotStartMs: number): number;
-}
-
-export interface FormedBatch {
-  /** Indices into the orders given to `form`, ascending. */
-  readonly orderIndices: readonly number[];
-  /** Weighted compatibility score (1 for a single order). */
-  readonly compatibility: number;
-}
-
-export interface BatchFormer {
-  readonly description: string;
-  /** Batches over `orders` (every order in exactly one batch), deterministic for the same input. */
-  form(orders: readonly DispatchOrder[], nowMs: number): readonly FormedBatch[];
 }
 
 /** A slot as quoted to a customer at a given time. */

@@ -6,19 +6,18 @@
  */
 import { createHash } from "node:crypto";
 import { VERSION } from "../../version.js";
+import { EventStream, type EventStreamMode, round3 } from "../event-stream.js";
 import { runMeal } from "../mdrp/meal-sim.js";
 import { type MdrpMetrics, mdrpMetrics } from "../mdrp/metrics.js";
 import type { Scenario } from "../scenario/schema.js";
 import {
   type CityKpis,
+  type CityRunOptions,
   type FaultOverrides,
   type ReplayOrder,
   type ReplayPosUpdate,
   runCity,
 } from "./city-sim.js";
-import { DISPATCH_ASSIGNMENT_NAME, dispatchAssignment } from "./dispatch-adapter.js";
-import { EventStream, type EventStreamMode, round3 } from "./event-stream.js";
-import type { AssignmentSolver } from "./ports.js";
 
 export interface RunOptions {
   readonly seed: number;
@@ -34,10 +33,10 @@ export interface RunOptions {
   readonly replayOrders?: readonly ReplayOrder[];
   readonly replayPos?: readonly ReplayPosUpdate[];
   readonly faults?: FaultOverrides;
-  /** Default: the dispatch module's solveAssignment (src/optimize/dispatch) through dispatch-adapter.ts. */
-  readonly solveAssignment?: AssignmentSolver;
-  /** Name of a custom solver, for the summary's `modules`. */
-  readonly solveAssignmentName?: string;
+  /** City modes: called at every dispatch tick with the tick's input and result (see CityRunOptions). */
+  readonly onDispatchTick?: CityRunOptions["onDispatchTick"];
+  /** City modes: called at every ETA estimate with the model's input and output. */
+  readonly onEtaEstimate?: CityRunOptions["onEtaEstimate"];
 }
 
 export interface RunSummary {
@@ -88,18 +87,13 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutput 
   let modules: Record<string, string>;
   let city: CityKpis | null = null;
   let mdrp: MdrpMetrics | null = null;
-  const solve = options.solveAssignment ?? dispatchAssignment;
-  const solveName =
-    options.solveAssignment === undefined
-      ? DISPATCH_ASSIGNMENT_NAME
-      : (options.solveAssignmentName ?? "custom solver");
   if (scenario.mode === "meal") {
-    const r = runMeal(scenario, { events: stream, solveAssignment: solve });
+    const r = runMeal(scenario, { events: stream });
     mdrp = mdrpMetrics(scenario, r);
     kpis = { ...mdrp, bundles: r.bundles, dispatchTicks: r.ticks, simulatedEvents: r.simulatedEvents };
     modules = {
       ledger: "n/a (meal: restaurants hold no stock)",
-      dispatch: `rolling horizon (f = ${scenario.dispatch.tickMin} min) + per-restaurant parallel-insertion bundling (src/sim/mdrp/meal-sim.ts) + ${solveName}`,
+      dispatch: `rollingHorizonTick (src/optimize/dispatch/rolling-horizon.ts): f = ${scenario.dispatch.tickMin} min, per-restaurant parallel-insertion bundling, min-sum partial assignment (LAPJV)`,
       routing: "exact drop-off order by enumeration (≤ 4 orders per bundle), cheapest insertion above",
       slots: "n/a (meal)",
     };
@@ -110,8 +104,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutput 
       ...(options.replayOrders === undefined ? {} : { replayOrders: options.replayOrders }),
       ...(options.replayPos === undefined ? {} : { replayPos: options.replayPos }),
       ...(options.faults === undefined ? {} : { faults: options.faults }),
-      solveAssignment: solve,
-      solveAssignmentName: solveName,
+      ...(options.onDispatchTick === undefined ? {} : { onDispatchTick: options.onDispatchTick }),
+      ...(options.onEtaEstimate === undefined ? {} : { onEtaEstimate: options.onEtaEstimate }),
     });
     city = r.kpis;
     kpis = { ...r.kpis };

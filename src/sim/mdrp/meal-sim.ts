@@ -1,6 +1,8 @@
 /**
- * Meal mode: the Meal Delivery Routing Problem (Reyes et al. 2018) simulated on the event engine with a
- * rolling-horizon dispatcher in the spirit of the paper's default algorithm.
+ * Meal mode: the Meal Delivery Routing Problem (Reyes et al. 2018) simulated on the event engine. The
+ * decisions are the dispatch module's rolling-horizon policy (src/optimize/dispatch/rolling-horizon.ts):
+ * every f = tickMin minutes this file hands it a snapshot (visible unassigned orders, couriers with their
+ * free times and positions) and schedules the legs of the commitments it returns.
  *
  * Rules (the paper's and its evaluator's, exactly):
  * - travel = ceil(euclidean metres / metres per minute) minutes, integer;
@@ -11,36 +13,23 @@
  *   or last drop-off, accepts every instruction and is never diverted once committed;
  * - no clairvoyance: an order is seen by the dispatcher only from its placement time on; its ready time is
  *   known from then (the paper's default, "perfect information" about preparation).
- *
- * Dispatcher, every f = tickMin minutes:
- * 1. orders placed and unassigned whose ready time is within horizonMin, couriers on shift that are free
- *    (or become free) within horizonMin;
- * 2. a dynamic target bundle size Z = ceil(#orders / #couriers) (capped), and per restaurant
- *    ceil(k / Z) bundles built by parallel insertion in ready-time order (cheapest insertion of the sum of
- *    ready-to-door times; drop-off sequence exact for ≤ 4 orders), then cheap merges of a restaurant's
- *    bundles (at most mergeMaxDelayMin of extra ready-to-door in total);
- * 3. a min-cost assignment of couriers to bundles (cost: ready-to-door of the bundle's orders plus a
- *    courier-waiting term, minus a per-order reward that grows with the order's age, so that the oldest
- *    orders win when couriers are scarce);
- * 4. commitment: a matched pair is committed only if the courier must leave within commitSlack to reach
- *    the restaurant by the bundle's ready time; otherwise both go back to the pool for the next tick
- *    (postponement keeps flexibility, as the paper's commitment rule does).
  * Committed plans are deterministic (exact travel times), so the engine schedules their legs as events.
  */
 import { assert } from "../../core/assert.js";
-import { solveAssignment as standInAssignment } from "../city/assignment.js";
-import type { EventStream } from "../city/event-stream.js";
+import {
+  mdrpTravelMin,
+  type RollingHorizonOrder,
+  type RollingHorizonParams,
+  rollingHorizonTick,
+} from "../../optimize/dispatch/rolling-horizon.js";
 import { Simulation } from "../engine.js";
+import type { EventStream } from "../event-stream.js";
 import type { MealScenario } from "../scenario/schema.js";
 
 export const MS_PER_MIN = 60_000;
 
-/** Assignment solver signature (the dispatch module's `solveAssignment` has the same). */
-export type AssignmentSolver = (cost: Float64Array, rows: number, cols: number) => Int32Array;
-
 export interface MealRunOptions {
   readonly events: EventStream;
-  readonly solveAssignment?: AssignmentSolver;
 }
 
 /** Per-order outcome; -1 where it did not happen. Minutes from the start of the day. */
@@ -71,14 +60,11 @@ const ASSIGNED = 1;
 export function runMeal(scenario: MealScenario, options: MealRunOptions): MealRunResult {
   const { params, dispatch } = scenario;
   const ev = options.events;
-  const solve = options.solveAssignment ?? standInAssignment;
-  const rewardMin = dispatch.rewardMin;
+  const policy = rollingHorizonParams(scenario);
   const speed = params.metersPerMinute;
   const srHalf = params.pickupServiceMin / 2;
   const soHalf = params.dropoffServiceMin / 2;
   const tickMin = dispatch.tickMin;
-  const horizonMin = dispatch.horizonMin;
-  const slackMin = dispatch.commitSlackMin === 0 ? tickMin : dispatch.commitSlackMin;
 
   const restIndex = new Map<string, number>();
   scenario.restaurants.forEach((r, i) => {
@@ -91,10 +77,8 @@ export function runMeal(scenario: MealScenario, options: MealRunOptions): MealRu
   const oPlaced = Int32Array.from(scenario.orders, (o) => o.placementMin);
   const oReady = Int32Array.from(scenario.orders, (o) => o.readyMin);
   const oRest = Int32Array.from(scenario.orders, (o) => restIndex.get(o.restaurantId)!);
-  const rX = Float64Array.from(scenario.restaurants, (r) => r.x);
-  const rY = Float64Array.from(scenario.restaurants, (r) => r.y);
   const travel = (ax: number, ay: number, bx: number, by: number): number =>
-    Math.ceil(Math.hypot(ax - bx, ay - by) / speed);
+    mdrpTravelMin(ax, ay, bx, by, speed);
 
   const state = new Uint8Array(nO);
   const out: MealOrderOutcome = {
@@ -154,181 +138,44 @@ export function runMeal(scenario: MealScenario, options: MealRunOptions): MealRu
   let ticks = 0;
   let unassigned = nO;
 
-  // Scratch reused across ticks.
-  let seqScratch: number[] = [];
-
-  /** Sum over the sequence of (drop-off − ready) when the courier leaves the restaurant at `leaveMin`. */
-  const sequenceCost = (r: number, seq: readonly number[], leaveMin: number): number => {
-    let t = leaveMin;
-    let px = rX[r]!;
-    let py = rY[r]!;
-    let sum = 0;
-    for (const o of seq) {
-      t += travel(px, py, oX[o]!, oY[o]!);
-      const drop = t + soHalf;
-      sum += drop - oReady[o]!;
-      t = drop + soHalf;
-      px = oX[o]!;
-      py = oY[o]!;
-    }
-    return sum;
-  };
-
-  /** Best drop-off order for a bundle (exact up to 4 orders, else cheapest insertion), cost at ready. */
-  const bestSequence = (r: number, orders: readonly number[]): { seq: number[]; cost: number } => {
-    let readyMax = 0;
-    for (const o of orders) readyMax = Math.max(readyMax, oReady[o]!);
-    const leave = readyMax + srHalf;
-    if (orders.length <= 4) {
-      let best: number[] = [...orders];
-      let bestCost = Number.POSITIVE_INFINITY;
-      permute([...orders], 0, (perm) => {
-        const c = sequenceCost(r, perm, leave);
-        if (c < bestCost) {
-          bestCost = c;
-          best = [...perm];
-        }
-      });
-      return { seq: best, cost: bestCost };
-    }
-    let seq: number[] = [];
-    for (const o of orders) {
-      let bestPos = 0;
-      let bestCost = Number.POSITIVE_INFINITY;
-      for (let pos = 0; pos <= seq.length; pos++) {
-        seqScratch = [...seq.slice(0, pos), o, ...seq.slice(pos)];
-        const c = sequenceCost(r, seqScratch, leave);
-        if (c < bestCost) {
-          bestCost = c;
-          bestPos = pos;
-        }
-      }
-      seq = [...seq.slice(0, bestPos), o, ...seq.slice(bestPos)];
-    }
-    return { seq, cost: sequenceCost(r, seq, leave) };
-  };
-
+  const restaurants = scenario.restaurants.map((r) => ({ x: r.x, y: r.y }));
   const tick = (): void => {
     ticks++;
     const now = sim.now / MS_PER_MIN;
-    const limit = now + horizonMin;
-    const pending: number[] = [];
-    for (const o of visible) if (state[o] === WAITING && oReady[o]! <= limit) pending.push(o);
-    const couriers: number[] = [];
-    for (let k = 0; k < nC; k++) {
-      const avail = Math.max(cOn[k]!, cFreeAt[k]!);
-      if (avail <= limit && Math.max(avail, now) < cOff[k]!) couriers.push(k);
-    }
-    if (pending.length > 0 && couriers.length > 0) dispatchTick(now, pending, couriers);
+    // The snapshot: visible unassigned orders in index order (the policy breaks ties by position), every
+    // courier with where it will be free and when.
+    const waiting: number[] = [];
+    for (const o of visible) if (state[o] === WAITING) waiting.push(o);
+    waiting.sort((a, b) => a - b);
+    const snapshotOrders: RollingHorizonOrder[] = waiting.map((o) => ({
+      restaurant: oRest[o]!,
+      x: oX[o]!,
+      y: oY[o]!,
+      placedMin: oPlaced[o]!,
+      readyMin: oReady[o]!,
+    }));
+    const snapshotCouriers = Array.from({ length: nC }, (_, k) => ({
+      x: cX[k]!,
+      y: cY[k]!,
+      onMin: cOn[k]!,
+      offMin: cOff[k]!,
+      freeAtMin: cFreeAt[k]!,
+    }));
+    const commits = rollingHorizonTick(
+      { nowMin: now, restaurants, orders: snapshotOrders, couriers: snapshotCouriers },
+      policy,
+    );
+    for (const c of commits)
+      commit(
+        now,
+        c.courier,
+        c.restaurant,
+        c.sequence.map((i) => waiting[i]!),
+        c.readyMaxMin,
+        c.legMin,
+      );
     const more = unassigned > 0 && now + tickMin <= lastOff;
     if (more || now + tickMin <= lastPlacement) sim.schedule(tickMin * MS_PER_MIN, tick);
-  };
-
-  const dispatchTick = (now: number, pending: number[], couriers: number[]): void => {
-    // The target bundle size counts orders and couriers within the paper's Δu (targetHorizonMin), which
-    // can be shorter than the matching horizon: a wide matching horizon must not dilute bundling.
-    const sizeLimit = now + dispatch.targetHorizonMin;
-    let ordersSoon = 0;
-    for (const o of pending) if (oReady[o]! <= sizeLimit) ordersSoon++;
-    let couriersSoon = 0;
-    for (const k of couriers) if (Math.max(cOn[k]!, cFreeAt[k]!) <= sizeLimit) couriersSoon++;
-    const target = Math.min(
-      dispatch.maxBundleSize,
-      Math.max(1, Math.ceil(ordersSoon / Math.max(1, couriersSoon))),
-    );
-    // Group by restaurant (ascending index for determinism), orders by ready time then index.
-    pending.sort((a, b) => oRest[a]! - oRest[b]! || oReady[a]! - oReady[b]! || a - b);
-    const bundles: { r: number; seq: number[]; readyMax: number }[] = [];
-    for (let s = 0; s < pending.length; ) {
-      const r = oRest[pending[s]!]!;
-      let e = s;
-      while (e < pending.length && oRest[pending[e]!] === r) e++;
-      const group = pending.slice(s, e);
-      const m = Math.ceil(group.length / target);
-      const members: number[][] = [];
-      for (const o of group) {
-        if (members.length < m) {
-          members.push([o]);
-          continue;
-        }
-        let bestB = -1;
-        let bestDelta = Number.POSITIVE_INFINITY;
-        for (let b = 0; b < members.length; b++) {
-          const cur = members[b]!;
-          if (cur.length >= target) continue;
-          const delta = bestSequence(r, [...cur, o]).cost - bestSequence(r, cur).cost;
-          if (delta < bestDelta) {
-            bestDelta = delta;
-            bestB = b;
-          }
-        }
-        assert(bestB >= 0, "parallel insertion: no bundle with room");
-        members[bestB]!.push(o);
-      }
-      // Cheap merges: two bundles of this restaurant become one when that delays their orders by at most
-      // mergeMaxDelayMin in total (ready-to-door) — one courier trip saved for a small delay. Bounded by
-      // the number of bundles (each merge removes one).
-      for (let guard = members.length; guard > 0 && dispatch.mergeMaxDelayMin > 0; guard--) {
-        let bestA = -1;
-        let bestB = -1;
-        let bestDelta = dispatch.mergeMaxDelayMin;
-        for (let a = 0; a < members.length; a++)
-          for (let b = a + 1; b < members.length; b++) {
-            const ma = members[a]!;
-            const mb = members[b]!;
-            if (ma.length + mb.length > dispatch.maxBundleSize) continue;
-            const delta =
-              bestSequence(r, [...ma, ...mb]).cost - bestSequence(r, ma).cost - bestSequence(r, mb).cost;
-            if (delta <= bestDelta) {
-              bestDelta = delta;
-              bestA = a;
-              bestB = b;
-            }
-          }
-        if (bestA < 0) break;
-        members[bestA] = [...members[bestA]!, ...members[bestB]!];
-        members.splice(bestB, 1);
-      }
-      for (const mem of members) {
-        let readyMax = 0;
-        for (const o of mem) readyMax = Math.max(readyMax, oReady[o]!);
-        bundles.push({ r, seq: bestSequence(r, mem).seq, readyMax });
-      }
-      s = e;
-    }
-
-    const rows = couriers.length;
-    const cols = bundles.length;
-    const cost = new Float64Array(rows * cols);
-    for (let i = 0; i < rows; i++) {
-      const k = couriers[i]!;
-      const depart = Math.max(now, cFreeAt[k]!, cOn[k]!);
-      for (let j = 0; j < cols; j++) {
-        const b = bundles[j]!;
-        const arrive = depart + travel(cX[k]!, cY[k]!, rX[b.r]!, rY[b.r]!);
-        const pickup = Math.max(arrive + srHalf, b.readyMax);
-        if (pickup > cOff[k]!) {
-          cost[i * cols + j] = Number.POSITIVE_INFINITY;
-          continue;
-        }
-        let c = sequenceCost(b.r, b.seq, pickup + srHalf);
-        c += dispatch.waitWeight * Math.max(0, b.readyMax - arrive - srHalf);
-        c += dispatch.courierTimeWeight * (pickup - depart);
-        for (const o of b.seq) c -= rewardMin + dispatch.urgencyWeight * (now - oPlaced[o]!);
-        cost[i * cols + j] = c;
-      }
-    }
-    const match = solve(cost, rows, cols);
-    for (let i = 0; i < rows; i++) {
-      const j = match[i]!;
-      if (j < 0) continue;
-      const k = couriers[i]!;
-      const b = bundles[j]!;
-      const legMin = travel(cX[k]!, cY[k]!, rX[b.r]!, rY[b.r]!);
-      const latestDepart = b.readyMax - srHalf - legMin;
-      if (latestDepart > now + slackMin) continue; // hold: nothing is lost by deciding next tick
-      commit(now, k, b.r, b.seq, b.readyMax, legMin);
-    }
   };
 
   const commit = (
@@ -418,15 +265,22 @@ export function runMeal(scenario: MealScenario, options: MealRunOptions): MealRu
   };
 }
 
-/** Heap's algorithm over a small array (≤ 4 elements here), calling visit with each permutation. */
-function permute(items: number[], k: number, visit: (perm: readonly number[]) => void): void {
-  if (k === items.length) {
-    visit(items);
-    return;
-  }
-  for (let i = k; i < items.length; i++) {
-    [items[k], items[i]] = [items[i]!, items[k]!];
-    permute(items, k + 1, visit);
-    [items[k], items[i]] = [items[i]!, items[k]!];
-  }
+/** The scenario's dispatch settings as the policy's parameters. */
+export function rollingHorizonParams(scenario: MealScenario): RollingHorizonParams {
+  const { params, dispatch } = scenario;
+  return {
+    metersPerMinute: params.metersPerMinute,
+    pickupServiceMin: params.pickupServiceMin,
+    dropoffServiceMin: params.dropoffServiceMin,
+    tickMin: dispatch.tickMin,
+    horizonMin: dispatch.horizonMin,
+    targetHorizonMin: dispatch.targetHorizonMin,
+    maxBundleSize: dispatch.maxBundleSize,
+    mergeMaxDelayMin: dispatch.mergeMaxDelayMin,
+    rewardMin: dispatch.rewardMin,
+    urgencyWeight: dispatch.urgencyWeight,
+    waitWeight: dispatch.waitWeight,
+    courierTimeWeight: dispatch.courierTimeWeight,
+    commitSlackMin: dispatch.commitSlackMin,
+  };
 }

@@ -11,7 +11,7 @@
  * customer): no schedule can beat it, so a result below it is a bug.
  */
 
-import { mean, percentile } from "../city/event-stream.js";
+import { mean, percentile } from "../event-stream.js";
 import type { MealScenario } from "../scenario/schema.js";
 import type { MealRunResult } from "./meal-sim.js";
 

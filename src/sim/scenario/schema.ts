@@ -250,6 +250,8 @@ const dispatchSchema = z.object({
   radiusM: z.number().positive().max(200_000).default(3000),
   radiusGrowth: z.number().min(1).max(10).default(1.5),
   radiusMaxM: z.number().positive().max(500_000).default(20_000),
+  /** The tick's assignment policy: "optimal" (global, sparse LAPJV) or "greedy" (best pair first). */
+  assignment: z.enum(["optimal", "greedy"]).default("optimal"),
   /**
    * Batching is the dispatch module's savings merge with the seeds' five-score compatibility
    * (src/optimize/dispatch/batching.ts, compatibility.ts); these fields map onto its BatchParams.
@@ -283,6 +285,44 @@ const dispatchSchema = z.object({
   releaseLeadMs: durationMs.default(5_400_000),
   /** Straight-line distance × detour = road distance. */
   detourFactor: z.number().min(1).max(3).default(1.3),
+});
+
+/**
+ * What the dispatcher and the ETA cannot know exactly (all lognormal with mean 1, parameterized by their
+ * coefficient of variation; 0 = deterministic). Each draws from its own random stream.
+ */
+const variabilitySchema = z.object({
+  /** Per worker: pick speed relative to the average (their history; the ETA knows it). */
+  shopperSpeedCv: z.number().min(0).max(2).default(0.2),
+  /** Per picked line: time relative to the worker's mean. */
+  pickCv: z.number().min(0).max(2).default(0.35),
+  /** Per store: checkout time relative to checkoutMs (the ETA knows each store's average). */
+  storeCheckoutCv: z.number().min(0).max(2).default(0.2),
+  /** Checkout at these hours (register queues) takes this many times longer on average. */
+  checkoutPeakFactor: z.number().min(1).max(10).default(1.5),
+  checkoutPeakHours: z.array(z.number().int().min(0).max(23)).max(24).default([12, 17, 18, 19]),
+  /** Per checkout: time relative to the store-and-hour average. */
+  checkoutCv: z.number().min(0).max(2).default(0.3),
+  /** Per drive leg: time relative to distance × pace (traffic). */
+  trafficCv: z.number().min(0).max(2).default(0.15),
+});
+
+/** ETAs during the day (design source 000, Deep Dive 4). */
+const etaSchema = z.object({
+  /** Re-estimate every this often while the worker shops or waits for picks, and while it drives. */
+  shoppingEveryMs: z.number().int().min(1000).max(3_600_000).default(30_000),
+  drivingEveryMs: z.number().int().min(1000).max(3_600_000).default(120_000),
+  /** Tell the customer (an `order.eta` event) when the estimate moved by more than this. */
+  pushThresholdMs: z.number().int().min(0).max(86_400_000).default(300_000),
+  /** Re-sequence the remaining stops when that brings the deliveries forward by more than this in total. */
+  resequenceMinGainMs: z.number().int().min(0).max(86_400_000).default(180_000),
+  /**
+   * Scales the normal P10–P90 interval. Absent: the mode's calibrated value (grocery 0.85, qcommerce 1.1),
+   * fitted on the bundled scenarios so that about 80 % of deliveries fall inside the promised interval:
+   * waiting for the slot start makes grocery deliveries less uncertain than the sum of their parts, while
+   * the dark store's pick queue adds uncertainty the model does not see.
+   */
+  intervalScale: z.number().positive().max(10).optional(),
 });
 
 const slotsSchema = z.object({
@@ -342,6 +382,8 @@ const cityCommon = {
   payment: z.object({ failureProbability: probability.default(0.01) }).default({ failureProbability: 0.01 }),
   customers: customersSchema.default(customersSchema.parse({})),
   dispatch: dispatchSchema.default(dispatchSchema.parse({})),
+  variability: variabilitySchema.default(variabilitySchema.parse({})),
+  eta: etaSchema.default(etaSchema.parse({})),
   /** Customers shop at the nearest open store within this distance that has stock. */
   storeRadiusM: z.number().positive().max(500_000).default(8000),
 };

@@ -7,7 +7,7 @@
  * insertion order, and every float goes through `round3` first so that no platform-dependent tail digits
  * reach the file.
  */
-import { EventLogHash } from "../event-log.js";
+import { EventLogHash } from "./event-log.js";
 
 export type EventField = string | number | boolean | null | readonly (string | number)[];
 

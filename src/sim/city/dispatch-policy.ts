@@ -1,10 +1,11 @@
 /**
- * The dispatch module's batch formation (src/optimize/dispatch/batching.ts `formBatches`: savings merge,
- * five-score compatibility of compatibility.ts `evaluateBatch`) behind the simulator's BatchFormer port.
+ * The scenario's `dispatch` settings as the dispatch module's policy: the mode and the overrides that
+ * `resolveDispatchParams` (src/optimize/dispatch/params.ts) turns into the tick's DispatchParams. The
+ * simulator's tick is `dispatchTick` with exactly these parameters, so a snapshot of its state sent to
+ * `POST /v1/match` with the same overrides gets the same assignments.
  *
- * Parameter mapping (scenario `dispatch` → module BatchParams):
- * - base: `dispatchDefaults("grocery")` or `dispatchDefaults("quick")` (qcommerce: the promise rule on,
- *   full window overlap at 10 min);
+ * Batching (BatchParams), from `dispatchDefaults("grocery")` or `dispatchDefaults("quick")` (qcommerce: the
+ * promise rule on, full window overlap at 10 min):
  * - maxOrders ← batchMaxOrders, maxItems ← batchMaxItems, threshold ← batchThreshold, weights ←
  *   batchWeights, locationScaleM ← batchLocationScaleM, fullOverlapMs ← batchFullOverlapMs and
  *   fixedBatchMs ← batchFixedMs (mode defaults when absent);
@@ -13,17 +14,13 @@
  * - travel: straight line × detourFactor at the slowest speed of the workers who carry batches
  *   (shoppers in grocery, riders in qcommerce), so a promise kept at batching time is kept by any of them
  *   once they are at the store.
+ * Candidates: the scenario's radii are road metres, the tick's straight-line metres (÷ detourFactor);
+ * radiusGrowth widens the search per tick an order went unmatched, up to radiusMaxM.
+ * Assignment: `assignment` ("optimal": sparse LAPJV on the candidate graph; "greedy": best-first).
  */
-import type { TravelTime } from "../../core/ports.js";
-import { formBatches } from "../../optimize/dispatch/batching.js";
-import {
-  type BatchParams,
-  type DispatchOrder,
-  dispatchDefaults,
-  planarTravel,
-} from "../../optimize/dispatch/model.js";
+import { type BatchParams, type DispatchMode, dispatchDefaults } from "../../optimize/dispatch/model.js";
+import type { DispatchOverrides } from "../../optimize/dispatch/params.js";
 import type { CityScenario } from "../scenario/schema.js";
-import type { BatchFormer, FormedBatch } from "./ports.js";
 
 export interface BatchingSetup {
   readonly params: BatchParams;
@@ -58,26 +55,27 @@ export function batchingSetup(sc: CityScenario): BatchingSetup {
   return { params, speedKmh: Number.isFinite(speedKmh) ? speedKmh : 25, detourFactor: dp.detourFactor };
 }
 
-export class CompatibilityBatcher implements BatchFormer {
-  readonly description: string;
-  private readonly params: BatchParams;
-  private readonly travel: TravelTime;
+export interface CityDispatchPolicy {
+  readonly mode: DispatchMode;
+  readonly overrides: DispatchOverrides;
+}
 
-  constructor(sc: CityScenario) {
-    const setup = batchingSetup(sc);
-    this.params = setup.params;
-    this.travel = planarTravel(setup.speedKmh, setup.detourFactor);
-    const p = setup.params;
-    this.description =
-      `formBatches savings merge + evaluateBatch compatibility (src/optimize/dispatch; threshold ${p.threshold}, ` +
-      `≤ ${p.maxOrders} orders / ${p.maxItems} items${p.enforcePromise ? ", every promise kept" : ""})`;
-  }
-
-  form(orders: readonly DispatchOrder[], nowMs: number): readonly FormedBatch[] {
-    const r = formBatches(orders, nowMs, this.params, this.travel);
-    return r.batches.map((b) => ({
-      orderIndices: b.orderIndices,
-      compatibility: b.orderIndices.length > 1 ? b.evaluation.scores.total : 1,
-    }));
-  }
+/** The dispatch module's mode and overrides for a city scenario (what every simulator tick passes). */
+export function cityDispatchPolicy(sc: CityScenario): CityDispatchPolicy {
+  const dp = sc.dispatch;
+  const setup = batchingSetup(sc);
+  return {
+    mode: sc.mode === "qcommerce" ? "quick" : "grocery",
+    overrides: {
+      assignment: dp.assignment,
+      speedKmh: setup.speedKmh,
+      detourFactor: setup.detourFactor,
+      batch: setup.params,
+      candidates: {
+        radiusM: dp.radiusM / dp.detourFactor,
+        radiusGrowth: dp.radiusGrowth,
+        radiusMaxM: dp.radiusMaxM / dp.detourFactor,
+      },
+    },
+  };
 }

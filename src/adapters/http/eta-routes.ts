@@ -1,0 +1,102 @@
+/**
+ * `POST /v1/eta`: the delivery ETA interval of every remaining stop of a shopper's batch, from its state
+ * (where the shopper is, what is left to pick, checkout at this store and hour, the stops in order) — the
+ * same `estimateEta` (src/optimize/eta/eta.ts) the simulator re-estimates with all day. Parameters default
+ * to `ETA_DEFAULTS`; any of them may be given. Pure: nothing is stored, the Idempotency-Key is optional and
+ * ignored, the same body always gives the same answer.
+ */
+import { z } from "zod";
+import { ETA_DEFAULTS, type EtaParams, estimateDepartureMs, estimateEta } from "../../optimize/eta/eta.js";
+import { defineRoute, type RouteSpec } from "./route.js";
+
+/** One batch has at most a handful of stops; this bounds a request's work and its answer. */
+export const ETA_STOPS_MAX = 50;
+/** Beyond ±10^8 m a squared distance loses every significant digit (as for /v1/match). */
+const COORDINATE_ABS_MAX = 1e8;
+
+const coord = z.number().finite().min(-COORDINATE_ABS_MAX).max(COORDINATE_ABS_MAX);
+const point = z.object({ x: coord, y: coord }).strict();
+const time = z.int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const durationMs = z
+  .number()
+  .min(0)
+  .max(7 * 86_400_000);
+const cv = z.number().min(0).max(5);
+
+export const etaBody = z
+  .object({
+    state: z
+      .object({
+        nowMs: time,
+        phase: z.enum(["to_store", "shopping", "delivering"]),
+        location: point,
+        legElapsedMs: durationMs.default(0),
+        msPerMetre: z.number().positive().max(3600),
+        detourFactor: z.number().min(1).max(3).default(1.3),
+        store: point,
+        pickSpeedFactor: z.number().positive().max(10).default(1),
+        itemsRemaining: z.number().int().min(0).max(10_000).default(0),
+        linesRemaining: z.number().int().min(0).max(10_000).default(0),
+        aislesRemaining: z.number().int().min(0).max(10_000).default(0),
+        checkoutMs: durationMs.default(0),
+        stops: z
+          .array(z.object({ id: z.string().min(1), point, earliestMs: time.default(0) }).strict())
+          .min(1)
+          .max(ETA_STOPS_MAX),
+      })
+      .strict(),
+    params: z
+      .object({
+        pickMsPerItem: durationMs,
+        aisleWalkMs: durationMs,
+        serviceMsPerStop: durationMs,
+        pickCv: cv,
+        checkoutCv: cv,
+        driveCv: cv,
+        intervalScale: z.number().positive().max(10),
+      })
+      .partial()
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+const etaView = z.object({
+  departureMs: z.number().meta({ description: "mean time the shopper leaves the store (now if delivering)" }),
+  estimates: z.array(
+    z.object({
+      id: z.string(),
+      position: z.int(),
+      p10Ms: z.number(),
+      p50Ms: z.number(),
+      p90Ms: z.number(),
+    }),
+  ),
+});
+
+export function etaRoutes(): RouteSpec[] {
+  return [
+    defineRoute({
+      method: "POST",
+      path: "/v1/eta",
+      operationId: "eta",
+      summary:
+        "Delivery ETA interval (P10, P50, P90) of each remaining stop of a batch, from its state (pure: " +
+        "nothing is stored; the Idempotency-Key is optional and ignored)",
+      tags: ["dispatch"],
+      mutating: false,
+      body: etaBody,
+      responses: { 200: { description: "one estimate per stop, in route order", schema: etaView } },
+      handle: async ({ body }) => {
+        const params: EtaParams = { ...ETA_DEFAULTS, ...body.params };
+        return {
+          status: 200,
+          body: {
+            departureMs: Math.round(estimateDepartureMs(body.state, params)),
+            estimates: estimateEta(body.state, params),
+          },
+        };
+      },
+    }),
+  ];
+}
