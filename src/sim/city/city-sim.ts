@@ -54,6 +54,7 @@ import { type PickingContext, pickOrders } from "./picking.js";
 import type { RoutePlanner, SlotBook, StockLedgerPort, StockLine } from "./ports.js";
 import { ExactRoutePlanner } from "./router.js";
 import type { BatchRt, LineRt, OrderRt, StoreRt, WorkerRt } from "./runtime.js";
+import { shortfallKpis } from "./shortfall-kpis.js";
 import { PlannerSlotBook } from "./slot-adapter.js";
 
 const MIN_MS = 60_000;
@@ -409,6 +410,7 @@ class CitySim {
         storeIdx: -1,
         lines: [],
         reservationId: -1,
+        heldReservationId: -1,
         windowStartMs: 0,
         windowEndMs: 0,
         releaseMs: 0,
@@ -540,6 +542,7 @@ class CitySim {
       return;
     }
     o.reservationId = res.reservationId;
+    o.heldReservationId = res.reservationId;
     const payFail = this.rs.stream("payment").bernoulli(this.sc.payment.failureProbability);
     if (payFail && this.faultsOn()) {
       this.ledgerPort.release(`${o.id}/payment`, o.reservationId, "payment_failed");
@@ -1298,7 +1301,7 @@ class CitySim {
       },
       simulatedEvents: this.sim.eventsProcessed,
       simulatedMs: now,
-      sections: [this.eta.kpis()],
+      sections: [this.eta.kpis(), shortfallKpis(this.orders, this.ledger.atRiskReservationIds)],
     });
     return {
       kpis,

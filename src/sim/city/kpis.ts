@@ -7,10 +7,11 @@
  * know how a section is measured.
  */
 import type { EtaKpis } from "./eta-tracker.js";
+import type { ShortfallKpis } from "./shortfall-kpis.js";
 
 const HOUR_MS = 3_600_000;
 
-export interface CityKpis extends EtaKpis {
+export interface CityKpis extends EtaKpis, ShortfallKpis {
   readonly ordersRequested: number;
   readonly ordersPlaced: number;
   readonly ordersRejected: number;
@@ -105,7 +106,7 @@ export interface CityKpiInput {
   readonly simulatedEvents: number;
   readonly simulatedMs: number;
   /** Figures of stages with their own collectors, merged in order. */
-  readonly sections: readonly [EtaKpis];
+  readonly sections: readonly [EtaKpis, ShortfallKpis];
 }
 
 export function cityKpis(x: CityKpiInput): CityKpis {
@@ -172,6 +173,7 @@ export function cityKpis(x: CityKpiInput): CityKpis {
     simulatedEvents: x.simulatedEvents,
     simulatedMs: x.simulatedMs,
     ...x.sections[0],
+    ...x.sections[1],
   };
 }
 

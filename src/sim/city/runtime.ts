@@ -41,6 +41,8 @@ export interface OrderRt {
   storeIdx: number;
   lines: LineRt[];
   reservationId: number;
+  /** The order's main hold, kept after it ends (-1: never held): the shortfall KPIs look it up. */
+  heldReservationId: number;
   windowStartMs: number;
   windowEndMs: number;
   releaseMs: number;
