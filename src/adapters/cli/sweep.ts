@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { loadSweep, runSweep } from "../sweep/index.js";
 import { parseIntFlag } from "./errors.js";
-import { createProgress } from "./progress.js";
+import { createProgress, type Progress } from "./progress.js";
 
 /** Threads at most: beyond a few hundred, thread start-up and memory dominate any machine we run on. */
 const WORKERS_MAX = 256;
@@ -35,22 +35,31 @@ export function registerSweep(program: Command): void {
       const sweep = loadSweep(file);
       const outDir = opts.out ?? join("out", sweep.file.name);
       const total = sweep.plan.cells.length;
-      const progress = createProgress({
-        label: `sweep ${sweep.file.name}`,
-        total,
-        format: (n) => `${n} cells`,
-        quiet: opts.quiet,
-      });
+      // The line counts the cells this invocation runs: resumed cells cost nothing, and counting them as
+      // done at the start would make the time-left estimate far too optimistic.
+      let progress: Progress | null = null;
+      let resumed = 0;
       const t0 = performance.now();
       let result: Awaited<ReturnType<typeof runSweep>>;
       try {
         result = await runSweep(sweep, {
           workers,
           outDir,
-          onCell: (done) => progress.update(done),
+          onCell: (done) => {
+            if (progress === null) {
+              resumed = done;
+              progress = createProgress({
+                label: `sweep ${sweep.file.name}${resumed > 0 ? ` (${resumed} resumed)` : ""}`,
+                total: total - resumed,
+                format: (n) => `${n} cells`,
+                quiet: opts.quiet,
+              });
+            }
+            progress.update(done - resumed);
+          },
         });
       } finally {
-        progress.done();
+        (progress as Progress | null)?.done();
       }
       const seconds = (performance.now() - t0) / 1000;
       const ran = total - result.resumed;

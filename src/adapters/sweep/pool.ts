@@ -80,12 +80,13 @@ export async function runCellsOnThreads(
       };
       worker.on("message", (answer: CellAnswer) => {
         if (!answer.ok) return finish(new Error(`cell ${answer.index}: ${answer.message}`));
+        // The next cell first, then the caller's write: the thread computes while this one waits on disk.
+        feed();
         try {
           onCell(answer.index, answer.summaryJson);
         } catch (error) {
-          return finish(error instanceof Error ? error : new Error(String(error)));
+          finish(error instanceof Error ? error : new Error(String(error)));
         }
-        feed();
       });
       worker.on("error", (error) => finish(error));
       worker.on("exit", (code) =>
