@@ -9,6 +9,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadSweep } from "../../src/adapters/sweep/index.js";
+import { runScenario } from "../../src/sim/city/run.js";
+import { numericKpis } from "../../src/sim/sweep/cell.js";
 
 const CLI = "dist/cli.js";
 const SWEEP = "test/sweep/fixtures/tiny.sweep.json";
@@ -68,6 +71,19 @@ describe("lastmile sweep", () => {
     expect(g.kpis.ordersDelivered.low).toBeLessThanOrEqual(g.kpis.ordersDelivered.mean);
     expect(reference[3]).toContain('<svg class="ci-plot"');
     expect(reference[1]!.split("\n")[0]).toBe("variant,policy,kpi,n,mean,sd,ci_low,ci_high,half_width");
+  });
+
+  it("stores in each cell what runScenario (lastmile run) gives for its scenario and seed", () => {
+    const results = JSON.parse(reference[0]!);
+    const plan = loadSweep(SWEEP).plan;
+    for (const i of [0, CELLS - 1]) {
+      const cell = plan.cells[i]!;
+      const summary = runScenario(cell.scenario, { seed: cell.seed, events: "hash" }).summary;
+      expect(results.cells[i].seed).toBe(cell.seed);
+      expect(results.cells[i].scenarioHash).toBe(summary.scenarioHash);
+      expect(results.cells[i].eventsDigest).toBe(summary.events.digest);
+      expect(results.cells[i].kpis).toEqual(Object.fromEntries(numericKpis(summary)));
+    }
   });
 
   it("resumes a sweep killed mid-run, redoing only the unfinished cells", async () => {

@@ -94,7 +94,9 @@ export async function runSweep(sweep: LoadedSweep, options: SweepRunOptions): Pr
         options.onCell?.(++done, plan.cells.length);
       },
     );
-    const parsed = summaries.map((s) => JSON.parse(s!) as { kpis: unknown; events: { digest: string } });
+    const parsed = summaries.map(
+      (s) => JSON.parse(s!) as { kpis: unknown; scenarioHash: string; events: { digest: string } },
+    );
     const kpiMaps = parsed.map((s) => numericKpis({ kpis: s.kpis as Record<string, unknown> }));
     const results = aggregateSweep(plan, kpiMaps);
     const shown = shownKpis(results, file.kpis);
@@ -106,6 +108,7 @@ export async function runSweep(sweep: LoadedSweep, options: SweepRunOptions): Pr
       policy: plan.policies[c.policy]!,
       seed: c.seed,
       key: c.key,
+      scenarioHash: parsed[i]!.scenarioHash,
       eventsDigest: parsed[i]!.events.digest,
       kpis: Object.fromEntries(kpiMaps[i]!),
     }));

@@ -15,6 +15,8 @@ export interface CellRecord {
   readonly policy: string;
   readonly seed: number;
   readonly key: string;
+  /** The run summary's scenario hash: `lastmile run` of the same scenario prints the same one. */
+  readonly scenarioHash: string;
   readonly eventsDigest: string;
   readonly kpis: Readonly<Record<string, number>>;
 }
@@ -148,6 +150,14 @@ ${diffs.length > 0 ? `<figure><figcaption>Paired difference B − A <span class=
 <header><h1>${escapeHtml(title)}</h1>
 <p class="sub">Scenario ${escapeHtml(scenarioName)}: ${results.variants.length} variant(s) × ${results.policies.length} polic${results.policies.length === 1 ? "y" : "ies"} × ${results.seeds.length} seeds. Intervals are two-sided Student-t at ${pct} %; differences are paired by seed (common random numbers). This file needs no network.</p>
 </header>
+<section class="identity"><div class="run-id"><dl>
+<dt>sweep</dt><dd>${escapeHtml(results.sweep)}</dd>
+<dt>base scenario</dt><dd>${escapeHtml(scenarioName)}</dd>
+<dt>lastmile</dt><dd>${escapeHtml(VERSION)}</dd>
+<dt>cells</dt><dd>${results.variants.length * results.policies.length * results.seeds.length}</dd>
+<dt>seeds</dt><dd>${escapeHtml(seedsText(results.seeds))}</dd>
+<dt>confidence level</dt><dd>${pct} %</dd>
+</dl><p class="hint">Each cell's scenario hash, event digest and every numeric KPI are in results.json.</p></div></section>
 <section><h2>Table</h2><pre>${escapeHtml(resultsTable(results, shown))}</pre></section>
 ${sections.join("\n")}
 </body>
@@ -215,6 +225,12 @@ function short(v: number): string {
   const abs = Math.abs(v);
   if (abs >= 1000) return v.toFixed(0);
   return Number(v.toPrecision(4)).toString();
+}
+
+/** `1–20` for a run of consecutive seeds, else the list. */
+function seedsText(seeds: readonly number[]): string {
+  const consecutive = seeds.every((seed, i) => i === 0 || seed === seeds[i - 1]! + 1);
+  return consecutive && seeds.length > 2 ? `${seeds[0]}–${seeds[seeds.length - 1]}` : seeds.join(", ");
 }
 
 function num(v: number | null): string {
