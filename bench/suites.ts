@@ -47,6 +47,12 @@ export const SUITES: readonly SuiteEntry[] = [
     load: async () => (await import("./sim.js")).simSuite,
   },
   {
+    name: "sweep",
+    description:
+      "40-cell scenario sweep: inline vs 1 worker thread vs every core, overhead per cell, identical bytes",
+    load: async () => (await import("./sweep.js")).sweepSuite,
+  },
+  {
     name: "http",
     description: "lastmile serve under autocannon on loopback: reserve→commit and availability, per store",
     requires: ["autocannon"],

@@ -39,7 +39,8 @@ TARBALL=$(ls "$WORK"/lastmile-*.tgz)
 LISTING=$(tar -tzf "$TARBALL")
 for f in package/LICENSE package/README.md package/dist/cli.js package/dist/src/index.d.ts \
   package/scenarios/default.json package/docs/routing.md package/examples/quickstart.mjs \
-  package/examples/route-solomon-12.txt; do
+  package/examples/route-solomon-12.txt package/examples/flash-sale.sweep.json \
+  package/dist/src/adapters/sweep/cell-worker.js; do
   grep -qx "$f" <<<"$LISTING" || fail "$f is not in the tarball"
 done
 if grep -q '\.map$' <<<"$LISTING"; then fail "source maps in the tarball (their sources are not shipped)"; fi
@@ -85,6 +86,13 @@ const r = JSON.parse(require("fs").readFileSync("route.json", "utf8"));
 const served = r.feasible === true || (r.code === 0 && Array.isArray(r.unassigned) && r.unassigned.length === 0);
 if (!served) process.exit(1);
 console.log(`all customers served, cost ${r.cost ?? r.summary?.cost}`);' || fail "route: $(head -c 300 route.json)"
+
+step "lastmile sweep on the bundled default scenario (worker threads from the installed package)"
+printf '{ "name": "smoke", "scenario": "node_modules/lastmile/scenarios/default.json",
+  "parameters": { "demand.ordersPerDay": [60] },
+  "policies": { "batching": {}, "single": { "dispatch.batchMaxOrders": 1 } }, "seeds": [1, 2] }\n' >smoke.sweep.json
+npx_local lastmile sweep smoke.sweep.json --workers 2 --out out/sweep | head -n 2
+[[ -s out/sweep/results.json && -s out/sweep/report.html ]] || fail "sweep wrote no results or report"
 
 step "lastmile fuzz without --scenario, outside the repository"
 npx_local lastmile fuzz --seeds 1

@@ -35,6 +35,13 @@ export {
 export { openBackend, parseStoreSpec, type StoreSpec } from "./adapters/store/open.js";
 export { PostgresLedgerBackend } from "./adapters/store/postgres.js";
 export { SqliteLedgerStore, type SqliteLedgerStoreOptions } from "./adapters/store/sqlite.js";
+export {
+  type LoadedSweep,
+  loadSweep,
+  runSweep,
+  type SweepRunOptions,
+  type SweepRunResult,
+} from "./adapters/sweep/index.js";
 export { AssertionError, assert, InputError } from "./core/assert.js";
 export * from "./core/geo.js";
 // Reservation ledger (issue 3): stock rows, reservations, POS sync, flash-sale queue, the LedgerStore port.
@@ -294,4 +301,27 @@ export {
 } from "./sim/scenario/schema.js";
 export { runSlotMarket, type SlotMarketParams, type SlotMarketResult } from "./sim/slot-market.js";
 export { generateSupplyHistory, type SupplyHistory, type SupplyHistoryParams } from "./sim/supply-history.js";
+export {
+  aggregateSweep,
+  type Comparison,
+  type GroupResult,
+  type SweepResults,
+} from "./sim/sweep/aggregate.js";
+export { type CellInput, numericKpis, runCell } from "./sim/sweep/cell.js";
+export {
+  applyOverrides,
+  type Cell as SweepCell,
+  planSweep,
+  type SweepPlan,
+  type Variant,
+} from "./sim/sweep/plan.js";
+export { parseSweep, type SweepFile, seedList, sweepSchema } from "./sim/sweep/schema.js";
+export {
+  type MeanInterval,
+  meanInterval,
+  type PairedDifference,
+  pairedDifference,
+  studentTCdf,
+  studentTQuantile,
+} from "./sim/sweep/stats.js";
 export { VERSION } from "./version.js";

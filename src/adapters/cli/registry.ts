@@ -23,6 +23,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./run.js")).registerRun,
   },
   {
+    name: "sweep",
+    summary:
+      "run a grid of scenario variants × policies × seeds on every core, with confidence intervals and paired comparisons",
+    load: async () => (await import("./sweep.js")).registerSweep,
+  },
+  {
     name: "report",
     summary: "write a self-contained HTML report of a run directory, or compare two runs",
     load: async () => (await import("./report.js")).registerReport,
