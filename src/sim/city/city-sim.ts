@@ -461,6 +461,9 @@ class CitySim {
 
   private request(o: OrderRt, replayLines: StockLine[] | null): void {
     this.k.requested++;
+    // Drawn for every request, first: whether a policy lets the order reach checkout must not shift the
+    // payment stream, or two policies would compare on different payment failures (common random numbers).
+    const payFail = this.rs.stream("payment").bernoulli(this.sc.payment.failureProbability);
     this.openOrders++;
     const now = this.sim.now;
     const radius = this.mode.storeRadiusM;
@@ -543,7 +546,6 @@ class CitySim {
     }
     o.reservationId = res.reservationId;
     o.heldReservationId = res.reservationId;
-    const payFail = this.rs.stream("payment").bernoulli(this.sc.payment.failureProbability);
     if (payFail && this.faultsOn()) {
       this.ledgerPort.release(`${o.id}/payment`, o.reservationId, "payment_failed");
       o.reservationId = -1;
