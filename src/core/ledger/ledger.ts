@@ -49,6 +49,7 @@ import {
   type Shortfall,
   type StockRow,
   shortfallOf,
+  shortfallQty,
   UnknownItemError,
   UnknownReservationError,
 } from "./types.js";
@@ -852,8 +853,7 @@ export class Ledger {
    */
   private holdsEnded(row: StockRow, heldQty: number, takenQty: number, nowMs: number, cause: string): void {
     if (shortfallOf(row) > 0) return;
-    const before: StockRow = { ...row, onHand: row.onHand + takenQty, reserved: row.reserved + heldQty };
-    const shortBefore = shortfallOf(before);
+    const shortBefore = shortfallQty(row.onHand + takenQty, row.reserved + heldQty);
     if (shortBefore > 0) this.emitResolved(row, shortBefore, nowMs, cause);
   }
 

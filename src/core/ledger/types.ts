@@ -158,8 +158,13 @@ export interface PosUpdate {
 
 /** Units promised on a row that its shelf does not have: reserved − max(0, onHand), never negative. */
 export function shortfallOf(row: StockRow): number {
-  const onShelf = row.onHand > 0 ? row.onHand : 0;
-  return row.reserved > onShelf ? row.reserved - onShelf : 0;
+  return shortfallQty(row.onHand, row.reserved);
+}
+
+/** The same from the two counts, for a row state that was never built as an object. */
+export function shortfallQty(onHand: number, reserved: number): number {
+  const onShelf = onHand > 0 ? onHand : 0;
+  return reserved > onShelf ? reserved - onShelf : 0;
 }
 
 export interface Shortfall {
