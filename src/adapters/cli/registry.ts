@@ -70,6 +70,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./keys.js")).registerKeys,
   },
   {
+    name: "availability",
+    summary: "item availability: simulate hidden shelves and models side by side, choose the hide threshold",
+    load: async () => (await import("./availability.js")).registerAvailability,
+  },
+  {
     name: "engine-demo",
     summary: "run the hold model on the event engine and print its event-log hash (a determinism check)",
     load: async () => (await import("./engine-demo.js")).registerEngineDemo,
