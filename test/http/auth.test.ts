@@ -208,6 +208,23 @@ const CASES: readonly Case[] = [
     addressed: false,
   },
   {
+    method: "GET",
+    path: "/v1/availability/scores",
+    url: `/v1/availability/scores?store=${DS}&items=milk,tea`,
+    scope: "inventory:read",
+    ok: 200,
+    addressed: false,
+  },
+  {
+    method: "POST",
+    path: "/v1/availability/scores",
+    url: "/v1/availability/scores",
+    body: { store: DS, items: ["milk", "tea"] },
+    scope: "inventory:read",
+    ok: 200,
+    addressed: false,
+  },
+  {
     method: "POST",
     path: "/v1/match",
     url: "/v1/match",

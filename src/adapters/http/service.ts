@@ -13,7 +13,11 @@ import { openBackend, type StoreSpec } from "../store/open.js";
 import { PostgresLedgerBackend } from "../store/postgres.js";
 import { openServiceStores } from "../store/service-stores.js";
 import type { SqliteLedgerStoreOptions } from "../store/sqlite.js";
+import type { AvailabilityModel } from "../../optimize/availability/models.js";
+import { ScoreServing } from "../store/availability-serving.js";
+import { openScoreStore, type ScoreStore } from "../store/availability-scores.js";
 import { ApiKeyVerifier } from "./auth.js";
+import { availabilityScoreRoutes } from "./availability-routes.js";
 import { etaRoutes } from "./eta-routes.js";
 import { ledgerRoutes } from "./ledger-routes.js";
 import { matchRoutes } from "./match-routes.js";
@@ -56,7 +60,16 @@ export interface ServiceOptions {
   readonly posFutureSkewMsMax?: number;
   /** Longest time a client may take to send a whole request (default 30 s). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Availability scores (`/v1/availability/scores`): a model in process enables the lazy refresh of scores
+   * older than `availabilityStalenessMs` (default 15 min); without one, stored scores are served as synced.
+   */
+  readonly availabilityModel?: AvailabilityModel;
+  readonly availabilityStalenessMs?: number;
 }
+
+/** A score older than this is recomputed on read when a model runs in process (docs/availability.md). */
+export const DEFAULT_AVAILABILITY_STALENESS_MS = 15 * 60_000;
 
 /** Reservations expired per sweep tick: bounds the tick's work; a backlog drains over several ticks. */
 const SWEEP_BATCH_MAX = 256;
@@ -67,6 +80,8 @@ export interface Service {
   /** The API keys of this store (`createApiKey` adds one). */
   readonly keys: ApiKeyStore;
   readonly bookings: BookingStore;
+  /** The serving store of availability scores (full sync writes here). */
+  readonly scores: ScoreStore;
   /** Listens on host:port (port 0: any free port); resolves to the base URL. */
   listen(host: string, port: number): Promise<string>;
   /**
@@ -101,10 +116,22 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     await backend.close();
     throw error;
   }
+  let scores: ScoreStore;
+  try {
+    scores = await openScoreStore(options.store, {
+      ...(backend instanceof PostgresLedgerBackend ? { pool: backend.pool } : {}),
+      ...(options.sqlite?.synchronous === undefined ? {} : { sqliteSynchronous: options.sqlite.synchronous }),
+    });
+  } catch (error) {
+    await stores.close();
+    await backend.close();
+    throw error;
+  }
   try {
     // Before the first request: the planner's counts include every booking acknowledged before a restart.
     if (options.slots !== undefined) await restoreBookings(options.slots, stores.bookings);
   } catch (error) {
+    await scores.close();
     await stores.close();
     await backend.close();
     throw error;
@@ -130,6 +157,14 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         }),
       ),
       ...slotRoutes({ planner: options.slots, clock, bookings: stores.bookings }),
+      ...availabilityScoreRoutes({
+        clock,
+        backend,
+        scores: new ScoreServing(scores, {
+          stalenessMs: options.availabilityStalenessMs ?? DEFAULT_AVAILABILITY_STALENESS_MS,
+          ...(options.availabilityModel === undefined ? {} : { model: options.availabilityModel }),
+        }),
+      }),
     ],
     ready: () => backend.ping(),
     auth:
@@ -168,6 +203,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     backend,
     keys: stores.keys,
     bookings: stores.bookings,
+    scores,
     async listen(host, port) {
       await app.listen({ host, port });
       const address = app.server.address();
@@ -181,6 +217,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         // After the server has drained: every route request has had its answer, so this only ends threads.
         await routePool?.close();
         await sweeping;
+        await scores.close();
         await stores.close();
         await backend.close();
       })();
