@@ -271,6 +271,7 @@ describe("service", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/v1/availability",
+      "/v1/availability/scores",
       "/v1/eta",
       "/v1/match",
       "/v1/pos-updates",
