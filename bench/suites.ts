@@ -53,6 +53,12 @@ export const SUITES: readonly SuiteEntry[] = [
     load: async () => (await import("./sweep.js")).sweepSuite,
   },
   {
+    name: "availability",
+    description:
+      "item availability: model ingest/s, bulk read of 10,000 scores (memory, SQLite, PG), calibration and Brier vs baselines on hidden shelves",
+    load: async () => (await import("./availability.js")).availabilitySuite,
+  },
+  {
     name: "http",
     description: "lastmile serve under autocannon on loopback: reserve→commit and availability, per store",
     requires: ["autocannon"],

@@ -25,7 +25,11 @@ async function setup() {
     model.ingest({ atMs: T0 - H, store: inner, item: "tea", category: "drinks", kind: "not_found" });
     model.ingest({ atMs: T0 - H, store: inner, item: "coffee", category: "drinks", kind: "found" });
   }
-  const service = await memoryService({ clock, availabilityModel: model, availabilityStalenessMs: 10 * 60_000 });
+  const service = await memoryService({
+    clock,
+    availabilityModel: model,
+    availabilityStalenessMs: 10 * 60_000,
+  });
   services.push(service);
   // The ledger knows milk (10 units) and eggs (0 units) at DS1.
   expect((await post(service.app, "/v1/pos-updates", stockUpdates({ milk: 10, eggs: 0 }))).status).toBe(200);
@@ -66,7 +70,12 @@ describe("GET /v1/availability/scores", () => {
     expect(r.body.items.map((s: { item: string }) => s.item)).toEqual(items);
     expect(r.body.items[17]).toMatchObject({ source: "ledger", p: 1 });
     expect(r.body.items[0]).toMatchObject({ source: "model", n: 0 });
-    const tooMany = await post(service.app, "/v1/availability/scores", { store: DS, items: [...items, "x"] }, null);
+    const tooMany = await post(
+      service.app,
+      "/v1/availability/scores",
+      { store: DS, items: [...items, "x"] },
+      null,
+    );
     expect(tooMany.status).toBe(400);
   });
 
@@ -90,7 +99,9 @@ describe("GET /v1/availability/scores", () => {
     expect(r.body.items[0]).toMatchObject({ item: "milk", source: "model", n: 0 });
     expect(r.body.items[1]).toMatchObject({ item: "tea", source: "model", n: 0 });
     const noScope = await mintKey(service.keys, TENANT, ["pos:ingest"]);
-    expect((await get(service.app, `/v1/availability/scores?store=${DS}&items=milk`, noScope)).status).toBe(403);
+    expect((await get(service.app, `/v1/availability/scores?store=${DS}&items=milk`, noScope)).status).toBe(
+      403,
+    );
     expect((await get(service.app, `/v1/availability/scores?store=${DS}&items=milk`, null)).status).toBe(401);
   });
 
@@ -98,7 +109,10 @@ describe("GET /v1/availability/scores", () => {
     const clock = new ManualClock(T0);
     const service = await memoryService({ clock });
     services.push(service);
-    await service.scores.fullSync([{ store: `${TENANT}/${DS}`, item: "tea", p: 0.4, n: 2, observedAtMs: null }], T0 - H);
+    await service.scores.fullSync(
+      [{ store: `${TENANT}/${DS}`, item: "tea", p: 0.4, n: 2, observedAtMs: null }],
+      T0 - H,
+    );
     const r = await get(service.app, `/v1/availability/scores?store=${DS}&items=tea,ghost`);
     expect(r.body.items).toEqual([
       { item: "tea", p: 0.4, source: "model", ageMs: H, n: 2, refreshed: false },

@@ -39,19 +39,23 @@ function fixCategory(s: AvailabilitySignal): AvailabilitySignal {
 describe("every model", () => {
   it.each(MODEL_NAMES)("%s: p is in [0, 1], ageMs ≥ 0 or null, n counts the cell's signals", (name) => {
     fc.assert(
-      fc.property(fc.array(signalArb, { maxLength: 60 }), fc.integer({ min: 0, max: 40 * 24 * H }), (raw, dt) => {
-        const signals = raw.map(fixCategory);
-        const model = createModel(name, new AvailabilityCatalog());
-        for (const s of signals) model.ingest(s);
-        for (const store of ["S1", "S2", "S9"])
-          for (const item of ["a", "b", "c", "d", "zz"]) {
-            const score = model.score(store, item, T0 + dt);
-            expect(score.p).toBeGreaterThanOrEqual(0);
-            expect(score.p).toBeLessThanOrEqual(1);
-            expect(score.ageMs === null || score.ageMs >= 0).toBe(true);
-            expect(score.n).toBe(signals.filter((s) => s.store === store && s.item === item).length);
-          }
-      }),
+      fc.property(
+        fc.array(signalArb, { maxLength: 60 }),
+        fc.integer({ min: 0, max: 40 * 24 * H }),
+        (raw, dt) => {
+          const signals = raw.map(fixCategory);
+          const model = createModel(name, new AvailabilityCatalog());
+          for (const s of signals) model.ingest(s);
+          for (const store of ["S1", "S2", "S9"])
+            for (const item of ["a", "b", "c", "d", "zz"]) {
+              const score = model.score(store, item, T0 + dt);
+              expect(score.p).toBeGreaterThanOrEqual(0);
+              expect(score.p).toBeLessThanOrEqual(1);
+              expect(score.ageMs === null || score.ageMs >= 0).toBe(true);
+              expect(score.n).toBe(signals.filter((s) => s.store === store && s.item === item).length);
+            }
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -89,17 +93,23 @@ describe("hierarchical decayed beta-binomial", () => {
   it("as evidence ages, a cell's score moves toward its store×category prior, never past it", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.constantFrom<AvailabilitySignal["kind"]>("found", "not_found"), { minLength: 1, maxLength: 20 }),
-        fc.array(fc.constantFrom<AvailabilitySignal["kind"]>("found", "not_found"), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.constantFrom<AvailabilitySignal["kind"]>("found", "not_found"), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        fc.array(fc.constantFrom<AvailabilitySignal["kind"]>("found", "not_found"), {
+          minLength: 1,
+          maxLength: 20,
+        }),
         (cellKinds, siblingKinds) => {
           // Siblings' evidence is long-lived (pool half-life 7 d); the cell's own halves every 36 h.
           const m = hierarchicalModel(new AvailabilityCatalog());
-          siblingKinds.forEach((kind, k) =>
-            m.ingest({ atMs: T0 + k, store: "S1", item: `sib${k}`, category: "dairy", kind }),
-          );
-          cellKinds.forEach((kind, k) =>
-            m.ingest({ atMs: T0 + 100 + k, store: "S1", item: "a", category: "dairy", kind }),
-          );
+          siblingKinds.forEach((kind, k) => {
+            m.ingest({ atMs: T0 + k, store: "S1", item: `sib${k}`, category: "dairy", kind });
+          });
+          cellKinds.forEach((kind, k) => {
+            m.ingest({ atMs: T0 + 100 + k, store: "S1", item: "a", category: "dairy", kind });
+          });
           const at = (hours: number) => m.score("S1", "a", T0 + 200 + hours * H).p;
           // An item of the category known elsewhere but never seen at S1 scores the S1×dairy prior.
           m.ingest({ atMs: T0, store: "S2", item: "probe", category: "dairy", kind: "found" });
@@ -126,7 +136,13 @@ describe("hierarchical decayed beta-binomial", () => {
     const m = hierarchicalModel(new AvailabilityCatalog());
     for (let k = 0; k < 200; k++) {
       m.ingest({ atMs: T0 + k * 60_000, store: "S1", item: `d${k % 20}`, category: "dairy", kind: "found" });
-      m.ingest({ atMs: T0 + k * 60_000, store: "S1", item: `b${k % 20}`, category: "bread", kind: k % 2 ? "found" : "not_found" });
+      m.ingest({
+        atMs: T0 + k * 60_000,
+        store: "S1",
+        item: `b${k % 20}`,
+        category: "bread",
+        kind: k % 2 ? "found" : "not_found",
+      });
     }
     m.ingest({ atMs: T0, store: "S1", item: "rare", category: "bread", kind: "found" });
     const t = T0 + 200 * 60_000;
@@ -201,7 +217,9 @@ describe("thresholds", () => {
   it("hidden share never falls and the chosen point is the first to reach the target", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ p: fc.double({ min: 0, max: 1, noNaN: true }), found: fc.boolean() }), { maxLength: 200 }),
+        fc.array(fc.record({ p: fc.double({ min: 0, max: 1, noNaN: true }), found: fc.boolean() }), {
+          maxLength: 200,
+        }),
         fc.double({ min: 0.05, max: 1, noNaN: true }),
         (picks, target) => {
           const curve = thresholdCurve(picks, 50);
@@ -238,7 +256,13 @@ describe("thresholds", () => {
   it("prequential picks score each held-out pick before learning from it", () => {
     const signals: AvailabilitySignal[] = [];
     for (let k = 0; k < 10; k++)
-      signals.push({ atMs: T0 + k * H, store: "S1", item: "a", category: "x", kind: k < 5 ? "found" : "not_found" });
+      signals.push({
+        atMs: T0 + k * H,
+        store: "S1",
+        item: "a",
+        category: "x",
+        kind: k < 5 ? "found" : "not_found",
+      });
     const [picks] = prequentialPicks([createModel("last-observation", new AvailabilityCatalog())], signals, {
       warmupShare: 0.5,
     });

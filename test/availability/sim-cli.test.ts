@@ -38,7 +38,9 @@ describe("hidden-shelf simulator", () => {
     const brier = Object.fromEntries(r.models.map((m) => [m.model, m.brier]));
     // The model the policy uses beats both baselines against the hidden truth by a wide margin (the bench
     // measures the margin; here only that it is one).
-    expect(brier["recency+shelf"]!).toBeLessThan(0.9 * Math.min(brier["last-observation"]!, brier["store-rate"]!));
+    expect(brier["recency+shelf"]!).toBeLessThan(
+      0.9 * Math.min(brier["last-observation"]!, brier["store-rate"]!),
+    );
   });
 
   it("same seed, same result; another seed, another result", () => {
@@ -60,9 +62,9 @@ describe("hidden-shelf simulator", () => {
 
   it("refuses a bad config naming the field", () => {
     expect(() => runShelfSim({ days: 0 })).toThrow(/days/);
-    expect(() => runShelfSim({ ...SMALL, policy: { kind: "threshold", hideBelow: 2, warnBelow: 0 } })).toThrow(
-      /hideBelow/,
-    );
+    expect(() =>
+      runShelfSim({ ...SMALL, policy: { kind: "threshold", hideBelow: 2, warnBelow: 0 } }),
+    ).toThrow(/hideBelow/);
   });
 });
 
@@ -71,7 +73,18 @@ describe("lastmile availability", () => {
   const signals = join(dir, "signals.csv");
 
   it("simulate prints the same bytes for the same seed, with the model table and the A/B", () => {
-    const args = ["availability", "simulate", "--seed", "5", "--days", "6", "--warmup-days", "2", "--stores", "2"];
+    const args = [
+      "availability",
+      "simulate",
+      "--seed",
+      "5",
+      "--days",
+      "6",
+      "--warmup-days",
+      "2",
+      "--stores",
+      "2",
+    ];
     const a = run([...args, "--signals-out", signals]);
     const b = run(args);
     expect(a.status, a.stderr).toBe(0);

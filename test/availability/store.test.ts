@@ -4,13 +4,13 @@
  * transaction stamped with the model time, lazy refresh of stale scores with write-back.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { fullSyncFromModel, ScoreServing } from "../../src/adapters/store/availability-serving.js";
 import {
   openScoreStore,
   SCORE_ITEMS_PER_READ_MAX,
   type ScoreStore,
   type StoredScore,
 } from "../../src/adapters/store/availability-scores.js";
+import { fullSyncFromModel, ScoreServing } from "../../src/adapters/store/availability-serving.js";
 import { AvailabilityCatalog, createModel } from "../../src/optimize/availability/index.js";
 import { BACKENDS, type Scratch, scratchStore } from "../store/backends.js";
 
@@ -60,7 +60,9 @@ describe.each(BACKENDS)("score store on %s", (backend) => {
       items.map((item, k) => ({ store: "S", item, p: (k % 100) / 100, n: k % 7, observedAtMs: null })),
       T0,
     );
-    await store.upsertMany([{ store: "S", item: "i3", p: 1, n: 9, observedAtMs: T0 + 5, computedAtMs: T0 + 10 }]);
+    await store.upsertMany([
+      { store: "S", item: "i3", p: 1, n: 9, observedAtMs: T0 + 5, computedAtMs: T0 + 10 },
+    ]);
     const got = await store.readMany("S", items);
     expect(got.length).toBe(items.length);
     expect(got.every((s, k) => s?.item === items[k])).toBe(true);

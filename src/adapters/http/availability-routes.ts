@@ -14,8 +14,8 @@
  */
 import { z } from "zod";
 import type { Clock } from "../../core/ports.js";
-import type { ScoreServing } from "../store/availability-serving.js";
 import { SCORE_ITEMS_PER_READ_MAX } from "../store/availability-scores.js";
+import type { ScoreServing } from "../store/availability-serving.js";
 import type { LedgerBackend } from "../store/backend.js";
 import { TenantNames } from "./auth.js";
 import { defineRoute, type RouteSpec } from "./route.js";
@@ -46,11 +46,16 @@ export const scoresQuery = z.strictObject({
     .string()
     .min(1)
     .max(SCORE_ITEMS_PER_GET_MAX * (NAME_LENGTH_MAX + 1))
-    .meta({ description: `comma-separated item ids (SKUs), at most ${SCORE_ITEMS_PER_GET_MAX}; more by POST` })
+    .meta({
+      description: `comma-separated item ids (SKUs), at most ${SCORE_ITEMS_PER_GET_MAX}; more by POST`,
+    })
     .transform((text, ctx) => {
       const items = text.split(",");
       if (items.length > SCORE_ITEMS_PER_GET_MAX)
-        ctx.addIssue({ code: "custom", message: `at most ${SCORE_ITEMS_PER_GET_MAX} items; use POST for more` });
+        ctx.addIssue({
+          code: "custom",
+          message: `at most ${SCORE_ITEMS_PER_GET_MAX} items; use POST for more`,
+        });
       items.forEach((item, i) => {
         if (item.length === 0 || item.length > NAME_LENGTH_MAX || CONTROL_OR_LONE_SURROGATE.test(item))
           ctx.addIssue({ code: "custom", message: `item ${i}: 1..${NAME_LENGTH_MAX} printable characters` });
@@ -71,10 +76,9 @@ export const scoresBody = z.strictObject({
 
 const scoreView = z.object({
   item: z.string(),
-  p: z
-    .number()
-    .nullable()
-    .meta({ description: "probability the item is on the shelf now; null when nothing is known (source none)" }),
+  p: z.number().nullable().meta({
+    description: "probability the item is on the shelf now; null when nothing is known (source none)",
+  }),
   source: z.enum(["ledger", "model", "none"]),
   ageMs: z.int().nullable().meta({
     description:

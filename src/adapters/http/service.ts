@@ -5,17 +5,17 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../../core/ports.js";
+import type { AvailabilityModel } from "../../optimize/availability/models.js";
 import type { SlotPlanner } from "../../optimize/slots/planner.js";
 import type { ApiKeyStore } from "../store/api-keys.js";
+import { openScoreStore, type ScoreStore } from "../store/availability-scores.js";
+import { ScoreServing } from "../store/availability-serving.js";
 import { type LedgerBackend, type LedgerSettings, systemClock } from "../store/backend.js";
 import type { BookingStore } from "../store/bookings.js";
 import { openBackend, type StoreSpec } from "../store/open.js";
 import { PostgresLedgerBackend } from "../store/postgres.js";
 import { openServiceStores } from "../store/service-stores.js";
 import type { SqliteLedgerStoreOptions } from "../store/sqlite.js";
-import type { AvailabilityModel } from "../../optimize/availability/models.js";
-import { ScoreServing } from "../store/availability-serving.js";
-import { openScoreStore, type ScoreStore } from "../store/availability-scores.js";
 import { ApiKeyVerifier } from "./auth.js";
 import { availabilityScoreRoutes } from "./availability-routes.js";
 import { etaRoutes } from "./eta-routes.js";

@@ -87,6 +87,8 @@ interface ScoreRow {
 }
 
 const COLUMNS = "store, item, p, n, observed_at_ms, computed_at_ms";
+/** item, p, n, observed_at_ms, computed_at_ms */
+type RawScoreRow = [string, number, number, number | null, number];
 
 function fromRow(r: ScoreRow): StoredScore {
   return {
@@ -124,10 +126,15 @@ export class SqliteScoreStore implements ScoreStore {
   ) {
     db.exec(SQLITE_SCHEMA);
     this.q = {
-      // The primary key (store, item) answers each item of the json array by one index probe.
-      read: db.prepare<[string, string], ScoreRow>(
-        `SELECT ${COLUMNS} FROM availability_score WHERE store = ? AND item IN (SELECT value FROM json_each(?))`,
-      ),
+      // json_each walks the requested items in order and the primary key (store, item) answers each by
+      // one probe (measured faster than `item IN (SELECT value FROM json_each(?))`, which first builds an
+      // index of the list); raw rows skip an object per row.
+      read: db
+        .prepare<[string, string], RawScoreRow>(
+          "SELECT s.item, s.p, s.n, s.observed_at_ms, s.computed_at_ms FROM json_each(?) j " +
+            "CROSS JOIN availability_score s ON s.store = ? AND s.item = j.value",
+        )
+        .raw(true),
       upsert: db.prepare(
         `INSERT INTO availability_score (${COLUMNS}) VALUES (@store, @item, @p, @n, @observed_at_ms, @computed_at_ms) ` +
           "ON CONFLICT (store, item) DO UPDATE SET p = excluded.p, n = excluded.n, " +
@@ -150,7 +157,17 @@ export class SqliteScoreStore implements ScoreStore {
   async readMany(store: string, items: readonly string[]): Promise<(StoredScore | undefined)[]> {
     assert(items.length <= SCORE_ITEMS_PER_READ_MAX, `at most ${SCORE_ITEMS_PER_READ_MAX} items per read`);
     if (items.length === 0) return [];
-    return aligned(items, this.q.read.all(store, JSON.stringify(items)));
+    const byItem = new Map<string, StoredScore>();
+    for (const r of this.q.read.all(JSON.stringify(items), store))
+      byItem.set(r[0], {
+        store,
+        item: r[0],
+        p: r[1],
+        n: r[2],
+        observedAtMs: r[3] === null ? null : Number(r[3]),
+        computedAtMs: Number(r[4]),
+      });
+    return items.map((item) => byItem.get(item));
   }
   async fullSync(scores: readonly Omit<StoredScore, "computedAtMs">[], modelAtMs: number): Promise<void> {
     await this.upsertMany(stamped(scores, modelAtMs));

@@ -49,7 +49,14 @@ export class ScoreServing {
       if (!stale || model === undefined) {
         return s === undefined
           ? { item, p: null, n: 0, computedAtMs: null, observedAtMs: null, refreshed: false }
-          : { item, p: s.p, n: s.n, computedAtMs: s.computedAtMs, observedAtMs: s.observedAtMs, refreshed: false };
+          : {
+              item,
+              p: s.p,
+              n: s.n,
+              computedAtMs: s.computedAtMs,
+              observedAtMs: s.observedAtMs,
+              refreshed: false,
+            };
       }
       const score = model.score(storeId, item, nowMs);
       const recomputed: StoredScore = {
@@ -80,7 +87,13 @@ export async function fullSyncFromModel(
     const storeId = catalog.storeIds[catalog.cellStore[cell]!]!;
     const item = catalog.itemIds[catalog.cellItem[cell]!]!;
     const s = model.score(storeId, item, modelAtMs);
-    scores.push({ store: storeId, item, p: s.p, n: s.n, observedAtMs: s.ageMs === null ? null : modelAtMs - s.ageMs });
+    scores.push({
+      store: storeId,
+      item,
+      p: s.p,
+      n: s.n,
+      observedAtMs: s.ageMs === null ? null : modelAtMs - s.ageMs,
+    });
   }
   await store.fullSync(scores, modelAtMs);
   return scores.length;

@@ -174,58 +174,102 @@ class StoreRateModel extends CellModel {
 }
 
 /**
- * Decayed success/failure pseudo-counts for one pooling level: slot k holds (a, b) as of time t[k].
- * Decay is applied lazily at the next touch: a·2^(−Δt/h).
+ * Exponential decay with one half-life, shared by the count arrays that use it. Evidence observed at t is
+ * stored multiplied by g(t) = 2^((t − epoch)/h); its weight seen from time `at` is g(t)/g(at). So adding
+ * is one multiply-add whatever the slot's age, out-of-order signals need no special case (the sums
+ * commute), and one exp per signal serves every array of the scale (the last weight is cached). When g
+ * would overflow (after ~500 half-lives) every member is rescaled to a new epoch: O(size), rare.
  */
+class DecayScale {
+  private readonly rate: number;
+  private epochMs = Number.NaN;
+  private lastAtMs = Number.NaN;
+  private lastWeight = 1;
+  private lastInverseAtMs = Number.NaN;
+  private lastInverse = 1;
+  readonly members: DecayedCounts[] = [];
+
+  constructor(readonly halfLifeMs: number) {
+    assert(halfLifeMs > 0 && Number.isFinite(halfLifeMs), "half-life must be > 0");
+    this.rate = LN2 / halfLifeMs;
+  }
+
+  /** g(atMs): the factor new evidence at atMs is stored with. */
+  weight(atMs: number): number {
+    if (atMs === this.lastAtMs) return this.lastWeight;
+    if (Number.isNaN(this.epochMs)) this.epochMs = atMs;
+    let w = Math.exp(this.rate * (atMs - this.epochMs));
+    if (w > 1e150) {
+      this.rescale(atMs);
+      w = 1;
+    }
+    this.lastAtMs = atMs;
+    this.lastWeight = w;
+    return w;
+  }
+
+  /** 1 / g(atMs): turns stored sums into decayed counts as seen from atMs. */
+  inverse(atMs: number): number {
+    if (atMs === this.lastInverseAtMs) return this.lastInverse;
+    const inv = Number.isNaN(this.epochMs) ? 1 : Math.exp(-this.rate * (atMs - this.epochMs));
+    this.lastInverseAtMs = atMs;
+    this.lastInverse = inv;
+    return inv;
+  }
+
+  private rescale(atMs: number): void {
+    const f = Math.exp(-this.rate * (atMs - this.epochMs));
+    for (const m of this.members) {
+      for (let k = 0; k < m.a.length; k++) {
+        m.a[k]! *= f;
+        m.b[k]! *= f;
+      }
+    }
+    this.epochMs = atMs;
+    this.lastAtMs = Number.NaN;
+    this.lastInverseAtMs = Number.NaN;
+  }
+}
+
+/** Decayed success/failure pseudo-counts for one pooling level, slot k = (a[k], b[k]) on a `DecayScale`. */
 class DecayedCounts {
   a: Float64Array;
   b: Float64Array;
-  t: Float64Array;
-  private readonly rate: number;
 
   constructor(
     size: number,
-    readonly halfLifeMs: number,
+    private readonly scale: DecayScale,
   ) {
-    assert(halfLifeMs > 0, "half-life must be > 0");
     this.a = new Float64Array(size);
     this.b = new Float64Array(size);
-    this.t = new Float64Array(size);
-    this.rate = LN2 / halfLifeMs;
+    scale.members.push(this);
   }
 
   ensure(n: number): void {
     if (n <= this.a.length) return;
     this.a = grow(this.a, n);
     this.b = grow(this.b, n);
-    this.t = grow(this.t, n);
   }
 
   add(k: number, success: number, failure: number, atMs: number): void {
-    const dt = atMs - this.t[k]!;
-    if (dt >= 0) {
-      const f = Math.exp(-this.rate * dt);
-      this.a[k] = this.a[k]! * f + success;
-      this.b[k] = this.b[k]! * f + failure;
-      this.t[k] = atMs;
-    } else {
-      // An older signal than what the slot holds: weigh it as already decayed to the slot's time.
-      const f = Math.exp(this.rate * dt);
-      this.a[k]! += success * f;
-      this.b[k]! += failure * f;
-    }
+    const w = this.scale.weight(atMs);
+    this.a[k]! += success * w;
+    this.b[k]! += failure * w;
   }
 
-  /** Decay factor of slot k at atMs (1 when asked about the past: evidence is not un-decayed). */
-  factor(k: number, atMs: number): number {
-    const dt = atMs - this.t[k]!;
-    return dt > 0 ? Math.exp(-this.rate * dt) : 1;
+  /** Multiplier from stored sums to decayed counts at atMs (the same for every slot). */
+  factor(_k: number, atMs: number): number {
+    return this.scale.inverse(atMs);
   }
 
-  /** Posterior mean with `prior` as the mean of a Beta prior of `strength` pseudo-observations. */
+  /**
+   * Posterior mean with `prior` as the mean of a Beta prior of `strength` pseudo-observations. Asked about
+   * a time before some of the evidence, that evidence counts more than once (it is not un-seen): scores are
+   * meant for now or later.
+   */
   mean(k: number, atMs: number, prior: number, strength: number): number {
     if (k < 0 || k >= this.a.length) return prior;
-    const f = this.factor(k, atMs);
+    const f = this.scale.inverse(atMs);
     return (this.a[k]! * f + strength * prior) / ((this.a[k]! + this.b[k]!) * f + strength);
   }
 }
@@ -270,10 +314,11 @@ class HierarchicalModel extends CellModel {
     this.o = { ...HIERARCHICAL_DEFAULTS, ...options };
     for (const [k, v] of Object.entries(this.o))
       assert(v >= 0 && Number.isFinite(v), `${k}: expected ≥ 0, got ${v}`);
-    this.global = new DecayedCounts(1, this.o.poolHalfLifeMs);
-    this.categories = new DecayedCounts(16, this.o.poolHalfLifeMs);
-    this.storeCategories = new DecayedCounts(64, this.o.poolHalfLifeMs);
-    this.cells = new DecayedCounts(256, this.o.cellHalfLifeMs);
+    const pool = new DecayScale(this.o.poolHalfLifeMs);
+    this.global = new DecayedCounts(1, pool);
+    this.categories = new DecayedCounts(16, pool);
+    this.storeCategories = new DecayedCounts(64, pool);
+    this.cells = new DecayedCounts(256, new DecayScale(this.o.cellHalfLifeMs));
   }
 
   protected learn(cell: number, kind: number, atMs: number): void {
@@ -322,8 +367,9 @@ class HourOfWeekModel extends HierarchicalModel {
 
   constructor(catalog: AvailabilityCatalog, options: Partial<HierarchicalOptions> = {}) {
     super(catalog, options);
-    this.stores = new DecayedCounts(16, this.o.hourHalfLifeMs);
-    this.storeHours = new DecayedCounts(16 * WEEK_HOURS, this.o.hourHalfLifeMs);
+    const hours = new DecayScale(this.o.hourHalfLifeMs);
+    this.stores = new DecayedCounts(16, hours);
+    this.storeHours = new DecayedCounts(16 * WEEK_HOURS, hours);
   }
 
   protected override learn(cell: number, kind: number, atMs: number): void {
@@ -389,8 +435,9 @@ class RecalibratedModel implements AvailabilityModel {
     assert(Number.isInteger(this.o.bins) && this.o.bins >= 2 && this.o.bins <= 1000, "bins: 2..1000");
     this.name = `${base.name}+recalibrated`;
     this.catalog = base.catalog;
-    this.hits = new DecayedCounts(this.o.bins, this.o.halfLifeMs);
-    this.preds = new DecayedCounts(this.o.bins, this.o.halfLifeMs);
+    const scale = new DecayScale(this.o.halfLifeMs);
+    this.hits = new DecayedCounts(this.o.bins, scale);
+    this.preds = new DecayedCounts(this.o.bins, scale);
   }
 
   ingest(signal: AvailabilitySignal): void {
@@ -487,9 +534,10 @@ class RecencyModel implements AvailabilityModel {
     this.o = { ...RECENCY_DEFAULTS, ...options };
     this.name = `recency(${base.name})`;
     this.catalog = base.catalog;
-    this.pooled = new DecayedCounts(RECENCY_KEYS, this.o.halfLifeMs);
-    this.pooledBase = new DecayedCounts(RECENCY_KEYS, this.o.halfLifeMs);
-    this.perStore = new DecayedCounts(16 * RECENCY_KEYS, this.o.halfLifeMs);
+    const scale = new DecayScale(this.o.halfLifeMs);
+    this.pooled = new DecayedCounts(RECENCY_KEYS, scale);
+    this.pooledBase = new DecayedCounts(RECENCY_KEYS, scale);
+    this.perStore = new DecayedCounts(16 * RECENCY_KEYS, scale);
   }
 
   ingest(signal: AvailabilitySignal): void {
