@@ -28,6 +28,14 @@ export {
   writeReport,
 } from "./adapters/report/index.js";
 export {
+  InMemoryScoreStore,
+  openScoreStore,
+  SCORE_ITEMS_PER_READ_MAX,
+  type ScoreStore,
+  type StoredScore,
+} from "./adapters/store/availability-scores.js";
+export { fullSyncFromModel, ScoreServing, type ServedScore } from "./adapters/store/availability-serving.js";
+export {
   EmbeddedLedgerBackend,
   type LedgerBackend,
   systemClock,
@@ -48,6 +56,40 @@ export * from "./core/geo.js";
 export * from "./core/ledger/index.js";
 export * from "./core/ports.js";
 export { RandomStream, RandomStreams } from "./core/random.js";
+// Item availability (issue 19): models, metrics, thresholds, the hidden-shelf simulator, score serving.
+export {
+  AvailabilityCatalog,
+  type AvailabilityModel,
+  type AvailabilityScore,
+  type AvailabilitySignal,
+  type CreateModelOptions,
+  chooseThreshold,
+  createModel as createAvailabilityModel,
+  ForecastScore as ProbabilityScore,
+  type ForecastSummary as ProbabilitySummary,
+  formatSignalsCsv,
+  HIERARCHICAL_DEFAULTS,
+  type HierarchicalOptions,
+  hierarchicalModel,
+  hourOfWeekModel,
+  lastObservationModel,
+  MODEL_NAMES as AVAILABILITY_MODEL_NAMES,
+  type ModelName as AvailabilityModelName,
+  parseSignalsCsv,
+  prequentialPicks,
+  type ReliabilityBin,
+  recalibratedModel,
+  recencyModel,
+  type ScoredPick,
+  SIGNAL_KINDS,
+  type SignalColumns,
+  type SignalKind,
+  shelfModel,
+  storeRateModel,
+  type ThresholdChoice,
+  type ThresholdPoint,
+  thresholdCurve,
+} from "./optimize/availability/index.js";
 // Dispatch (issue 4): batch compatibility, savings batching, candidate index, shopper scores, optimal
 // assignment (dense LAPJV, sparse), the dispatch tick, the offer protocol, policies and the reference city.
 export {
@@ -228,6 +270,13 @@ export {
   type SurgePolicy,
   surgeMultiplier,
 } from "./optimize/slots/surge.js";
+export { type AvailabilityAbResult, runAvailabilityAb } from "./sim/availability/ab.js";
+export {
+  runShelfSim,
+  type ShelfSimConfig,
+  type ShelfSimResult,
+  shelfSimConfigSchema,
+} from "./sim/availability/shelf-sim.js";
 export {
   type CityKpis,
   type CityRunOptions,
