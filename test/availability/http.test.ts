@@ -27,7 +27,7 @@ async function setup() {
   }
   const service = await memoryService({
     clock,
-    availabilityModel: model,
+    availabilityModels: (tenant) => (tenant === TENANT ? model : undefined),
     availabilityStalenessMs: 10 * 60_000,
   });
   services.push(service);
@@ -69,6 +69,7 @@ describe("GET /v1/availability/scores", () => {
     expect(r.body.items.length).toBe(10_000);
     expect(r.body.items.map((s: { item: string }) => s.item)).toEqual(items);
     expect(r.body.items[17]).toMatchObject({ source: "ledger", p: 1 });
+    // An item the model never saw at a store it knows: the store×category / category prior, 0 observations.
     expect(r.body.items[0]).toMatchObject({ source: "model", n: 0 });
     const tooMany = await post(
       service.app,
@@ -96,8 +97,8 @@ describe("GET /v1/availability/scores", () => {
     const other = await mintKey(service.keys, "t2", ["inventory:read"]);
     const r = await get(service.app, `/v1/availability/scores?store=${DS}&items=milk,tea`, other);
     expect(r.status).toBe(200);
-    expect(r.body.items[0]).toMatchObject({ item: "milk", source: "model", n: 0 });
-    expect(r.body.items[1]).toMatchObject({ item: "tea", source: "model", n: 0 });
+    expect(r.body.items[0]).toMatchObject({ item: "milk", source: "none", p: null });
+    expect(r.body.items[1]).toMatchObject({ item: "tea", source: "none", p: null });
     const noScope = await mintKey(service.keys, TENANT, ["pos:ingest"]);
     expect((await get(service.app, `/v1/availability/scores?store=${DS}&items=milk`, noScope)).status).toBe(
       403,

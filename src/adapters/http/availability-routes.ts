@@ -14,6 +14,7 @@
  */
 import { z } from "zod";
 import type { Clock } from "../../core/ports.js";
+import type { AvailabilityModel } from "../../optimize/availability/models.js";
 import { SCORE_ITEMS_PER_READ_MAX } from "../store/availability-scores.js";
 import type { ScoreServing } from "../store/availability-serving.js";
 import type { LedgerBackend } from "../store/backend.js";
@@ -93,6 +94,11 @@ export interface AvailabilityScoreRouteOptions {
   readonly clock: Clock;
   readonly backend: LedgerBackend;
   readonly scores: ScoreServing;
+  /**
+   * The in-process model of a tenant, for the lazy refresh (its store ids carry the tenant prefix). One
+   * model per tenant: the pooled levels (global, category) of a shared model would mix tenants' evidence.
+   */
+  readonly modelFor?: (tenant: string) => AvailabilityModel | undefined;
 }
 
 export function availabilityScoreRoutes(options: AvailabilityScoreRouteOptions): RouteSpec[] {
@@ -101,7 +107,10 @@ export function availabilityScoreRoutes(options: AvailabilityScoreRouteOptions):
     const nowMs = Math.round(options.clock.nowMs());
     const rows = await options.backend.rows(inner, items);
     const unknown = items.filter((_, k) => rows[k] === undefined);
-    const served = unknown.length === 0 ? [] : await options.scores.read(inner, unknown, nowMs);
+    const served =
+      unknown.length === 0
+        ? []
+        : await options.scores.read(inner, unknown, nowMs, options.modelFor?.(tenant));
     let u = 0;
     const out = items.map((item, k): z.infer<typeof scoreView> => {
       const row = rows[k];

@@ -61,10 +61,12 @@ export interface ServiceOptions {
   /** Longest time a client may take to send a whole request (default 30 s). */
   readonly requestTimeoutMs?: number;
   /**
-   * Availability scores (`/v1/availability/scores`): a model in process enables the lazy refresh of scores
-   * older than `availabilityStalenessMs` (default 15 min); without one, stored scores are served as synced.
+   * Availability scores (`/v1/availability/scores`): a tenant's model in process enables the lazy refresh
+   * of its scores older than `availabilityStalenessMs` (default 15 min); without one, stored scores are
+   * served as synced. One model per tenant (its store ids carry the `tenant/` prefix), so that pooled
+   * evidence never crosses tenants.
    */
-  readonly availabilityModel?: AvailabilityModel;
+  readonly availabilityModels?: (tenant: string) => AvailabilityModel | undefined;
   readonly availabilityStalenessMs?: number;
 }
 
@@ -162,8 +164,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         backend,
         scores: new ScoreServing(scores, {
           stalenessMs: options.availabilityStalenessMs ?? DEFAULT_AVAILABILITY_STALENESS_MS,
-          ...(options.availabilityModel === undefined ? {} : { model: options.availabilityModel }),
         }),
+        ...(options.availabilityModels === undefined ? {} : { modelFor: options.availabilityModels }),
       }),
     ],
     ready: () => backend.ping(),

@@ -37,11 +37,22 @@ export class ScoreServing {
     assert(options.stalenessMs >= 0, "stalenessMs must be ≥ 0");
   }
 
-  /** One bulk read of up to `SCORE_ITEMS_PER_READ_MAX` items of one store, refreshing stale scores. */
-  async read(storeId: string, items: readonly string[], nowMs: number): Promise<ServedScore[]> {
+  /**
+   * One bulk read of up to `SCORE_ITEMS_PER_READ_MAX` items of one store, refreshing stale scores from
+   * `model` (default: the one given at construction). A store the model has never seen is not refreshed:
+   * its score would be pooled evidence of other stores only.
+   */
+  async read(
+    storeId: string,
+    items: readonly string[],
+    nowMs: number,
+    modelOverride?: AvailabilityModel,
+  ): Promise<ServedScore[]> {
     assert(items.length <= SCORE_ITEMS_PER_READ_MAX, `at most ${SCORE_ITEMS_PER_READ_MAX} items per read`);
     const stored = await this.store.readMany(storeId, items);
-    const model = this.options.model;
+    const candidate = modelOverride ?? this.options.model;
+    const model =
+      candidate !== undefined && candidate.catalog.findStore(storeId) >= 0 ? candidate : undefined;
     const fresh: StoredScore[] = [];
     const out = items.map((item, k): ServedScore => {
       const s = stored[k];
