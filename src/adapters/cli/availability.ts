@@ -66,7 +66,8 @@ const thresholdFlags = z.object({
   steps: z
     .string()
     .regex(/^\d{1,5}$/, "--steps: expected 1..10000")
-    .transform(Number),
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 10_000, { message: "--steps: expected 1..10000" }),
   json: z.boolean(),
 });
 
@@ -124,7 +125,6 @@ export function registerAvailability(program: Command): void {
     .option("--json", "print JSON instead of a table", false)
     .action((file: string, opts: Record<string, unknown>) => {
       const flags = thresholdFlags.parse(opts);
-      if (flags.steps < 1) throw new InputError("--steps", "expected 1..10000");
       const signals = parseSignalsCsv(readTextFile(file), file);
       const model = createModel(flags.model as ModelName, new AvailabilityCatalog());
       const [picks] = prequentialPicks([model], signals, { warmupShare: flags.warmupShare });

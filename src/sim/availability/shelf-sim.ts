@@ -115,6 +115,8 @@ interface OrderLine {
   store: number;
   item: number;
   warned: boolean;
+  /** The order was placed after the warm-up: its picks count (orders and picks are judged alike). */
+  judged: boolean;
 }
 
 export function runShelfSim(input: ShelfSimInput = {}): ShelfSimResult {
@@ -280,8 +282,8 @@ export function runShelfSim(input: ShelfSimInput = {}): ShelfSimResult {
 
   const pick = (sm: Simulation, lines: OrderLine[]) => {
     const now = sm.nowMs();
-    const judged = now >= warmupEndMs;
     for (const line of lines) {
+      const judged = line.judged;
       const cell = line.store * I + line.item;
       const truth = inStock(cell);
       if (judged) {
@@ -351,7 +353,7 @@ export function runShelfSim(input: ShelfSimInput = {}): ShelfSimResult {
         }
         if (seen.has(item)) continue;
         seen.add(item);
-        lines.push({ store: s, item, warned: decide(s, item, placedMs) === "warned" });
+        lines.push({ store: s, item, warned: decide(s, item, placedMs) === "warned", judged });
       }
       if (lines.length === 0) continue;
       if (judged) k.orders++;
