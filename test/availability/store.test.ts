@@ -108,6 +108,18 @@ describe.each(BACKENDS)("score store on %s", (backend) => {
     expect(stored).toMatchObject({ p: late[0]!.p, computedAtMs: T0 + 3 * H, observedAtMs: T0 + 2 * H });
   });
 
+  it("serving does not invent a score for a store the model never saw", async () => {
+    const store = await fresh(backend);
+    const model = createModel("hierarchical", new AvailabilityCatalog());
+    model.ingest({ atMs: T0, store: "a/S1", item: "milk", category: "dairy", kind: "found" });
+    const serving = new ScoreServing(store, { stalenessMs: 0, model });
+    const [other] = await serving.read("b/S1", ["milk"], T0 + H);
+    expect(other).toMatchObject({ p: null, refreshed: false });
+    expect(await store.readMany("b/S1", ["milk"])).toEqual([undefined]);
+    const [own] = await serving.read("a/S1", ["milk"], T0 + H);
+    expect(own).toMatchObject({ refreshed: true, n: 1 });
+  });
+
   it("serving without a model: stored scores as they are, missing ones null", async () => {
     const store = await fresh(backend);
     await store.fullSync([{ store: "S1", item: "milk", p: 0.7, n: 3, observedAtMs: null }], T0);
