@@ -77,33 +77,26 @@ export class InMemoryScoreStore implements ScoreStore {
   async close(): Promise<void> {}
 }
 
-interface ScoreRow {
-  store: string;
-  item: string;
-  p: number;
-  n: number;
-  observed_at_ms: number | null;
-  computed_at_ms: number;
-}
-
 const COLUMNS = "store, item, p, n, observed_at_ms, computed_at_ms";
 /** item, p, n, observed_at_ms, computed_at_ms */
 type RawScoreRow = [string, number, number, number | null, number];
 
-function fromRow(r: ScoreRow): StoredScore {
-  return {
-    store: r.store,
-    item: r.item,
-    p: Number(r.p),
-    n: Number(r.n),
-    observedAtMs: r.observed_at_ms === null ? null : Number(r.observed_at_ms),
-    computedAtMs: Number(r.computed_at_ms),
-  };
-}
-
-function aligned(items: readonly string[], rows: readonly ScoreRow[]): (StoredScore | undefined)[] {
+/** Rows (any order, missing items absent) → scores aligned with `items`. */
+function alignedRaw(
+  store: string,
+  items: readonly string[],
+  rows: readonly RawScoreRow[],
+): (StoredScore | undefined)[] {
   const byItem = new Map<string, StoredScore>();
-  for (const r of rows) byItem.set(r.item, fromRow(r));
+  for (const r of rows)
+    byItem.set(r[0], {
+      store,
+      item: r[0],
+      p: Number(r[1]),
+      n: Number(r[2]),
+      observedAtMs: r[3] === null ? null : Number(r[3]),
+      computedAtMs: Number(r[4]),
+    });
   return items.map((item) => byItem.get(item));
 }
 
@@ -157,17 +150,7 @@ export class SqliteScoreStore implements ScoreStore {
   async readMany(store: string, items: readonly string[]): Promise<(StoredScore | undefined)[]> {
     assert(items.length <= SCORE_ITEMS_PER_READ_MAX, `at most ${SCORE_ITEMS_PER_READ_MAX} items per read`);
     if (items.length === 0) return [];
-    const byItem = new Map<string, StoredScore>();
-    for (const r of this.q.read.all(JSON.stringify(items), store))
-      byItem.set(r[0], {
-        store,
-        item: r[0],
-        p: r[1],
-        n: r[2],
-        observedAtMs: r[3] === null ? null : Number(r[3]),
-        computedAtMs: Number(r[4]),
-      });
-    return items.map((item) => byItem.get(item));
+    return alignedRaw(store, items, this.q.read.all(JSON.stringify(items), store));
   }
   async fullSync(scores: readonly Omit<StoredScore, "computedAtMs">[], modelAtMs: number): Promise<void> {
     await this.upsertMany(stamped(scores, modelAtMs));
@@ -203,11 +186,13 @@ export class PostgresScoreStore implements ScoreStore {
   async readMany(store: string, items: readonly string[]): Promise<(StoredScore | undefined)[]> {
     assert(items.length <= SCORE_ITEMS_PER_READ_MAX, `at most ${SCORE_ITEMS_PER_READ_MAX} items per read`);
     if (items.length === 0) return [];
-    const result = await this.pool.query<ScoreRow>(
-      `SELECT ${COLUMNS} FROM availability_score WHERE store = $1 AND item = ANY($2::text[])`,
-      [store, items],
-    );
-    return aligned(items, result.rows);
+    // Array rows: the driver builds no object per row (a third of the client's time at 10,000 rows).
+    const result = await this.pool.query<RawScoreRow>({
+      text: "SELECT item, p, n, observed_at_ms, computed_at_ms FROM availability_score WHERE store = $1 AND item = ANY($2::text[])",
+      values: [store, items],
+      rowMode: "array",
+    });
+    return alignedRaw(store, items, result.rows);
   }
   async fullSync(scores: readonly Omit<StoredScore, "computedAtMs">[], modelAtMs: number): Promise<void> {
     await this.upsertMany(stamped(scores, modelAtMs));
