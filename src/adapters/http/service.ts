@@ -9,7 +9,7 @@ import type { SlotPlanner } from "../../optimize/slots/planner.js";
 import type { ApiKeyStore } from "../store/api-keys.js";
 import { type LedgerBackend, type LedgerSettings, systemClock } from "../store/backend.js";
 import type { BookingStore } from "../store/bookings.js";
-import { openBackend, type StoreSpec } from "../store/open.js";
+import { type OpenOptions, openBackend, type StoreSpec } from "../store/open.js";
 import { PostgresLedgerBackend } from "../store/postgres.js";
 import { openServiceStores } from "../store/service-stores.js";
 import type { SqliteLedgerStoreOptions } from "../store/sqlite.js";
@@ -29,6 +29,8 @@ export interface ServiceOptions {
   readonly settings?: LedgerSettings;
   readonly sqlite?: SqliteLedgerStoreOptions;
   readonly poolSize?: number;
+  /** PostgreSQL group commit (see PostgresBatchOptions); `false`: a transaction per operation. */
+  readonly pgBatch?: OpenOptions["pgBatch"];
   readonly logLevel?: ServerOptions["logLevel"];
   readonly bodyLimitBytes?: number;
   /** Expiry sweep period; 0 disables the timer (operations still expire what they touch). Default 1 s. */
@@ -90,6 +92,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.settings === undefined ? {} : { settings: options.settings }),
     ...(options.sqlite === undefined ? {} : { sqlite: options.sqlite }),
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+    ...(options.pgBatch === undefined ? {} : { pgBatch: options.pgBatch }),
   });
   let stores: Awaited<ReturnType<typeof openServiceStores>>;
   try {

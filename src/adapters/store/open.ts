@@ -5,7 +5,7 @@ import { InputError } from "../../core/assert.js";
 import { InMemoryLedgerStore } from "../../core/ledger/memory-store.js";
 import type { Clock } from "../../core/ports.js";
 import { EmbeddedLedgerBackend, type LedgerBackend, type LedgerSettings } from "./backend.js";
-import { PostgresLedgerBackend } from "./postgres.js";
+import { type PostgresBatchOptions, PostgresLedgerBackend } from "./postgres.js";
 import { SqliteLedgerStore, type SqliteLedgerStoreOptions } from "./sqlite.js";
 
 /**
@@ -41,6 +41,8 @@ export interface OpenOptions {
   readonly sqlite?: SqliteLedgerStoreOptions;
   /** PostgreSQL connection pool size (per process). Default 10. */
   readonly poolSize?: number;
+  /** PostgreSQL group commit (postgres.ts); `false`: one transaction per operation. Default: on. */
+  readonly pgBatch?: Partial<PostgresBatchOptions> | false;
 }
 
 export async function openBackend(spec: StoreSpec, options: OpenOptions): Promise<LedgerBackend> {
@@ -59,6 +61,7 @@ export async function openBackend(spec: StoreSpec, options: OpenOptions): Promis
         clock: options.clock,
         settings,
         poolSize: options.poolSize ?? 10,
+        ...(options.pgBatch === undefined ? {} : { batch: options.pgBatch }),
       });
   }
 }
