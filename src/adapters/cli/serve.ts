@@ -12,6 +12,7 @@ import { DEFAULT_ROUTE_QUEUE_MAX } from "../http/route-pool.js";
 import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS } from "../http/server.js";
 import { createService } from "../http/service.js";
 import { loadSlotPlan } from "../http/slot-routes.js";
+import { DEFAULT_SQLITE_BATCH } from "../store/backend.js";
 import { parseStoreSpec } from "../store/open.js";
 import { DEFAULT_PG_BATCH } from "../store/postgres.js";
 import { CliUsageError } from "./errors.js";
@@ -36,6 +37,7 @@ interface ServeOptions {
   pgBatchMax: string;
   pgBatchWaitMs: string;
   pgBatchInFlight: string;
+  sqliteBatchMax: string;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -101,6 +103,11 @@ export function registerServe(program: Command): void {
       "PostgreSQL group commit: batched transactions running at once in this process",
       String(DEFAULT_PG_BATCH.inFlightMax),
     )
+    .option(
+      "--sqlite-batch-max <n>",
+      "SQLite: most operations of one event-loop tick in one transaction (0: one transaction each)",
+      String(DEFAULT_SQLITE_BATCH.batchSizeMax),
+    )
     .action(async (opts: ServeOptions) => {
       const port = integer(opts.port, "--port", 0, 65535);
       const bodyLimitBytes = integer(opts.bodyLimitBytes, "--body-limit-bytes", 1, 1 << 30);
@@ -115,6 +122,7 @@ export function registerServe(program: Command): void {
       const pgBatchMax = integer(opts.pgBatchMax, "--pg-batch-max", 0, 10_000);
       const pgBatchWaitMs = integer(opts.pgBatchWaitMs, "--pg-batch-wait-ms", 0, 1000);
       const pgBatchInFlight = integer(opts.pgBatchInFlight, "--pg-batch-in-flight", 1, 1000);
+      const sqliteBatchMax = integer(opts.sqliteBatchMax, "--sqlite-batch-max", 0, 10_000);
       const insecure = opts.insecure === true;
       // Read before opening the store: a bad plan exits 2 without touching the database.
       const slots = opts.slots === undefined ? undefined : loadSlotPlan(opts.slots);
@@ -133,6 +141,7 @@ export function registerServe(program: Command): void {
             ? false
             : { batchSizeMax: pgBatchMax, maxWaitMs: pgBatchWaitMs, inFlightMax: pgBatchInFlight },
         sqlite: { synchronous: opts.sqliteSynchronous },
+        sqliteBatch: { batchSizeMax: sqliteBatchMax },
         routeTimeLimitMaxMs,
         routeWorkers,
         routeQueueMax,

@@ -31,6 +31,8 @@ export interface ServiceOptions {
   readonly poolSize?: number;
   /** PostgreSQL group commit (see PostgresBatchOptions); `false`: a transaction per operation. */
   readonly pgBatch?: OpenOptions["pgBatch"];
+  /** SQLite: one transaction per event-loop tick (see SqliteBatchOptions). */
+  readonly sqliteBatch?: OpenOptions["sqliteBatch"];
   readonly logLevel?: ServerOptions["logLevel"];
   readonly bodyLimitBytes?: number;
   /** Expiry sweep period; 0 disables the timer (operations still expire what they touch). Default 1 s. */
@@ -93,6 +95,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.sqlite === undefined ? {} : { sqlite: options.sqlite }),
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
     ...(options.pgBatch === undefined ? {} : { pgBatch: options.pgBatch }),
+    ...(options.sqliteBatch === undefined ? {} : { sqliteBatch: options.sqliteBatch }),
   });
   let stores: Awaited<ReturnType<typeof openServiceStores>>;
   try {

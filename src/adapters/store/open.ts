@@ -4,7 +4,12 @@
 import { InputError } from "../../core/assert.js";
 import { InMemoryLedgerStore } from "../../core/ledger/memory-store.js";
 import type { Clock } from "../../core/ports.js";
-import { EmbeddedLedgerBackend, type LedgerBackend, type LedgerSettings } from "./backend.js";
+import {
+  EmbeddedLedgerBackend,
+  type LedgerBackend,
+  type LedgerSettings,
+  type SqliteBatchOptions,
+} from "./backend.js";
 import { type PostgresBatchOptions, PostgresLedgerBackend } from "./postgres.js";
 import { SqliteLedgerStore, type SqliteLedgerStoreOptions } from "./sqlite.js";
 
@@ -43,6 +48,8 @@ export interface OpenOptions {
   readonly poolSize?: number;
   /** PostgreSQL group commit (postgres.ts); `false`: one transaction per operation. Default: on. */
   readonly pgBatch?: Partial<PostgresBatchOptions> | false;
+  /** SQLite: operations of one event-loop tick in one transaction (backend.ts). Default: on. */
+  readonly sqliteBatch?: SqliteBatchOptions;
 }
 
 export async function openBackend(spec: StoreSpec, options: OpenOptions): Promise<LedgerBackend> {
@@ -55,6 +62,7 @@ export async function openBackend(spec: StoreSpec, options: OpenOptions): Promis
         new SqliteLedgerStore(spec.file, { backgroundCheckpointMs: SQLITE_CHECKPOINT_MS, ...options.sqlite }),
         options.clock,
         settings,
+        ...(options.sqliteBatch === undefined ? [] : [options.sqliteBatch]),
       );
     case "postgres":
       return PostgresLedgerBackend.open(spec.url, {
