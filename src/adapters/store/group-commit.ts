@@ -90,8 +90,12 @@ export class GroupCommitQueue<T> {
         if (this.waiting.length > 0) this.schedule();
         else if (this.inFlight === 0) for (const done of this.idleWaiters.splice(0)) done();
       });
-      // With room for another batch and fewer than a full one waiting, let more arrive first.
-      if (this.waiting.length < this.options.batchSizeMax) break;
+      // With room for another batch and fewer than a full one waiting, let more arrive first (one more
+      // tick, or maxWaitMs) rather than sending a small batch right behind this one.
+      if (this.waiting.length < this.options.batchSizeMax) {
+        this.schedule();
+        break;
+      }
     }
   }
 }
