@@ -12,6 +12,12 @@
  * the same transaction and reruns the operation from a clean overlay (the ledger plans purely, so a rerun
  * is exact). A failed compare-and-set or a unique violation (another process won) rolls back and retries
  * from fresh reads, a bounded number of times. Two server processes can share one database.
+ *
+ * Group commit (on by default, `PostgresBatchOptions`): reserve / harden / commit / release requests that
+ * arrive while this process's transactions are in flight run together in the next one, in two round trips
+ * (`BEGIN; SELECT ledger_read_batch(…)`, then `SELECT ledger_flush(…); COMMIT`), each request planned in
+ * arrival order over one shared snapshot. On a 2-core machine a durable COMMIT's WAL flush took ~6 ms and
+ * each operation was four round trips: the cost was per transaction, so transactions carry many requests.
  */
 import pg from "pg";
 import { InputError } from "../../core/assert.js";
