@@ -13,8 +13,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { createApiKey } from "../src/adapters/http/auth.js";
 import { parseStoreSpec } from "../src/adapters/store/open.js";
@@ -22,15 +23,70 @@ import { openServiceStores } from "../src/adapters/store/service-stores.js";
 import type { BenchRow, BenchSuite } from "./types.js";
 
 const RATE_REQ_PER_S = 2000;
+/** Issue 21: PostgreSQL reserve→commit at this rate with p99 < PG_TARGET_P99_MS, over two processes. */
+const PG_RATE_REQ_PER_S = 5000;
+const PG_TARGET_P99_MS = 20;
 const CONNECTIONS = 32;
 const SKU_COUNT = 100;
 const TARGET_P99_MS = 10;
 const ORDER_FLOOR_P99_MS = 500;
 const SEARCH_FLOOR_P99_MS = 200;
+/** PostgreSQL connections per server process (`--pool-size`), for both builds. */
+const PG_POOL_SIZE = 16;
 
 interface Server {
   readonly url: string;
   stop(): Promise<void>;
+}
+
+/** Which `serve` a configuration runs: this checkout's, or a baseline checkout's (its dist/ built). */
+interface Build {
+  readonly label: string;
+  /** The checkout's root (dist/src/adapters/cli/serve.js under it). */
+  readonly root: string;
+  /** Extra `serve` flags (this build only: the baseline may not know them). */
+  readonly extraArgs: readonly string[];
+}
+
+interface Config {
+  readonly store: "memory" | "sqlite" | "postgres";
+  readonly spec: string;
+  readonly build: Build;
+  readonly processes: 1 | 2;
+}
+
+/**
+ * Knobs, all optional (environment, so that `lastmile bench` keeps one set of flags):
+ *   LASTMILE_BENCH_HTTP_BASELINE     root of a built baseline checkout (e.g. main's, built in /tmp): every
+ *                                    durable store also runs on it, in the same run, for an A/B;
+ *   LASTMILE_BENCH_HTTP_STORES       comma list among memory, sqlite, postgres (default: all available);
+ *   LASTMILE_BENCH_HTTP_SERVE_ARGS   extra `serve` flags for this build (e.g. "--pg-batch-max 0").
+ */
+function configs(dir: string, notes: string[]): Config[] {
+  const here: Build = {
+    label: "this",
+    root: new URL("../..", import.meta.url).pathname,
+    extraArgs: (process.env.LASTMILE_BENCH_HTTP_SERVE_ARGS ?? "").split(" ").filter((a) => a !== ""),
+  };
+  const baselineRoot = process.env.LASTMILE_BENCH_HTTP_BASELINE;
+  const baseline: Build | undefined =
+    baselineRoot === undefined
+      ? undefined
+      : { label: `baseline ${baselineRoot}`, root: baselineRoot, extraArgs: [] };
+  const wanted = new Set((process.env.LASTMILE_BENCH_HTTP_STORES ?? "memory,sqlite,postgres").split(","));
+  const builds = baseline === undefined ? [here] : [baseline, here];
+  const out: Config[] = [];
+  if (wanted.has("memory")) out.push({ store: "memory", spec: "memory", build: here, processes: 1 });
+  if (wanted.has("sqlite"))
+    for (const build of builds)
+      out.push({ store: "sqlite", spec: `sqlite:${join(dir, `${out.length}.db`)}`, build, processes: 1 });
+  const pgUrl = process.env.LASTMILE_PG_URL;
+  if (wanted.has("postgres") && pgUrl !== undefined)
+    for (const processes of [1, 2] as const)
+      for (const build of builds) out.push({ store: "postgres", spec: pgUrl, build, processes });
+  else if (wanted.has("postgres"))
+    notes.push("postgres: skipped (LASTMILE_PG_URL not set; start one with scripts/postgres.sh)");
+  return out;
 }
 
 export const httpSuite: BenchSuite = {
@@ -40,68 +96,112 @@ export const httpSuite: BenchSuite = {
     const rows: BenchRow[] = [];
     const targets = [];
     const notes: string[] = [
-      "server: `lastmile serve --log-level warn` in a child process; client: autocannon in the bench process, " +
-        `${CONNECTIONS} connections, on the same 2-core machine (client and server compete for the cores)`,
+      "server: `lastmile serve --log-level warn` in child processes; client: autocannon in the bench process, " +
+        `${CONNECTIONS} connections (round-robin over the processes), on the same machine (client, servers ` +
+        "and PostgreSQL compete for the cores)",
       "rate-limited rows: autocannon's overallRate; latency is per HTTP request (reserve and commit alike)",
       "sqlite: WAL, synchronous=NORMAL (durable across a process crash; `--sqlite-synchronous full` for power loss)",
+      `postgres: --pool-size ${PG_POOL_SIZE} per process; fsync and synchronous_commit as the cluster has them`,
+      "load1: the 1-minute load average when the row's load started (the machine may be shared)",
     ];
     const dir = mkdtempSync(join(tmpdir(), "lastmile-bench-http-"));
-    const stores: { name: string; spec: string }[] = [
-      { name: "memory", spec: "memory" },
-      { name: "sqlite", spec: `sqlite:${join(dir, "bench.db")}` },
-    ];
-    const pgUrl = process.env.LASTMILE_PG_URL;
-    if (pgUrl !== undefined) stores.push({ name: "postgres", spec: pgUrl });
-    else notes.push("postgres: skipped (LASTMILE_PG_URL not set; start one with scripts/postgres.sh)");
     const seconds = ctx.quick ? 3 : 10;
     try {
-      for (const store of stores) {
-        ctx.log(`http: starting server on ${store.name}`);
-        const server = await startServer(store.spec);
+      for (const config of configs(dir, notes)) {
+        const name = `${config.store}${config.processes === 2 ? " ×2" : ""}`;
+        ctx.log(`http: starting ${name} (${config.build.label})`);
+        const servers = await startServers(config);
         try {
-          const run = `${store.name}-${process.pid}-${Date.now()}`;
-          await seed(server.url, run);
-          await load(server.url, run, "warm", ctx.quick ? 1 : 3, RATE_REQ_PER_S); // JIT, page cache, pool
-          const paced = await load(server.url, run, "paced", seconds, RATE_REQ_PER_S);
-          const search = await loadAvailability(server.url, seconds);
-          const open = await load(server.url, run, "open", seconds, 0);
-          rows.push(row(store.name, "reserve→commit", RATE_REQ_PER_S, paced));
-          rows.push(row(store.name, "availability", RATE_REQ_PER_S, search));
-          rows.push(row(store.name, "reserve→commit", "max", open));
-          if (store.name === "sqlite") {
+          const urls = servers.map((s) => s.url);
+          const run = `${config.store}-${process.pid}-${Date.now()}`;
+          await seed(urls[0]!, run);
+          await load(urls, run, "warm", ctx.quick ? 1 : 3, RATE_REQ_PER_S); // JIT, page cache, pool
+          const measure = async (
+            workload: string,
+            rate: number | "max",
+            go: () => Promise<autocannon.Result>,
+          ) => {
+            const load1 = os.loadavg()[0]!;
+            const result = await go();
+            rows.push(row(name, config, workload, rate, result, load1));
+            return result;
+          };
+          const rates = config.store === "postgres" ? [RATE_REQ_PER_S, PG_RATE_REQ_PER_S] : [RATE_REQ_PER_S];
+          const paced: autocannon.Result[] = [];
+          for (const rate of rates)
+            paced.push(
+              await measure("reserve→commit", rate, () => load(urls, run, `paced${rate}`, seconds, rate)),
+            );
+          const search =
+            config.processes === 1
+              ? await measure("availability", RATE_REQ_PER_S, () => loadAvailability(urls, seconds))
+              : undefined;
+          await measure("reserve→commit", "max", () => load(urls, run, "open", seconds, 0));
+          if (config.build.label !== "this") continue;
+          const at2000 = paced[0]!;
+          if (config.store === "sqlite") {
             targets.push({
               name: `sqlite reserve→commit p99 at ${RATE_REQ_PER_S} req/s (ms)`,
-              measured: paced.latency.p99,
+              measured: at2000.latency.p99,
               target: `< ${TARGET_P99_MS}`,
-              pass: paced.latency.p99 < TARGET_P99_MS && sustained(paced) && clean(paced),
+              pass: at2000.latency.p99 < TARGET_P99_MS && sustained(at2000, RATE_REQ_PER_S) && clean(at2000),
+            });
+          }
+          if (config.store === "postgres") {
+            const at5000 = paced[1]!;
+            targets.push({
+              name: `${name} reserve→commit achieved req/s at ${PG_RATE_REQ_PER_S} offered`,
+              measured: Math.round(at5000.requests.average),
+              target: `>= ${PG_RATE_REQ_PER_S * 0.95}`,
+              pass: sustained(at5000, PG_RATE_REQ_PER_S) && clean(at5000),
+            });
+            targets.push({
+              name: `${name} reserve→commit p99 at ${PG_RATE_REQ_PER_S} req/s (ms)`,
+              measured: at5000.latency.p99,
+              target: `< ${PG_TARGET_P99_MS}`,
+              pass: at5000.latency.p99 < PG_TARGET_P99_MS && clean(at5000),
             });
           }
           targets.push({
-            name: `${store.name} order placement (reserve→commit) p99 (ms)`,
-            measured: paced.latency.p99,
+            name: `${name} order placement (reserve→commit) p99 (ms)`,
+            measured: at2000.latency.p99,
             target: `< ${ORDER_FLOOR_P99_MS}`,
-            pass: paced.latency.p99 < ORDER_FLOOR_P99_MS && clean(paced),
+            pass: at2000.latency.p99 < ORDER_FLOOR_P99_MS && clean(at2000),
           });
-          targets.push({
-            name: `${store.name} search (availability) p99 (ms)`,
-            measured: search.latency.p99,
-            target: `< ${SEARCH_FLOOR_P99_MS}`,
-            pass: search.latency.p99 < SEARCH_FLOOR_P99_MS && clean(search),
-          });
+          if (search !== undefined)
+            targets.push({
+              name: `${name} search (availability) p99 (ms)`,
+              measured: search.latency.p99,
+              target: `< ${SEARCH_FLOOR_P99_MS}`,
+              pass: search.latency.p99 < SEARCH_FLOOR_P99_MS && clean(search),
+            });
         } finally {
-          await server.stop();
+          for (const server of servers) await server.stop();
         }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    return { rows, targets, baseline: "memory store (same HTTP path, no storage)", notes };
+    const baseline =
+      process.env.LASTMILE_BENCH_HTTP_BASELINE === undefined
+        ? "memory store (same HTTP path, no storage)"
+        : `memory store, and the durable stores on ${process.env.LASTMILE_BENCH_HTTP_BASELINE} (same run)`;
+    return { rows, targets, baseline, notes };
   },
 };
 
-function row(store: string, workload: string, rate: number | string, r: autocannon.Result): BenchRow {
+function row(
+  store: string,
+  config: Config,
+  workload: string,
+  rate: number | string,
+  r: autocannon.Result,
+  load1: number,
+): BenchRow {
   return {
     store,
+    build: config.build.label,
+    processes: config.processes,
     workload,
     rate_req_per_s: rate,
     achieved_req_per_s: Math.round(r.requests.average),
@@ -111,6 +211,7 @@ function row(store: string, workload: string, rate: number | string, r: autocann
     requests: r.requests.total,
     non_2xx: r.non2xx,
     errors: r.errors + r.timeouts,
+    load1: Math.round(load1 * 100) / 100,
   };
 }
 
@@ -120,21 +221,23 @@ function clean(r: autocannon.Result): boolean {
 }
 
 /** The paced load really ran at (nearly) the asked rate. */
-function sustained(r: autocannon.Result): boolean {
-  return r.requests.average >= RATE_REQ_PER_S * 0.95;
+function sustained(r: autocannon.Result, rate: number): boolean {
+  return r.requests.average >= rate * 0.95;
 }
 
 /** Reserve then commit, per connection, forever; every reservation under a fresh key. */
 function load(
-  url: string,
+  urls: readonly string[],
   run: string,
   phase: string,
   seconds: number,
   rate: number,
 ): Promise<autocannon.Result> {
   let n = 0;
+  const url = urls[0]!;
   return autocannon({
-    url,
+    // An array: autocannon spreads the connections round-robin over the server processes.
+    url: (urls.length === 1 ? url : [...urls]) as unknown as string,
     connections: CONNECTIONS,
     duration: seconds,
     ...(rate > 0 ? { overallRate: rate } : {}),
@@ -181,7 +284,8 @@ function load(
   });
 }
 
-function loadAvailability(url: string, seconds: number): Promise<autocannon.Result> {
+function loadAvailability(urls: readonly string[], seconds: number): Promise<autocannon.Result> {
+  const url = urls[0]!;
   const skus = Array.from({ length: 10 }, (_, i) => `sku-${i * 7}`).join(",");
   return autocannon({
     url: `${url}/v1/availability?store=DS1&skus=${skus}`,
@@ -239,7 +343,8 @@ function authOf(url: string): Record<string, string> {
  * store cannot be shared with the child, so that baseline runs `--insecure`. The rate limit is lifted: the
  * bench measures throughput, not the limiter's refusals.
  */
-async function startServer(store: string): Promise<Server> {
+async function startServers(config: Config): Promise<Server[]> {
+  const store = config.spec;
   let token: string | undefined;
   if (store !== "memory") {
     const stores = await openServiceStores(parseStoreSpec(store));
@@ -255,8 +360,23 @@ async function startServer(store: string): Promise<Server> {
       await stores.close();
     }
   }
-  // This module runs from dist/bench/http.js. The child loads only the serve subcommand, not the whole CLI.
-  const serve = new URL("../src/adapters/cli/serve.js", import.meta.url).href;
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < config.processes; i++) servers.push(await startServer(config, token));
+  } catch (error) {
+    for (const server of servers) await server.stop();
+    throw error;
+  }
+  // Every process shares the store, so one key opens them all.
+  if (token !== undefined)
+    for (const server of servers) authHeaders.set(server.url, { authorization: `Bearer ${token}` });
+  return servers;
+}
+
+async function startServer(config: Config, token: string | undefined): Promise<Server> {
+  const store = config.spec;
+  // The child loads only the serve subcommand, not the whole CLI.
+  const serve = pathToFileURL(join(config.build.root, "dist/src/adapters/cli/serve.js")).href;
   const source = `
 const { Command } = await import("commander");
 const { registerServe } = await import(${JSON.stringify(serve)});
@@ -272,9 +392,10 @@ catch (error) { process.stderr.write("error: " + (error?.message ?? error) + "\\
       "-e",
       source,
       "serve",
-      ...["--port", "0", "--store", store, "--log-level", "warn", "--pool-size", "16"],
+      ...["--port", "0", "--store", store, "--log-level", "warn", "--pool-size", String(PG_POOL_SIZE)],
       ...["--rate-limit-per-minute", "100000000"],
       ...(token === undefined ? ["--insecure"] : []),
+      ...config.build.extraArgs,
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
@@ -295,7 +416,6 @@ catch (error) { process.stderr.write("error: " + (error?.message ?? error) + "\\
       fail(new Error(`server exited with ${code}: ${err}`));
     });
   });
-  if (token !== undefined) authHeaders.set(url, { authorization: `Bearer ${token}` });
   return {
     url,
     async stop() {

@@ -1,7 +1,8 @@
 /**
  * 200 concurrent HTTP clients reserving the last 50 units of a hot SKU: exactly 50 get 201 and 150 get
  * 422, on every store — one in-process server per store, then two server processes sharing one SQLite
- * file and two sharing one PostgreSQL database.
+ * file and two sharing one PostgreSQL database (with group commit as configured by default, with a wait
+ * window that makes every batch large, and with batching off).
  */
 import { Agent } from "node:http";
 import { afterAll, describe, expect, it } from "vitest";
@@ -80,3 +81,24 @@ describe.each(BACKENDS.filter((b) => b !== "memory"))(
     });
   },
 );
+
+/** Group commit across two processes: batches that overlap in rows, from both sides, still sell exactly 50. */
+describe.each([
+  { label: "batches held open 20 ms", args: ["--pg-batch-wait-ms", "20", "--pg-batch-in-flight", "1"] },
+  { label: "batching off", args: ["--pg-batch-max", "0"] },
+])("200 clients, 50 units, two PostgreSQL processes, $label", ({ args }) => {
+  const pgIt = PG_URL === undefined ? it.skip : it;
+  pgIt("exactly 50 reservations succeed across both processes", async () => {
+    const scratch = await scratchStore("postgres");
+    const servers: ServerProcess[] = [];
+    try {
+      const url = (scratch.spec as { url: string }).url;
+      servers.push(await startServer(url, args));
+      servers.push(await startServer(url, args));
+      await lastUnitsRace(servers.map((s) => s.url));
+    } finally {
+      for (const s of servers) expect(await s.stop()).toBe(0);
+      await scratch.cleanup();
+    }
+  });
+});

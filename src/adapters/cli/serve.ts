@@ -12,7 +12,9 @@ import { DEFAULT_ROUTE_QUEUE_MAX } from "../http/route-pool.js";
 import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS } from "../http/server.js";
 import { createService } from "../http/service.js";
 import { loadSlotPlan } from "../http/slot-routes.js";
+import { DEFAULT_SQLITE_BATCH } from "../store/backend.js";
 import { parseStoreSpec } from "../store/open.js";
+import { DEFAULT_PG_BATCH } from "../store/postgres.js";
 import { CliUsageError } from "./errors.js";
 
 interface ServeOptions {
@@ -32,6 +34,10 @@ interface ServeOptions {
   rateLimitPerMinute: string;
   posFutureSkewMs: string;
   requestTimeoutMs: string;
+  pgBatchMax: string;
+  pgBatchWaitMs: string;
+  pgBatchInFlight: string;
+  sqliteBatchMax: string;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -82,6 +88,26 @@ export function registerServe(program: Command): void {
       "a client must send its whole request within this; beyond: 408",
       String(DEFAULT_REQUEST_TIMEOUT_MS),
     )
+    .option(
+      "--pg-batch-max <n>",
+      "PostgreSQL group commit: most reservation requests in one transaction (0: one transaction each)",
+      String(DEFAULT_PG_BATCH.batchSizeMax),
+    )
+    .option(
+      "--pg-batch-wait-ms <n>",
+      "PostgreSQL group commit: longest a request waits for others before its transaction starts",
+      String(DEFAULT_PG_BATCH.maxWaitMs),
+    )
+    .option(
+      "--pg-batch-in-flight <n>",
+      "PostgreSQL group commit: batched transactions running at once in this process",
+      String(DEFAULT_PG_BATCH.inFlightMax),
+    )
+    .option(
+      "--sqlite-batch-max <n>",
+      "SQLite: most operations of one event-loop tick in one transaction (0: one transaction each)",
+      String(DEFAULT_SQLITE_BATCH.batchSizeMax),
+    )
     .action(async (opts: ServeOptions) => {
       const port = integer(opts.port, "--port", 0, 65535);
       const bodyLimitBytes = integer(opts.bodyLimitBytes, "--body-limit-bytes", 1, 1 << 30);
@@ -93,6 +119,10 @@ export function registerServe(program: Command): void {
       const rateLimitPerMinute = integer(opts.rateLimitPerMinute, "--rate-limit-per-minute", 1, 100_000_000);
       const posFutureSkewMsMax = integer(opts.posFutureSkewMs, "--pos-future-skew-ms", 0, 366 * 86_400_000);
       const requestTimeoutMs = integer(opts.requestTimeoutMs, "--request-timeout-ms", 100, 3_600_000);
+      const pgBatchMax = integer(opts.pgBatchMax, "--pg-batch-max", 0, 10_000);
+      const pgBatchWaitMs = integer(opts.pgBatchWaitMs, "--pg-batch-wait-ms", 0, 1000);
+      const pgBatchInFlight = integer(opts.pgBatchInFlight, "--pg-batch-in-flight", 1, 1000);
+      const sqliteBatchMax = integer(opts.sqliteBatchMax, "--sqlite-batch-max", 0, 10_000);
       const insecure = opts.insecure === true;
       // Read before opening the store: a bad plan exits 2 without touching the database.
       const slots = opts.slots === undefined ? undefined : loadSlotPlan(opts.slots);
@@ -106,7 +136,12 @@ export function registerServe(program: Command): void {
         logLevel: opts.logLevel === "silent" ? false : (opts.logLevel as "info"),
         bodyLimitBytes,
         poolSize,
+        pgBatch:
+          pgBatchMax === 0
+            ? false
+            : { batchSizeMax: pgBatchMax, maxWaitMs: pgBatchWaitMs, inFlightMax: pgBatchInFlight },
         sqlite: { synchronous: opts.sqliteSynchronous },
+        sqliteBatch: { batchSizeMax: sqliteBatchMax },
         routeTimeLimitMaxMs,
         routeWorkers,
         routeQueueMax,

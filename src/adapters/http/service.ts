@@ -12,7 +12,7 @@ import { openScoreStore, type ScoreStore } from "../store/availability-scores.js
 import { ScoreServing } from "../store/availability-serving.js";
 import { type LedgerBackend, type LedgerSettings, systemClock } from "../store/backend.js";
 import type { BookingStore } from "../store/bookings.js";
-import { openBackend, type StoreSpec } from "../store/open.js";
+import { type OpenOptions, openBackend, type StoreSpec } from "../store/open.js";
 import { PostgresLedgerBackend } from "../store/postgres.js";
 import { openServiceStores } from "../store/service-stores.js";
 import type { SqliteLedgerStoreOptions } from "../store/sqlite.js";
@@ -33,6 +33,10 @@ export interface ServiceOptions {
   readonly settings?: LedgerSettings;
   readonly sqlite?: SqliteLedgerStoreOptions;
   readonly poolSize?: number;
+  /** PostgreSQL group commit (see PostgresBatchOptions); `false`: a transaction per operation. */
+  readonly pgBatch?: OpenOptions["pgBatch"];
+  /** SQLite: one transaction per event-loop tick (see SqliteBatchOptions). */
+  readonly sqliteBatch?: OpenOptions["sqliteBatch"];
   readonly logLevel?: ServerOptions["logLevel"];
   readonly bodyLimitBytes?: number;
   /** Expiry sweep period; 0 disables the timer (operations still expire what they touch). Default 1 s. */
@@ -107,6 +111,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.settings === undefined ? {} : { settings: options.settings }),
     ...(options.sqlite === undefined ? {} : { sqlite: options.sqlite }),
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+    ...(options.pgBatch === undefined ? {} : { pgBatch: options.pgBatch }),
+    ...(options.sqliteBatch === undefined ? {} : { sqliteBatch: options.sqliteBatch }),
   });
   let stores: Awaited<ReturnType<typeof openServiceStores>>;
   try {

@@ -11,6 +11,7 @@ import { Ledger, type LedgerOptions } from "../../core/ledger/ledger.js";
 import type { InMemoryLedgerStore } from "../../core/ledger/memory-store.js";
 import {
   type CommitRequest,
+  ContentionError,
   type HardenRequest,
   LedgerError,
   type PosResult,
@@ -21,7 +22,11 @@ import {
   type StockRow,
 } from "../../core/ledger/types.js";
 import type { Clock } from "../../core/ports.js";
+import { GroupCommitQueue, QueueFullError } from "./group-commit.js";
 import type { SqliteLedgerStore } from "./sqlite.js";
+
+/** Operations waiting for the next tick's transaction beyond which new ones are refused (503). */
+const TICK_QUEUE_MAX = 10_000;
 
 export type BackendKind = "memory" | "sqlite" | "postgres";
 
@@ -52,6 +57,28 @@ export const systemClock: Clock = { nowMs: () => Date.now() };
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+/**
+ * SQLite: operations that arrive in the same turn of the event loop share one transaction (each in a
+ * savepoint of its own, so that one failing operation undoes only its own writes). A commit appends every
+ * page it dirtied to the WAL; a reserve → commit pair dirties about a dozen pages (the row, reservation,
+ * hold and idempotency tables and their indexes), most of them the same pages as its neighbours'. One
+ * transaction per tick writes each of them once: a third of the write volume at 2,000 req/s, and the tail
+ * of the latency came from the kernel throttling those writes. No request waits for a later one: the
+ * batch runs at the end of the tick in which its requests' bodies were parsed.
+ */
+export interface SqliteBatchOptions {
+  /** Most operations in one transaction (0: a transaction per operation). */
+  readonly batchSizeMax: number;
+}
+
+export const DEFAULT_SQLITE_BATCH: SqliteBatchOptions = { batchSizeMax: 64 };
+
+interface TickItem {
+  readonly fn: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export class EmbeddedLedgerBackend implements LedgerBackend {
   readonly ledger: Ledger;
 
@@ -63,9 +90,22 @@ export class EmbeddedLedgerBackend implements LedgerBackend {
     private readonly onClose: () => void | Promise<void>,
     clock: Clock,
     settings: LedgerSettings,
+    batchSizeMax = 0,
+    /** Runs one operation of a batch in a savepoint (SQLite's `runSavepoint`). */
+    private readonly nested: <T>(fn: () => T) => T = (fn) => fn(),
   ) {
     this.ledger = new Ledger({ ...settings, clock, store });
+    this.tick =
+      batchSizeMax === 0
+        ? undefined
+        : new GroupCommitQueue<TickItem>(
+            { batchSizeMax, maxWaitMs: 0, inFlightMax: 1, queueMax: TICK_QUEUE_MAX },
+            async (items) => this.runTick(items),
+          );
   }
+
+  /** Same-tick batching (SQLite only); undefined: every operation in a transaction of its own. */
+  private readonly tick: GroupCommitQueue<TickItem> | undefined;
 
   static memory(
     store: InMemoryLedgerStore,
@@ -95,6 +135,7 @@ export class EmbeddedLedgerBackend implements LedgerBackend {
     store: SqliteLedgerStore,
     clock: Clock,
     settings: LedgerSettings = {},
+    batch: SqliteBatchOptions = DEFAULT_SQLITE_BATCH,
   ): EmbeddedLedgerBackend {
     return new EmbeddedLedgerBackend(
       "sqlite",
@@ -104,24 +145,26 @@ export class EmbeddedLedgerBackend implements LedgerBackend {
       () => store.close(),
       clock,
       settings,
+      batch.batchSizeMax,
+      (fn) => store.runSavepoint(fn),
     );
   }
 
   async reserve(request: ReserveRequest): Promise<Reservation> {
-    return this.run(() => this.ledger.reserve(request));
+    return this.runBatched(() => this.ledger.reserve(request));
   }
   async harden(request: HardenRequest): Promise<Reservation> {
-    return this.run(() => this.ledger.harden(request));
+    return this.runBatched(() => this.ledger.harden(request));
   }
   async commit(request: CommitRequest): Promise<Reservation> {
-    return this.run(() => this.ledger.commit(request));
+    return this.runBatched(() => this.ledger.commit(request));
   }
   async release(request: ReleaseRequest): Promise<Reservation> {
-    return this.run(() => this.ledger.release(request));
+    return this.runBatched(() => this.ledger.release(request));
   }
   async applyPos(updates: readonly PosUpdate[]): Promise<PosResult[]> {
     // One transaction for the batch: on SQLite that is one commit instead of one per update.
-    return this.run(() => updates.map((u) => this.ledger.applyPos(u)));
+    return this.runBatched(() => updates.map((u) => this.ledger.applyPos(u)));
   }
   async rows(storeId: string, skus: readonly string[]): Promise<(StockRow | undefined)[]> {
     return skus.map((sku) => this.store.row(storeId, sku));
@@ -136,7 +179,60 @@ export class EmbeddedLedgerBackend implements LedgerBackend {
     this.store.row("", "");
   }
   async close(): Promise<void> {
+    await this.tick?.idle();
     await this.onClose();
+  }
+
+  /** Through the same-tick batch when there is one, else `run` at once. */
+  private async runBatched<T>(fn: () => T): Promise<T> {
+    const tick = this.tick;
+    if (tick === undefined) return this.run(fn);
+    return new Promise<T>((resolve, reject) => {
+      try {
+        tick.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      } catch (error) {
+        reject(error instanceof QueueFullError ? new ContentionError(0) : error);
+      }
+    });
+  }
+
+  /**
+   * One transaction for the tick's operations, each in a savepoint: a refusal keeps what its operation
+   * wrote before refusing (as `run` does), any other error undoes that operation alone. Answers go out only
+   * after the COMMIT, so an acknowledged write is as durable as before.
+   */
+  private runTick(items: readonly TickItem[]): void {
+    let outcomes: Outcome<unknown>[];
+    try {
+      outcomes = this.exclusive(() => items.map((item) => this.savepoint(item.fn)));
+    } catch (error) {
+      // The COMMIT itself failed (or BEGIN could not get the lock): nothing of the batch was written.
+      for (const item of items) item.reject(error);
+      return;
+    }
+    for (let i = 0; i < items.length; i++) {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) items[i]!.resolve(outcome.value);
+      else items[i]!.reject(outcome.error);
+    }
+  }
+
+  private savepoint(fn: () => unknown): Outcome<unknown> {
+    try {
+      // A savepoint, released on return, rolled back on throw (the refusals are returned, not thrown).
+      return this.nested(() => this.outcomeOf(fn));
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  private outcomeOf<T>(fn: () => T): Outcome<T> {
+    try {
+      return { ok: true, value: fn() };
+    } catch (error) {
+      if (error instanceof LedgerError || error instanceof InputError) return { ok: false, error };
+      throw error;
+    }
   }
 
   /**

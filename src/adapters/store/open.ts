@@ -4,8 +4,13 @@
 import { InputError } from "../../core/assert.js";
 import { InMemoryLedgerStore } from "../../core/ledger/memory-store.js";
 import type { Clock } from "../../core/ports.js";
-import { EmbeddedLedgerBackend, type LedgerBackend, type LedgerSettings } from "./backend.js";
-import { PostgresLedgerBackend } from "./postgres.js";
+import {
+  EmbeddedLedgerBackend,
+  type LedgerBackend,
+  type LedgerSettings,
+  type SqliteBatchOptions,
+} from "./backend.js";
+import { type PostgresBatchOptions, PostgresLedgerBackend } from "./postgres.js";
 import { SqliteLedgerStore, type SqliteLedgerStoreOptions } from "./sqlite.js";
 
 /**
@@ -41,6 +46,10 @@ export interface OpenOptions {
   readonly sqlite?: SqliteLedgerStoreOptions;
   /** PostgreSQL connection pool size (per process). Default 10. */
   readonly poolSize?: number;
+  /** PostgreSQL group commit (postgres.ts); `false`: one transaction per operation. Default: on. */
+  readonly pgBatch?: Partial<PostgresBatchOptions> | false;
+  /** SQLite: operations of one event-loop tick in one transaction (backend.ts). Default: on. */
+  readonly sqliteBatch?: SqliteBatchOptions;
 }
 
 export async function openBackend(spec: StoreSpec, options: OpenOptions): Promise<LedgerBackend> {
@@ -53,12 +62,14 @@ export async function openBackend(spec: StoreSpec, options: OpenOptions): Promis
         new SqliteLedgerStore(spec.file, { backgroundCheckpointMs: SQLITE_CHECKPOINT_MS, ...options.sqlite }),
         options.clock,
         settings,
+        ...(options.sqliteBatch === undefined ? [] : [options.sqliteBatch]),
       );
     case "postgres":
       return PostgresLedgerBackend.open(spec.url, {
         clock: options.clock,
         settings,
         poolSize: options.poolSize ?? 10,
+        ...(options.pgBatch === undefined ? {} : { batch: options.pgBatch }),
       });
   }
 }

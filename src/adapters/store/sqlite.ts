@@ -172,6 +172,23 @@ export class SqliteLedgerStore implements LedgerStore {
     }
   }
 
+  /**
+   * Runs `fn` in a savepoint of the current transaction (one operation of a batch): a throw undoes only
+   * what `fn` wrote. Must be called inside `runExclusive`.
+   */
+  runSavepoint<T>(fn: () => T): T {
+    assert(this.db.inTransaction, "a savepoint needs an open transaction");
+    try {
+      // better-sqlite3 runs a transaction function opened inside another as SAVEPOINT … RELEASE.
+      return this.db.transaction(fn)();
+    } catch (error) {
+      // As in runExclusive: the undone writes may include this process's latest id-block allocation.
+      this.idNext = 1;
+      this.idEnd = 0;
+      throw error;
+    }
+  }
+
   row(storeId: string, sku: string): StockRow | undefined {
     const r = this.q.row.get(storeId, sku) as StockRowRecord | undefined;
     return r === undefined ? undefined : stockFromRecord(r);
