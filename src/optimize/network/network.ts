@@ -109,9 +109,13 @@ export class RoadNetwork {
   private readonly metrics = new Map<string, Metric>();
   readonly order: Int32Array;
 
+  /**
+   * `hierarchy`: the free-flow hierarchy when already known (a loaded file); else one is contracted, in
+   * `order` when given.
+   */
   constructor(
     readonly graph: RoadGraph,
-    order?: Int32Array,
+    hierarchy?: ContractionHierarchy | Int32Array,
     readonly witnessSettleLimit = 200,
   ) {
     if (graph.nodeCount === 0) throw new InputError("network", "the extract has no road a car can use");
@@ -128,7 +132,7 @@ export class RoadNetwork {
     }
     this.segments = segmentsOf(graph);
     const ones = ROAD_CLASSES.map(() => 1);
-    const free = this.buildMetric(ones, order);
+    const free = this.buildMetric(ones, hierarchy);
     this.order = free.ch.order;
   }
 
@@ -280,7 +284,7 @@ export class RoadNetwork {
     const f0 = hourFactors(profile, h0);
     const f1 = hourFactors(profile, h1);
     const m0 = decode(run(this.metricFor(f0)), rows, cols);
-    if (metricKey(f0) === metricKey(f1)) return m0;
+    if (alpha === 0 || metricKey(f0) === metricKey(f1)) return m0;
     const m1 = decode(run(this.metricFor(f1)), rows, cols);
     const durationsMs = new Float64Array(rows * cols);
     for (let i = 0; i < durationsMs.length; i++) {
@@ -302,7 +306,10 @@ export class RoadNetwork {
     const src = from.map((p) => this.sourceSeeds(metric, p));
     const dst = to.map((p) => this.targetSeeds(metric, p));
     let out: Float64Array;
-    if (via === "ch") out = metric.query.matrix(src, dst);
+    // One pair: a bidirectional query beats buckets (no bucket bookkeeping).
+    if (via === "ch" && from.length === 1 && to.length === 1)
+      out = Float64Array.of(metric.query.cost(src[0] as Seed[], dst[0] as Seed[]));
+    else if (via === "ch") out = metric.query.matrix(src, dst);
     else {
       out = new Float64Array(from.length * to.length);
       const search = this.referenceOf(metric);
@@ -362,7 +369,15 @@ export class RoadNetwork {
     return this.metrics.get(metricKey(factors)) ?? this.buildMetric(factors, this.order);
   }
 
-  private buildMetric(factors: readonly number[], order: Int32Array | undefined): Metric {
+  /** The free-flow hierarchy (what the network file stores). */
+  get hierarchy(): ContractionHierarchy {
+    return this.metricFor(ROAD_CLASSES.map(() => 1)).ch;
+  }
+
+  private buildMetric(
+    factors: readonly number[],
+    given: ContractionHierarchy | Int32Array | undefined,
+  ): Metric {
     const g = this.graph;
     const cost = new Float64Array(g.edgeCount);
     for (let e = 0; e < g.edgeCount; e++) {
@@ -370,7 +385,13 @@ export class RoadNetwork {
       cost[e] = packCost(Math.round((g.durationMs[e] as number) / f), g.distanceDm[e] as number);
     }
     const costGraph: CostGraph = { nodeCount: g.nodeCount, firstOut: g.firstOut, head: g.head, cost };
-    const ch = contract(costGraph, { order, witnessSettleLimit: this.witnessSettleLimit });
+    let ch: ContractionHierarchy;
+    if (given === undefined || given instanceof Int32Array)
+      ch = contract(costGraph, { order: given, witnessSettleLimit: this.witnessSettleLimit });
+    else {
+      assert(given.nodeCount === g.nodeCount, "hierarchy and graph differ in node count");
+      ch = given;
+    }
     const metric: Metric = { cost: costGraph, ch, query: new ChQuery(ch), reference: null };
     // Bounded cache: a profile has at most 24 distinct hours; custom factor sets beyond the cap evict all.
     if (this.metrics.size >= METRICS_CACHED_MAX) {
