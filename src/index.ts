@@ -204,6 +204,8 @@ export {
   DEFAULT_SNAP_RADIUS_M,
   FREE_FLOW_PROFILE,
   type HourProfile,
+  hourBracket,
+  interpolateDurationMs,
   type OsmParsed,
   type OsmWay,
   parseMaxspeedKmh,

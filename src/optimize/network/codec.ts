@@ -119,7 +119,9 @@ export function decodeNetwork(bytes: Uint8Array, path = "network"): DecodedNetwo
   ): T => {
     const len = count * bytesPer;
     if (at + len > bytes.length) throw bad("truncated sections");
-    const copy = bytes.slice(at, at + len);
+    // A real copy (Node's Buffer#slice would be a view into its shared pool).
+    const copy = new Uint8Array(len);
+    copy.set(bytes.subarray(at, at + len));
     at += pad8(len);
     return make(copy.buffer);
   };
