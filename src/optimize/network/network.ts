@@ -231,7 +231,7 @@ export class RoadNetwork {
     const dst = this.targetSeeds(metric, to);
     let c: number;
     if (via === "ch") c = metric.query.cost(src, dst);
-    else c = costToTarget(this.referenceOf(metric).run(src), dst);
+    else c = this.referenceOf(metric).costTo(src, dst);
     return Math.min(c, this.direct(metric, from, to));
   }
 
