@@ -12,7 +12,7 @@ import { assert, InputError } from "../../core/assert.js";
 import { EARTH_RADIUS_M, type LatLng, projectLocal } from "../../core/geo.js";
 import { type CarProfileOptions, carWayAttributes, ROAD_CLASSES } from "./car-profile.js";
 import { ChQuery, type ContractionHierarchy, contract } from "./ch.js";
-import { costDistanceDm, costDurationMs, fractionOfCost, packCost } from "./cost.js";
+import { DISTANCE_SCALE, fractionOfCost, packCost } from "./cost.js";
 import { costToTarget, DijkstraSearch, type Seed } from "./dijkstra.js";
 import {
   COORD_SCALE,
@@ -318,9 +318,17 @@ export class RoadNetwork {
         for (let j = 0; j < to.length; j++) out[i * to.length + j] = costToTarget(dist, dst[j] as Seed[]);
       }
     }
+    // Same-segment pairs only: group destinations by segment instead of testing all rows × cols.
+    const bySegment = new Map<number, number[]>();
+    to.forEach((p, j) => {
+      const list = bySegment.get(p.segment);
+      if (list === undefined) bySegment.set(p.segment, [j]);
+      else list.push(j);
+    });
     for (let i = 0; i < from.length; i++) {
-      for (let j = 0; j < to.length; j++) {
-        const d = this.direct(metric, from[i] as SnappedPoint, to[j] as SnappedPoint);
+      const a = from[i] as SnappedPoint;
+      for (const j of bySegment.get(a.segment) ?? []) {
+        const d = this.direct(metric, a, to[j] as SnappedPoint);
         const cell = i * to.length + j;
         if (d < (out[cell] as number)) out[cell] = d;
       }
@@ -499,8 +507,10 @@ function decode(costs: Float64Array, rows: number, cols: number): RoadMatrix {
       durationsMs[i] = UNREACHABLE;
       distancesM[i] = UNREACHABLE;
     } else {
-      durationsMs[i] = costDurationMs(c);
-      distancesM[i] = costDistanceDm(c) / 10;
+      // costDurationMs / costDistanceDm, inlined: this loop runs once per matrix cell.
+      const ms = Math.floor(c / DISTANCE_SCALE);
+      durationsMs[i] = ms;
+      distancesM[i] = (c - ms * DISTANCE_SCALE) / 10;
     }
   }
   return { rows, cols, durationsMs, distancesM };
