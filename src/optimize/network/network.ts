@@ -377,6 +377,22 @@ export class RoadNetwork {
     return this.metrics.get(metricKey(factors)) ?? this.buildMetric(factors, this.order);
   }
 
+  /**
+   * Contracts every distinct hour of `profile` now (they are otherwise contracted on first use, which a
+   * simulation would pay in the middle of its run). Returns the number of distinct hour metrics.
+   */
+  prepareProfile(profile: HourProfile): number {
+    const problem = profileProblem(profile, ROAD_CLASSES.length);
+    if (problem !== null) throw new InputError("profile", problem);
+    const keys = new Set<string>();
+    for (let h = 0; h < 24; h++) {
+      const f = hourFactors(profile, h);
+      keys.add(metricKey(f));
+      this.metricFor(f);
+    }
+    return keys.size;
+  }
+
   /** The free-flow hierarchy (what the network file stores). */
   get hierarchy(): ContractionHierarchy {
     return this.metricFor(ROAD_CLASSES.map(() => 1)).ch;
