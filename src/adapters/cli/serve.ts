@@ -13,6 +13,7 @@ import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS } from "../http/server.j
 import { createService } from "../http/service.js";
 import { loadSlotPlan } from "../http/slot-routes.js";
 import { DEFAULT_SQLITE_BATCH } from "../store/backend.js";
+import { loadRoadNetwork, OSM_CREDIT } from "../osm/network-file.js";
 import { parseStoreSpec } from "../store/open.js";
 import { DEFAULT_PG_BATCH } from "../store/postgres.js";
 import { CliUsageError } from "./errors.js";
@@ -38,6 +39,7 @@ interface ServeOptions {
   pgBatchWaitMs: string;
   pgBatchInFlight: string;
   sqliteBatchMax: string;
+  network?: string;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -108,6 +110,10 @@ export function registerServe(program: Command): void {
       "SQLite: most operations of one event-loop tick in one transaction (0: one transaction each)",
       String(DEFAULT_SQLITE_BATCH.batchSizeMax),
     )
+    .option(
+      "--network <file|name>",
+      "road network for POST /v1/route with located stops (lastmile network build, or campo-grande)",
+    )
     .action(async (opts: ServeOptions) => {
       const port = integer(opts.port, "--port", 0, 65535);
       const bodyLimitBytes = integer(opts.bodyLimitBytes, "--body-limit-bytes", 1, 1 << 30);
@@ -130,6 +136,9 @@ export function registerServe(program: Command): void {
         throw new CliUsageError(`--log-level: expected one of ${LOG_LEVELS.join(", ")}`);
       if (opts.sqliteSynchronous !== "normal" && opts.sqliteSynchronous !== "full")
         throw new CliUsageError("--sqlite-synchronous: expected normal or full");
+      const network = opts.network === undefined ? undefined : loadRoadNetwork(opts.network);
+      if (network !== undefined)
+        process.stderr.write(`lastmile serve: road network ${opts.network} (${OSM_CREDIT})\n`);
       const store = parseStoreSpec(opts.store);
       const service = await createService({
         store,
@@ -150,6 +159,7 @@ export function registerServe(program: Command): void {
         posFutureSkewMsMax,
         requestTimeoutMs,
         ...(slots === undefined ? {} : { slots }),
+        ...(network === undefined ? {} : { network }),
       });
       if (insecure) {
         process.stderr.write("lastmile serve: --insecure: no authentication, every caller may do anything\n");

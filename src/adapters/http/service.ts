@@ -6,6 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../../core/ports.js";
 import type { AvailabilityModel } from "../../optimize/availability/models.js";
+import type { RoadNetwork } from "../../optimize/network/index.js";
 import type { SlotPlanner } from "../../optimize/slots/planner.js";
 import type { ApiKeyStore } from "../store/api-keys.js";
 import { openScoreStore, type ScoreStore } from "../store/availability-scores.js";
@@ -72,6 +73,8 @@ export interface ServiceOptions {
    */
   readonly availabilityModels?: (tenant: string) => AvailabilityModel | undefined;
   readonly availabilityStalenessMs?: number;
+  /** Road network for POST /v1/route with located stops (`serve --network`). */
+  readonly network?: RoadNetwork;
 }
 
 /** A score older than this is recomputed on read when a model runs in process (docs/availability.md). */
@@ -162,6 +165,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
             ? {}
             : { timeLimitMaxMs: options.routeTimeLimitMaxMs }),
           ...(routePool === undefined ? {} : { pool: routePool }),
+          ...(options.network === undefined ? {} : { network: options.network }),
         }),
       ),
       ...slotRoutes({ planner: options.slots, clock, bookings: stores.bookings }),
