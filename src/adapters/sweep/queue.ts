@@ -17,7 +17,7 @@ import { cellLabel, type LoadedSweep, type SweepRunResult, writeSweepResults } f
 import { summaryJsonOf } from "./pool.js";
 
 /** How often the waiting sweep reads the store. */
-const SWEEP_POLL_MS = 250;
+const SWEEP_POLL_MS = 100;
 /** How often an idle worker asks for a job (one indexed query; pg-boss's own loop waits ≥ 500 ms). */
 const WORKER_IDLE_POLL_MS = 100;
 
