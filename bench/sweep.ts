@@ -34,7 +34,7 @@ const RESULT_FILES = ["results.json", "groups.csv", "comparisons.csv", "report.h
 export const sweepSuite: BenchSuite = {
   name: "sweep",
   description:
-    "40-cell scenario sweep: inline vs 1 worker thread vs every core vs 2 queue workers (LASTMILE_PG_URL), overhead per cell, identical bytes",
+    "40-cell scenario sweep: inline vs 1 worker thread vs every core, overhead per cell, identical bytes",
   async run(ctx): Promise<SuiteResult> {
     const seeds = ctx.quick ? 2 : 10;
     const dir = mkdtempSync(join(tmpdir(), "lastmile-bench-sweep-"));

@@ -127,6 +127,11 @@ describe.skipIf(PG_URL === undefined)("lastmile sweep --queue with two workers, 
     const local = cli("sweep", SWEEP, "--workers", "1", "--out", join(root, "local"));
     expect(local.status).toBe(0);
 
+    // The worker to be killed connects first, so that it is surely waiting when the jobs arrive.
+    const victim = started(["worker", "--queue", url]);
+    children.push(victim.child);
+    const ready = await waitFor(() => (victim.out().includes("worker: pid") ? true : undefined), 60_000);
+    expect(ready, `the first worker did not start: ${victim.err()}`).toBe(true);
     const sweep = started([
       "sweep",
       SWEEP,
@@ -138,9 +143,8 @@ describe.skipIf(PG_URL === undefined)("lastmile sweep --queue with two workers, 
       "--out",
       join(root, "queue"),
     ]);
-    const victim = started(["worker", "--queue", url]);
     const survivor = started(["worker", "--queue", url]);
-    children.push(sweep.child, victim.child, survivor.child);
+    children.push(sweep.child, survivor.child);
     // Kill the first worker as soon as it starts a cell: the cell runs for ≥ 100 ms, so it is mid-cell.
     const key = await waitFor(() => /^start ([0-9a-f]{64}) /m.exec(victim.out())?.[1], 60_000);
     expect(key, `the first worker never started a cell: ${victim.out()}${victim.err()}`).toBeDefined();

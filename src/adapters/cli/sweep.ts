@@ -47,7 +47,11 @@ export function registerSweep(program: Command): void {
           : parseIntFlag(opts.workers, "--workers", 1, WORKERS_MAX);
       const sweep = loadSweep(file);
       const outDir = opts.out ?? join("out", sweep.file.name);
-      if (opts.queue !== undefined) return sweepOnQueue(sweep, outDir, opts);
+      if (opts.queue !== undefined) {
+        if (opts.workers !== undefined)
+          throw new CliUsageError("--workers: not with --queue (start `lastmile worker` processes instead)");
+        return sweepOnQueue(sweep, outDir, opts);
+      }
       if (opts.jobTimeout !== undefined) throw new CliUsageError("--job-timeout: only with --queue");
       const total = sweep.plan.cells.length;
       // The line counts the cells this invocation runs: resumed cells cost nothing, and counting them as
