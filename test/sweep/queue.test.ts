@@ -200,4 +200,21 @@ describe.skipIf(PG_URL === undefined)("lastmile sweep --queue with two workers, 
     expect(again.stdout).toContain("0 enqueued");
     expect(filesOf(join(root, "queue-again"))).toEqual(filesOf(join(root, "local")));
   }, 180_000);
+
+  it("hands a sweep's replayed inputs (orders, POS) to the workers through the database", async () => {
+    const file = "test/sweep/fixtures/replay.sweep.json";
+    const local = cli("sweep", file, "--workers", "1", "--out", join(root, "replay-local"));
+    expect(local.status, local.stderr).toBe(0);
+    const worker = started(["worker", "--queue", url, "--idle-exit", "30"]);
+    children.push(worker.child);
+    const r = started(["sweep", file, "--queue", url, "--quiet", "--out", join(root, "replay-queue")]);
+    children.push(r.child);
+    const done = await r.exit;
+    expect(done.code, r.err()).toBe(0);
+    expect(r.out()).toContain("2 enqueued");
+    expect(filesOf(join(root, "replay-queue"))).toEqual(filesOf(join(root, "replay-local")));
+    expect(worker.out()).toMatch(/^worker: pid/m);
+    worker.child.kill("SIGTERM");
+    expect((await worker.exit).code).toBe(0);
+  }, 120_000);
 });
