@@ -78,6 +78,7 @@ export const sweepSuite: BenchSuite = {
       const pgUrl = process.env.LASTMILE_PG_URL;
       const queue1 = pgUrl === undefined ? null : await timedOnQueue(ctx, sweep, pgUrl, 1, join(dir, "q1"));
       const queue2 = pgUrl === undefined ? null : await timedOnQueue(ctx, sweep, pgUrl, 2, join(dir, "q2"));
+      const jobMs = pgUrl === undefined ? null : await queueRoundTripMs(ctx, pgUrl, ctx.quick ? 50 : 200);
       ctx.log("control: a fixed spin loop on 1 and on every thread…");
       const control = (await spinMs(1)) / (await spinMs(all));
       const identical = one.files.every((bytes, i) => bytes.equals(many.files[i]!));
@@ -105,6 +106,19 @@ export const sweepSuite: BenchSuite = {
             : [
                 row("--queue, 1 worker process", 1, queue1.ms, queue1.cpuMs),
                 row("--queue, 2 worker processes", 2, queue2.ms, queue2.cpuMs),
+              ]),
+          ...(jobMs === null
+            ? []
+            : [
+                {
+                  run: "queue round trip per job, no cell (fetch, stored?, store, ack)",
+                  workers: 1,
+                  cells: null,
+                  wall_s: null,
+                  ms_per_cell: round(jobMs, 2),
+                  cores_used: null,
+                  speedup_vs_1_worker: null,
+                },
               ]),
           {
             run: "control: spin loop, 1 vs every thread (what the machine gives now)",
@@ -252,6 +266,37 @@ async function timedOnQueue(
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     await farm.pool.query(`DROP SCHEMA IF EXISTS ${target.schema} CASCADE`).catch(() => {});
     await farm.pool.query(`DROP SCHEMA IF EXISTS ${target.bossSchema} CASCADE`).catch(() => {});
+    await farm.close();
+  }
+}
+
+/**
+ * The queue's own cost per job, without a simulation: what a worker does around each cell (pg-boss fetch,
+ * the already-stored check, the insert, the ack), on `jobs` stand-in jobs, in a schema dropped after.
+ */
+async function queueRoundTripMs(ctx: BenchContext, pgUrl: string, jobs: number): Promise<number> {
+  ctx.log(`queue round trip: ${jobs} jobs without a cell…`);
+  const url = new URL(pgUrl);
+  url.searchParams.set("schema", `bench_${process.pid}_rt`);
+  const farm = await SweepFarm.open(parseQueueUrl(url.toString()), { maintenanceIntervalS: 60 });
+  try {
+    const keys = Array.from({ length: jobs }, (_, i) => i.toString(16).padStart(64, "0"));
+    await farm.enqueue(
+      keys.map((key, i) => ({ key, label: `job ${i}`, seed: i, scenario: {}, replay: key })),
+      300,
+    );
+    const t = performance.now();
+    for (let i = 0; i < jobs; i++) {
+      const job = await farm.fetch();
+      if (job === null) throw new Error("queue round trip: a job went missing");
+      await farm.storedKeys([job.data.key]);
+      await farm.put(job.data.key, job.data.label, "{}");
+      await farm.complete(job.id);
+    }
+    return (performance.now() - t) / jobs;
+  } finally {
+    await farm.pool.query(`DROP SCHEMA IF EXISTS ${farm.target.schema} CASCADE`).catch(() => {});
+    await farm.pool.query(`DROP SCHEMA IF EXISTS ${farm.target.bossSchema} CASCADE`).catch(() => {});
     await farm.close();
   }
 }
