@@ -1,7 +1,7 @@
 /**
  * The `--queue URL` of `lastmile sweep` and `lastmile worker`: a PostgreSQL connection URL, validated with
  * zod, plus one optional parameter of ours, `schema` (default `lastmile_sweep`): the sweep's tables live in
- * that schema and the pg-boss queue in `<schema>_queue`, so separate sweeps farms (or tests) can share one
+ * that schema and the pg-boss queue in `<schema>_queue`, so separate sweep farms (or tests) can share one
  * database without taking each other's jobs. The password never appears in a message: `redactedUrl`.
  */
 import { z } from "zod";
