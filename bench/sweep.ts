@@ -4,20 +4,30 @@
  * - inline, cell after cell on this thread through runCell: the simulation's own cost, the baseline;
  * - `runSweep` with 1 worker thread: the sweep machinery's overhead per cell over inline (thread start,
  *   structured clone of each scenario, the SQLite write per cell, aggregation and files);
- * - `runSweep` with every core: the speed-up over 1 worker.
+ * - `runSweep` with every core: the speed-up over 1 worker;
+ * - with LASTMILE_PG_URL set, `--queue` (runSweepOnQueue, the sweep command's code) with 1 and with 2
+ *   `lastmile worker` processes: the speed-up of two queue workers over one process (runSweep, 1 worker),
+ *   and the queue's overhead per cell (1 queue worker vs runSweep with 1 worker thread: both run the cells
+ *   one after another in a fresh V8 isolate; the difference is pg-boss fetch/ack and the PostgreSQL store
+ *   against a thread hand-off and the SQLite store).
  * Why cells of half a second and not the default scenario's ~0.15 s: every thread is a fresh V8 isolate
  * that compiles the simulator again (measured: the first ten default-scenario cells cost ~2.4 CPU-s more
  * than the next ten, the optimizing compiler running on a second core), so with tiny cells the warm-up
  * of a second isolate eats most of what the second core brings on a 2-core machine.
  * Each runSweep starts from an empty store. Their result files must be byte-identical.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { loadSweep, runSweep } from "../src/adapters/sweep/index.js";
+import { SweepFarm } from "../src/adapters/sweep/farm.js";
+import { type LoadedSweep, loadSweep, runSweep } from "../src/adapters/sweep/index.js";
+import { runSweepOnQueue } from "../src/adapters/sweep/queue.js";
+import { parseQueueUrl } from "../src/adapters/sweep/queue-url.js";
 import { runCell } from "../src/sim/sweep/cell.js";
-import type { BenchRow, BenchSuite, SuiteResult } from "./types.js";
+import type { BenchContext, BenchRow, BenchSuite, SuiteResult } from "./types.js";
 
 const RESULT_FILES = ["results.json", "groups.csv", "comparisons.csv", "report.html"];
 
@@ -65,9 +75,16 @@ export const sweepSuite: BenchSuite = {
       const all = availableParallelism();
       const one = await timed(1);
       const many = await timed(all);
+      const pgUrl = process.env.LASTMILE_PG_URL;
+      const queue1 = pgUrl === undefined ? null : await timedOnQueue(ctx, sweep, pgUrl, 1, join(dir, "q1"));
+      const queue2 = pgUrl === undefined ? null : await timedOnQueue(ctx, sweep, pgUrl, 2, join(dir, "q2"));
+      const jobMs = pgUrl === undefined ? null : await queueRoundTripMs(ctx, pgUrl, ctx.quick ? 50 : 200);
       ctx.log("control: a fixed spin loop on 1 and on every thread…");
       const control = (await spinMs(1)) / (await spinMs(all));
       const identical = one.files.every((bytes, i) => bytes.equals(many.files[i]!));
+      const queueIdentical = [queue1, queue2].every(
+        (q) => q === null || q.files.every((bytes, i) => bytes.equals(one.files[i]!)),
+      );
       const overheadMsPerCell = (one.ms - inlineMs) / cells;
       const speedup = one.ms / many.ms;
       const row = (how: string, workers: number | null, ms: number, cpuMs: number | null): BenchRow => ({
@@ -84,6 +101,25 @@ export const sweepSuite: BenchSuite = {
           row("inline (runCell, this thread)", null, inlineMs, null),
           row("runSweep, 1 worker", 1, one.ms, one.cpuMs),
           row("runSweep, every core", all, many.ms, many.cpuMs),
+          ...(queue1 === null || queue2 === null
+            ? []
+            : [
+                row("--queue, 1 worker process", 1, queue1.ms, queue1.cpuMs),
+                row("--queue, 2 worker processes", 2, queue2.ms, queue2.cpuMs),
+              ]),
+          ...(jobMs === null
+            ? []
+            : [
+                {
+                  run: "queue round trip per job, no cell (fetch, stored?, store, ack)",
+                  workers: 1,
+                  cells: null,
+                  wall_s: null,
+                  ms_per_cell: round(jobMs, 2),
+                  cores_used: null,
+                  speedup_vs_1_worker: null,
+                },
+              ]),
           {
             run: "control: spin loop, 1 vs every thread (what the machine gives now)",
             workers: all,
@@ -113,6 +149,28 @@ export const sweepSuite: BenchSuite = {
             target: "= 1",
             pass: identical,
           },
+          ...(queue1 === null || queue2 === null
+            ? []
+            : [
+                {
+                  name: `2 queue workers vs 1 process (runSweep, 1 worker), ${cells} cells`,
+                  measured: round(one.ms / queue2.ms, 2),
+                  target: ">= 1.7",
+                  pass: one.ms / queue2.ms >= 1.7,
+                },
+                {
+                  name: "queue overhead per cell: 1 queue worker's wall time outside the cells (ms)",
+                  measured: round(queue1.outsideCellMsPerCell, 1),
+                  target: "<= 50",
+                  pass: queue1.outsideCellMsPerCell <= 50,
+                },
+                {
+                  name: "result files byte-identical, queue (1 and 2 workers) vs 1 worker thread",
+                  measured: queueIdentical ? 1 : 0,
+                  target: "= 1",
+                  pass: queueIdentical,
+                },
+              ]),
         ],
         baseline: "the same cells inline on one thread, and the sweep on 1 worker thread",
         notes: [
@@ -120,7 +178,9 @@ export const sweepSuite: BenchSuite = {
           `Load average at the end (1 / 5 / 15 min): ${loadavg()
             .map((l) => l.toFixed(2))
             .join(" / ")}; cores_used = process CPU time / wall time, what the sweep got of the machine.`,
-          "The distributed queue (`--queue URL`, `lastmile worker`) is not built yet: no queue figures.",
+          pgUrl === undefined
+            ? "queue rows skipped: LASTMILE_PG_URL is not set (start one with: bash scripts/postgres.sh start)"
+            : `--queue rows: \`lastmile worker\` processes started (and connected) before the clock starts; the clock covers enqueue → every cell in the PostgreSQL store → files written, as \`lastmile sweep --queue\` does. cores_used there is the workers' CPU (/proc) over wall time. Queue overhead per cell, two ways: outside the cells (the target) ${queue1 === null ? "-" : round(queue1.outsideCellMsPerCell, 1)} ms with 1 worker, ${queue2 === null ? "-" : round(queue2.outsideCellMsPerCell, 1)} ms with 2; wall difference to runSweep with 1 worker thread ${queue1 === null ? "-" : round((queue1.ms - one.ms) / cells, 1)} ms (includes JIT and load noise).`,
         ],
       };
     } finally {
@@ -128,6 +188,131 @@ export const sweepSuite: BenchSuite = {
     }
   },
 };
+
+interface Timed {
+  readonly ms: number;
+  /** The workers' CPU time over the timed span; null where /proc is not there to read it. */
+  readonly cpuMs: number | null;
+  readonly files: Buffer[];
+  /** Worker wall time outside the cells' simulation, per cell: the queue's own cost (and any idle wait). */
+  readonly outsideCellMsPerCell: number;
+}
+
+/**
+ * The sweep on the queue with `workers` `lastmile worker` processes (dist/cli.js), in a schema of its own
+ * (dropped after): the workers start and connect first, then the clock runs from enqueue to files written.
+ */
+async function timedOnQueue(
+  ctx: BenchContext,
+  sweep: LoadedSweep,
+  pgUrl: string,
+  workers: number,
+  outDir: string,
+): Promise<Timed> {
+  ctx.log(`--queue with ${workers} worker process(es)…`);
+  const schema = `bench_${process.pid}_${workers}`;
+  const url = new URL(pgUrl);
+  url.searchParams.set("schema", schema);
+  const target = parseQueueUrl(url.toString());
+  const cli = fileURLToPath(new URL("../cli.js", import.meta.url));
+  // The sweep side creates the schema and the queue before any worker connects: no start-up race to time.
+  const farm = await SweepFarm.open(target, { maintenanceIntervalS: 60 });
+  const children: ChildProcess[] = [];
+  const outputs = new Map<ChildProcess, string>();
+  try {
+    const ready = Array.from({ length: workers }, () => {
+      // Not --quiet: each "stored" line gives the cell's own time in the worker, from which the time per
+      // cell outside the simulation (fetch, checks, store, ack, polling) follows.
+      const child = spawn(process.execPath, [cli, "worker", "--queue", url.toString()], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      children.push(child);
+      return new Promise<void>((resolve, reject) => {
+        let out = "";
+        child.stdout!.on("data", (b: Buffer) => {
+          out += b.toString();
+          outputs.set(child, out);
+          if (out.includes("worker: pid")) resolve();
+        });
+        child.once("exit", (code) => reject(new Error(`a bench worker exited early (code ${code})`)));
+      });
+    });
+    await Promise.all(ready);
+    const cpuBefore = children.map((c) => procCpuMs(c.pid));
+    const t = performance.now();
+    await runSweepOnQueue(farm, sweep, { outDir, jobTimeoutS: 300 });
+    const ms = performance.now() - t;
+    const cpuAfter = children.map((c) => procCpuMs(c.pid));
+    const exits = children.map((c) => new Promise<void>((resolve) => c.once("exit", () => resolve())));
+    for (const c of children) c.kill("SIGTERM");
+    await Promise.all(exits);
+    let cpuMs: number | null = 0;
+    for (let i = 0; i < children.length; i++) {
+      const before = cpuBefore[i];
+      const after = cpuAfter[i];
+      cpuMs = cpuMs === null || before == null || after == null ? null : cpuMs + after - before;
+    }
+    let cellMs = 0;
+    for (const out of outputs.values())
+      for (const m of out.matchAll(/^stored [0-9a-f]{64} .* \((\d+) ms\)$/gm)) cellMs += Number(m[1]);
+    return {
+      ms,
+      cpuMs,
+      files: RESULT_FILES.map((f) => readFileSync(join(outDir, f))),
+      // Wall time not spent inside a cell, per cell, per worker (each worker is busy or waiting all along).
+      outsideCellMsPerCell: (ms * workers - cellMs) / sweep.plan.cells.length,
+    };
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await farm.pool.query(`DROP SCHEMA IF EXISTS ${target.schema} CASCADE`).catch(() => {});
+    await farm.pool.query(`DROP SCHEMA IF EXISTS ${target.bossSchema} CASCADE`).catch(() => {});
+    await farm.close();
+  }
+}
+
+/**
+ * The queue's own cost per job, without a simulation: what a worker does around each cell (pg-boss fetch,
+ * the already-stored check, the insert, the ack), on `jobs` stand-in jobs, in a schema dropped after.
+ */
+async function queueRoundTripMs(ctx: BenchContext, pgUrl: string, jobs: number): Promise<number> {
+  ctx.log(`queue round trip: ${jobs} jobs without a cell…`);
+  const url = new URL(pgUrl);
+  url.searchParams.set("schema", `bench_${process.pid}_rt`);
+  const farm = await SweepFarm.open(parseQueueUrl(url.toString()), { maintenanceIntervalS: 60 });
+  try {
+    const keys = Array.from({ length: jobs }, (_, i) => i.toString(16).padStart(64, "0"));
+    await farm.enqueue(
+      keys.map((key, i) => ({ key, label: `job ${i}`, seed: i, scenario: {}, replay: key })),
+      300,
+    );
+    const t = performance.now();
+    for (let i = 0; i < jobs; i++) {
+      const job = await farm.fetch();
+      if (job === null) throw new Error("queue round trip: a job went missing");
+      await farm.storedKeys([job.data.key]);
+      await farm.put(job.data.key, job.data.label, "{}");
+      await farm.complete(job.id);
+    }
+    return (performance.now() - t) / jobs;
+  } finally {
+    await farm.pool.query(`DROP SCHEMA IF EXISTS ${farm.target.schema} CASCADE`).catch(() => {});
+    await farm.pool.query(`DROP SCHEMA IF EXISTS ${farm.target.bossSchema} CASCADE`).catch(() => {});
+    await farm.close();
+  }
+}
+
+/** User + system CPU of a process from /proc (Linux; clock ticks of 10 ms, the kernel's USER_HZ = 100). */
+function procCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are 14, 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
 
 /** Spin iterations per thread: about half a second on this project's machine when it is idle. */
 const SPIN_ITERATIONS = 300_000_000;

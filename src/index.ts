@@ -57,12 +57,31 @@ export { openBackend, parseStoreSpec, type StoreSpec } from "./adapters/store/op
 export { PostgresLedgerBackend } from "./adapters/store/postgres.js";
 export { SqliteLedgerStore, type SqliteLedgerStoreOptions } from "./adapters/store/sqlite.js";
 export {
+  type CellJob,
+  DEFAULT_JOB_TIMEOUT_S,
+  type FarmOptions,
+  QUEUE_NAME,
+  QueueUnreachableError,
+  RETRY_LIMIT,
+  SweepFarm,
+} from "./adapters/sweep/farm.js";
+export {
   type LoadedSweep,
   loadSweep,
   runSweep,
   type SweepRunOptions,
   type SweepRunResult,
 } from "./adapters/sweep/index.js";
+export {
+  type QueueSweepOptions,
+  type QueueSweepResult,
+  runQueueWorker,
+  runSweepOnQueue,
+  type WorkerEvent,
+  type WorkerOptions,
+  type WorkerTotals,
+} from "./adapters/sweep/queue.js";
+export { parseQueueUrl, type QueueTarget, redactedUrl } from "./adapters/sweep/queue-url.js";
 export { AssertionError, assert, InputError } from "./core/assert.js";
 export * from "./core/geo.js";
 // Reservation ledger (issue 3): stock rows, reservations, POS sync, flash-sale queue, the LedgerStore port.

@@ -89,6 +89,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "run the hold model on the event engine and print its event-log hash (a determinism check)",
     load: async () => (await import("./engine-demo.js")).registerEngineDemo,
   },
+  {
+    name: "worker",
+    summary: "process sweep cells from a job queue (lastmile sweep --queue), on any number of machines",
+    load: async () => (await import("./worker.js")).registerWorker,
+  },
 ];
 
 /**

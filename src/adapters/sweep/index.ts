@@ -70,7 +70,7 @@ export interface SweepRunResult {
 export const STORE_FILE = "cells.sqlite";
 
 export async function runSweep(sweep: LoadedSweep, options: SweepRunOptions): Promise<SweepRunResult> {
-  const { plan, file } = sweep;
+  const { plan } = sweep;
   makeDirectory(options.outDir);
   const store = new SweepStore(join(options.outDir, STORE_FILE));
   try {
@@ -94,45 +94,58 @@ export async function runSweep(sweep: LoadedSweep, options: SweepRunOptions): Pr
         options.onCell?.(++done, plan.cells.length);
       },
     );
-    const parsed = summaries.map(
-      (s) => JSON.parse(s!) as { kpis: unknown; scenarioHash: string; events: { digest: string } },
-    );
-    const kpiMaps = parsed.map((s) => numericKpis({ kpis: s.kpis as Record<string, unknown> }));
-    const results = aggregateSweep(plan, kpiMaps);
-    const shown = shownKpis(results, file.kpis);
-    for (const k of shown)
-      if (!results.kpiNames.includes(k))
-        throw new InputError(`kpis`, `'${k}' is not a numeric KPI of these runs (see results.json kpiNames)`);
-    const cells: CellRecord[] = plan.cells.map((c, i) => ({
-      variant: plan.variants[c.variant]!.label,
-      policy: plan.policies[c.policy]!,
-      seed: c.seed,
-      key: c.key,
-      scenarioHash: parsed[i]!.scenarioHash,
-      eventsDigest: parsed[i]!.events.digest,
-      kpis: Object.fromEntries(kpiMaps[i]!),
-    }));
-    const files = [
-      [join(options.outDir, "results.json"), resultsJson(results, shown, cells)],
-      [join(options.outDir, "groups.csv"), groupsCsv(results)],
-      [join(options.outDir, "comparisons.csv"), comparisonsCsv(results)],
-      [join(options.outDir, "report.html"), reportHtml(results, shown, sweep.scenarioName)],
-    ] as const;
-    for (const [path, text] of files) writeTextFile(path, text);
-    return {
-      results,
-      shown,
-      total: plan.cells.length,
-      resumed,
-      files: files.map(([p]) => p),
-      table: resultsTable(results, shown),
-    };
+    return { ...writeSweepResults(sweep, summaries as string[], options.outDir), resumed };
   } finally {
     store.close();
   }
 }
 
-function cellLabel(plan: SweepPlan, index: number): string {
+/**
+ * Aggregates every cell in plan order and writes the result files: the part of a sweep that is the same
+ * whether the cells ran on this machine's threads or on queue workers (so the bytes are too).
+ */
+export function writeSweepResults(
+  sweep: LoadedSweep,
+  summaries: readonly string[],
+  outDir: string,
+): Omit<SweepRunResult, "resumed"> {
+  const { plan, file } = sweep;
+  makeDirectory(outDir);
+  const parsed = summaries.map(
+    (s) => JSON.parse(s) as { kpis: unknown; scenarioHash: string; events: { digest: string } },
+  );
+  const kpiMaps = parsed.map((s) => numericKpis({ kpis: s.kpis as Record<string, unknown> }));
+  const results = aggregateSweep(plan, kpiMaps);
+  const shown = shownKpis(results, file.kpis);
+  for (const k of shown)
+    if (!results.kpiNames.includes(k))
+      throw new InputError(`kpis`, `'${k}' is not a numeric KPI of these runs (see results.json kpiNames)`);
+  const cells: CellRecord[] = plan.cells.map((c, i) => ({
+    variant: plan.variants[c.variant]!.label,
+    policy: plan.policies[c.policy]!,
+    seed: c.seed,
+    key: c.key,
+    scenarioHash: parsed[i]!.scenarioHash,
+    eventsDigest: parsed[i]!.events.digest,
+    kpis: Object.fromEntries(kpiMaps[i]!),
+  }));
+  const files = [
+    [join(outDir, "results.json"), resultsJson(results, shown, cells)],
+    [join(outDir, "groups.csv"), groupsCsv(results)],
+    [join(outDir, "comparisons.csv"), comparisonsCsv(results)],
+    [join(outDir, "report.html"), reportHtml(results, shown, sweep.scenarioName)],
+  ] as const;
+  for (const [path, text] of files) writeTextFile(path, text);
+  return {
+    results,
+    shown,
+    total: plan.cells.length,
+    files: files.map(([p]) => p),
+    table: resultsTable(results, shown),
+  };
+}
+
+export function cellLabel(plan: SweepPlan, index: number): string {
   const c = plan.cells[index]!;
   return `${plan.variants[c.variant]!.label} / ${plan.policies[c.policy]} / seed ${c.seed}`;
 }

@@ -60,9 +60,7 @@ export function planSweep(sweep: SweepFile, base: SweepBase): SweepPlan {
   if (total > CELLS_MAX)
     throw new InputError("(root)", `${total} cells (variants × policies × seeds); at most ${CELLS_MAX}`);
   // Replayed inputs are the same for every cell: hash them once into each cell's definition.
-  const replayHash = sha256(
-    canonicalJson({ orders: base.replayOrders ?? null, pos: base.replayPos ?? null }),
-  );
+  const replayHash = replayHashOf(base);
   const cells: Cell[] = [];
   variants.forEach((variant, v) => {
     policyNames.forEach((policyName, p) => {
@@ -70,11 +68,8 @@ export function planSweep(sweep: SweepFile, base: SweepBase): SweepPlan {
       const scenario = applyOverrides(base.scenario, [...variant.overrides, ...policy], (o) =>
         policy.includes(o) ? `policies.${policyName}.${o.path}` : `parameters.${o.path}`,
       );
-      const scenarioJson = canonicalJson(scenario);
       for (const seed of seeds) {
-        const key = sha256(
-          canonicalJson({ lastmile: VERSION, scenario: scenarioJson, seed, replay: replayHash }),
-        );
+        const key = cellKey(scenario, seed, replayHash);
         cells.push({ index: cells.length, variant: v, policy: p, seed, key, scenario });
       }
     });
@@ -89,6 +84,22 @@ export function planSweep(sweep: SweepFile, base: SweepBase): SweepPlan {
     ...(base.replayOrders === undefined ? {} : { replayOrders: base.replayOrders }),
     ...(base.replayPos === undefined ? {} : { replayPos: base.replayPos }),
   };
+}
+
+/** The hash of a sweep's replayed inputs (the same for every cell), part of each cell's key. */
+export function replayHashOf(base: Pick<SweepBase, "replayOrders" | "replayPos">): string {
+  return sha256(canonicalJson({ orders: base.replayOrders ?? null, pos: base.replayPos ?? null }));
+}
+
+/**
+ * A cell's key: the hash of its whole definition. Exported so that a queue worker on another machine can
+ * recompute it from the job it received and refuse a job whose definition it would run differently (a
+ * different lastmile version, a scenario changed in transit).
+ */
+export function cellKey(scenario: Scenario, seed: number, replayHash: string): string {
+  return sha256(
+    canonicalJson({ lastmile: VERSION, scenario: canonicalJson(scenario), seed, replay: replayHash }),
+  );
 }
 
 /** The Cartesian product of the parameters, the first parameter varying slowest. */
