@@ -93,7 +93,9 @@ describe("GET /v1/slots with lat/lng", () => {
   it("a plan whose geo cells overlap, or name an unknown zone, is refused with the path", () => {
     const overlap = plan();
     overlap.geo!.zones[1]!.cells = [centroCells[0]!];
-    expect(() => slotPlannerFromJson(overlap)).toThrow(/geo\.zones\[1\]\.cells\[0\].*already in zone 'centro'/);
+    expect(() => slotPlannerFromJson(overlap)).toThrow(
+      /geo\.zones\[1\]\.cells\[0\].*already in zone 'centro'/,
+    );
     const unknown = plan();
     unknown.geo!.zones[1]!.zone = "norte";
     expect(() => slotPlannerFromJson(unknown)).toThrow(/geo\.zones\[1\]\.zone/);

@@ -43,12 +43,7 @@ export class H3ZoneIndex {
       zone.cells.forEach((cell, j) => {
         const at = `${path}[${i}].cells[${j}]`;
         if (++total > ZONE_CELLS_MAX) throw new InputError(at, `more than ${ZONE_CELLS_MAX} cells in all`);
-        if (!isValidCell(cell)) throw new InputError(at, `not an H3 cell: ${JSON.stringify(cell)}`);
-        if (getResolution(cell) !== resolution)
-          throw new InputError(
-            at,
-            `cell ${cell} has resolution ${getResolution(cell)}, zones use ${resolution}`,
-          );
+        checkCell(cell, resolution, at);
         const owner = this.zoneByCell.get(cell);
         if (owner !== undefined)
           throw new InputError(at, `cell ${cell} is already in zone '${owner}' (a cell is in one zone)`);
@@ -89,4 +84,11 @@ export function cellCentre(cell: string): LatLng {
 /** The cell's hexagon (or pentagon) vertices, counter-clockwise, not closed. */
 export function cellPolygon(cell: string): LatLng[] {
   return cellToBoundary(cell).map(([lat, lng]) => ({ lat, lng }));
+}
+
+/** Throws InputError at `path` unless `cell` is a valid H3 cell at `resolution`. */
+export function checkCell(cell: string, resolution: number, path: string): void {
+  if (!isValidCell(cell)) throw new InputError(path, `not an H3 cell: ${JSON.stringify(cell)}`);
+  if (getResolution(cell) !== resolution)
+    throw new InputError(path, `cell ${cell} has resolution ${getResolution(cell)}, zones use ${resolution}`);
 }

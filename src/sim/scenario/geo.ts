@@ -18,6 +18,7 @@ import {
   cellCentre,
   cellPolygon,
   cellsAround,
+  checkCell,
   DEFAULT_H3_RESOLUTION,
 } from "../../optimize/zones/h3-zones.js";
 
@@ -125,6 +126,9 @@ export function resolveGeoScenario(value: unknown): unknown {
       path,
     );
     const cells = g.cells ?? cellsAround(g.centre!, geo.h3Resolution, g.ringK);
+    cells.forEach((c, j) => {
+      checkCell(c, geo.h3Resolution, formatPath([...path, "cells", j]));
+    });
     if (g.cellWeights !== undefined && g.cellWeights.length !== cells.length)
       throw new InputError(
         formatPath([...path, "cellWeights"]),
