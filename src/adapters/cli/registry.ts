@@ -74,6 +74,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "run the hold model on the event engine and print its event-log hash (a determinism check)",
     load: async () => (await import("./engine-demo.js")).registerEngineDemo,
   },
+  {
+    name: "compare-travel",
+    summary:
+      "run a real-city scenario on two travel sources (straight vs road) and compare KPIs and assignments",
+    load: async () => (await import("./compare-travel.js")).registerCompareTravel,
+  },
 ];
 
 /**

@@ -5,12 +5,13 @@
  * On a terminal a progress line on stderr shows the simulated clock; it only observes the run.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../../core/assert.js";
 import { kpiTable, nominalDurationMs, runScenario } from "../../sim/city/run.js";
 import { fileErrorReason, makeDirectory, writeTextFile } from "../feeds/files.js";
 import { loadScenarioFile } from "../feeds/scenario-file.js";
+import { geoRunOptions } from "../geo/travel-source.js";
 import { writeReport } from "../report/index.js";
 import { parseIntFlag } from "./errors.js";
 import { createProgress, formatSimClock } from "./progress.js";
@@ -80,6 +81,7 @@ export function registerRun(program: Command): void {
           },
           ...(loaded.replayOrders === undefined ? {} : { replayOrders: loaded.replayOrders }),
           ...(loaded.replayPos === undefined ? {} : { replayPos: loaded.replayPos }),
+          ...geoRunOptions(loaded.scenario, dirname(file)),
         });
         flush();
       } finally {
