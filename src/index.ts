@@ -16,6 +16,18 @@ export {
   type Service,
   type ServiceOptions,
 } from "./adapters/http/service.js";
+// Road network (issue 16): OSM import, contraction hierarchies, matrices, rush-hour profile, travel-time port.
+export {
+  BUNDLED_NETWORKS,
+  type LoadedNetwork,
+  loadRoadNetwork,
+  loadRoadNetworkWithHeader,
+  networkPath,
+  OSM_CREDIT,
+  saveRoadNetwork,
+} from "./adapters/osm/network-file.js";
+export { readOsmFile } from "./adapters/osm/read.js";
+export { OsmXmlReader, parseOsmXml } from "./adapters/osm/xml.js";
 export {
   DEFAULT_TARGETS as DEFAULT_REPORT_TARGETS,
   KPI_SPECS as REPORT_KPI_SPECS,
@@ -183,6 +195,32 @@ export {
   seasonalNaiveModel,
 } from "./optimize/forecast/models.js";
 export { hourOfWeek } from "./optimize/forecast/time.js";
+export {
+  type BuildOptions as RoadNetworkBuildOptions,
+  buildRoadNetwork,
+  CAR_HIGHWAYS,
+  carWayAttributes,
+  DEFAULT_HOUR_PROFILE,
+  DEFAULT_SNAP_RADIUS_M,
+  FREE_FLOW_PROFILE,
+  type HourProfile,
+  hourBracket,
+  interpolateDurationMs,
+  type OsmParsed,
+  type OsmWay,
+  parseMaxspeedKmh,
+  type QueryOptions as RoadQueryOptions,
+  ROAD_CLASSES,
+  type RoadMatrix,
+  RoadNetwork,
+  type RoadRoute,
+  type RoadTravelTime,
+  type RoadTravelTimeOptions,
+  roadTravelTime,
+  type SnappedPoint,
+  UNREACHABLE,
+  unprojectLocal,
+} from "./optimize/network/index.js";
 // Routing (issue 9): CVRPTW instances, exact batch solver, metaheuristic, independent checker.
 export {
   checkSolution,

@@ -16,10 +16,54 @@ export interface Rng {
   next(): number;
 }
 
-/** Travel between two planar points (metres). Implementations: euclidean × detour at a speed, a matrix, ... */
+/**
+ * Travel between two planar points (metres). Implementations: euclidean × detour at a speed, a matrix, a
+ * road network (src/optimize/network), with time-dependent speeds. `departAtMs` (the departure on the
+ * caller's clock) matters only to time-dependent implementations; the others ignore it.
+ */
 export interface TravelTime {
   distanceM(from: Point, to: Point): number;
-  durationMs(from: Point, to: Point): number;
+  durationMs(from: Point, to: Point, departAtMs?: number): number;
+}
+
+/** Marker for a pair with no path in a `TravelMatrix` (JSON: null). Never NaN. */
+export const TRAVEL_UNREACHABLE = -1;
+
+/** Durations and distances from every origin to every destination, row-major. */
+export interface TravelMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  /** Integer ms, or TRAVEL_UNREACHABLE. */
+  readonly durationsMs: Float64Array;
+  /** Metres, or TRAVEL_UNREACHABLE. */
+  readonly distancesM: Float64Array;
+}
+
+/** Many-to-many travel: one call for a whole dispatch tick or route request. */
+export interface TravelMatrixSource {
+  matrix(origins: readonly Point[], destinations: readonly Point[], departAtMs?: number): TravelMatrix;
+}
+
+/** A matrix from pairwise queries: the fallback for sources without a faster many-to-many. */
+export function pairwiseMatrix(
+  travel: TravelTime,
+  origins: readonly Point[],
+  destinations: readonly Point[],
+  departAtMs?: number,
+): TravelMatrix {
+  const rows = origins.length;
+  const cols = destinations.length;
+  const durationsMs = new Float64Array(rows * cols);
+  const distancesM = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const a = origins[i] as Point;
+      const b = destinations[j] as Point;
+      durationsMs[i * cols + j] = travel.durationMs(a, b, departAtMs);
+      distancesM[i * cols + j] = travel.distanceM(a, b);
+    }
+  }
+  return { rows, cols, durationsMs, distancesM };
 }
 
 /** A domain event: `type` plus flat fields. `t` is stamped by the emitter's clock. */
@@ -61,7 +105,7 @@ export const nullEventSink: EventSink = { emit() {} };
  * Straight-line travel with a detour factor at a constant speed: the reference city's model
  * (1.3 × euclidean at 25 km/h) and the default for generated cities.
  */
-export class EuclideanTravelTime implements TravelTime {
+export class EuclideanTravelTime implements TravelTime, TravelMatrixSource {
   private readonly msPerMetre: number;
   constructor(
     readonly speedKmh: number,
@@ -79,5 +123,8 @@ export class EuclideanTravelTime implements TravelTime {
   }
   durationMs(from: Point, to: Point): number {
     return Math.round(this.distanceM(from, to) * this.msPerMetre);
+  }
+  matrix(origins: readonly Point[], destinations: readonly Point[]): TravelMatrix {
+    return pairwiseMatrix(this, origins, destinations);
   }
 }
