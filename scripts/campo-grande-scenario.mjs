@@ -11,9 +11,16 @@
  *   plus a floor for the outskirts), which matches where the extract's road density is highest.
  * - Demand over the day: a grocery profile with a lunch and an evening peak.
  *
- *   node scripts/campo-grande-scenario.mjs > scenarios/campo-grande.json
+ *   Only cells with at least ROAD_NODES_MIN road nodes of the extract are kept: customers live where the
+ *   streets are (the south-east of the box is farmland), and the road source can snap them.
+ *
+ *   node scripts/campo-grande-scenario.mjs [extract.osm.gz] > scenarios/campo-grande.json
  */
-import { cellToLatLng, polygonToCells } from "h3-js";
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { cellToLatLng, latLngToCell, polygonToCells } from "h3-js";
+
+const OSM = process.argv[2] ?? "../shared/data/osm/campo-grande.osm.gz";
 
 const RES = 8;
 const origin = { lat: -20.47, lng: -54.57 };
@@ -50,7 +57,11 @@ const ring = [
   [bounds.north, bounds.east],
   [bounds.north, bounds.west],
 ];
-const cells = polygonToCells(ring, RES).sort();
+const ROAD_NODES_MIN = 12;
+const roadNodesPerCell = countRoadNodesPerCell(OSM);
+const cells = polygonToCells(ring, RES)
+  .filter((c) => (roadNodesPerCell.get(c) ?? 0) >= ROAD_NODES_MIN)
+  .sort();
 const byDistrict = districts.map(() => ({ cells: [], weights: [] }));
 for (const cell of cells) {
   const [lat, lng] = cellToLatLng(cell);
@@ -166,3 +177,26 @@ const scenario = {
   storeRadiusM: 9000,
 };
 process.stdout.write(`${JSON.stringify(scenario, null, 1)}\n`);
+
+/** Nodes of car roads (highway ways) per H3 cell, read with regular expressions (both quote styles). */
+function countRoadNodesPerCell(path) {
+  const xml = gunzipSync(readFileSync(path)).toString("utf8");
+  const nodes = new Map();
+  for (const m of xml.matchAll(
+    /<node\s[^>]*?id=["'](\d+)["'][^>]*?lat=["']([-\d.]+)["'][^>]*?lon=["']([-\d.]+)["']/g,
+  ))
+    nodes.set(m[1], [Number(m[2]), Number(m[3])]);
+  const counts = new Map();
+  const car =
+    /k=["']highway["']\s+v=["'](motorway|trunk|primary|secondary|tertiary|unclassified|residential|living_street|service)(_link)?["']/;
+  for (const m of xml.matchAll(/<way\b[\s\S]*?<\/way>/g)) {
+    if (!car.test(m[0])) continue;
+    for (const r of m[0].matchAll(/<nd\s+ref=["'](\d+)["']/g)) {
+      const p = nodes.get(r[1]);
+      if (p === undefined) continue;
+      const c = latLngToCell(p[0], p[1], RES);
+      counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+  }
+  return counts;
+}

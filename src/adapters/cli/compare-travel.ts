@@ -19,6 +19,7 @@ interface CompareOpts {
   a: string;
   b: string;
   json?: boolean;
+  network?: string;
 }
 
 export function registerCompareTravel(program: Command): void {
@@ -36,8 +37,12 @@ export function registerCompareTravel(program: Command): void {
       "straight",
     )
     .option("--b <source>", "second variant, same form", "road")
+    .option(
+      "--network <file>",
+      "road network: a bundled name, a network file or an OSM extract (.osm/.osm.gz)",
+    )
     .option("--json", "print the comparison as JSON")
-    .action((file: string, opts: CompareOpts) => {
+    .action(async (file: string, opts: CompareOpts) => {
       const n = parseIntFlag(opts.seeds, "--seeds");
       const start = parseIntFlag(opts.start, "--start");
       if (n < 1 || n > 1000) throw new InputError("--seeds", "must be in [1, 1000]");
@@ -50,7 +55,10 @@ export function registerCompareTravel(program: Command): void {
         );
       if (loaded.replayOrders !== undefined || loaded.replayPos !== undefined)
         throw new InputError(file, "compare-travel runs generated demand only (no replay files)");
-      const variants = [variant(sc, opts.a, "--a", file), variant(sc, opts.b, "--b", file)] as const;
+      const variants = [
+        await variant(sc, opts.a, "--a", file, opts.network),
+        await variant(sc, opts.b, "--b", file, opts.network),
+      ] as const;
       const seeds = Array.from({ length: n }, (_, i) => start + i);
       const t0 = performance.now();
       const r = compareTravel(sc, variants, seeds);
@@ -81,10 +89,17 @@ export function registerCompareTravel(program: Command): void {
     });
 }
 
-function variant(sc: CityScenario, spec: string, flag: string, file: string): TravelVariant {
+async function variant(
+  sc: CityScenario,
+  spec: string,
+  flag: string,
+  file: string,
+  network: string | undefined,
+): Promise<TravelVariant> {
   const [source, profile] = spec.split(":");
   const parsed = travelSchema.safeParse({
     ...sc.geo!.travel,
+    ...(network === undefined ? {} : { network }),
     source,
     ...(profile === undefined ? {} : { profile }),
   });
@@ -98,7 +113,7 @@ function variant(sc: CityScenario, spec: string, flag: string, file: string): Tr
     label: `${travel.source}/${typeof travel.profile === "string" ? travel.profile : "custom"}`,
     travel,
     ...(travel.source === "road"
-      ? { roadTravel: loadRoadTravel(sc.geo!.origin, travel, dirname(file)) }
+      ? { roadTravel: await loadRoadTravel(sc.geo!.origin, travel, dirname(file)) }
       : {}),
   };
 }

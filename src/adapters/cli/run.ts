@@ -40,6 +40,8 @@ export function registerRun(program: Command): void {
     .action(async (file: string, opts: RunOpts) => {
       const seed = parseIntFlag(opts.seed, "--seed");
       const loaded = loadScenarioFile(file);
+      // A road scenario's network is loaded before anything is written (a bad file exits cleanly).
+      const geoOptions = await geoRunOptions(loaded.scenario, dirname(file));
       const dir = opts.out ?? join("out", loaded.scenario.name);
       makeDirectory(dir);
       // Events stream to disk in 1 MiB chunks: a 50,000-order day is ~2 M lines, too big to join in memory.
@@ -81,7 +83,7 @@ export function registerRun(program: Command): void {
           },
           ...(loaded.replayOrders === undefined ? {} : { replayOrders: loaded.replayOrders }),
           ...(loaded.replayPos === undefined ? {} : { replayPos: loaded.replayPos }),
-          ...geoRunOptions(loaded.scenario, dirname(file)),
+          ...geoOptions,
         });
         flush();
       } finally {

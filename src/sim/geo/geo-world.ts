@@ -27,6 +27,8 @@ import type { CityScenario } from "../scenario/schema.js";
 export interface TimedTravel {
   distanceM(from: Point, to: Point): number;
   durationMs(from: Point, to: Point, departAtMs?: number): number;
+  /** Legs it could not price on roads (an end too far from any road), if it counts them. */
+  readonly offRoadLegs?: number;
 }
 
 /** Options a caller (CLI, library) passes to run a geo scenario on a source other than the straight line. */
@@ -76,7 +78,10 @@ export function geoHooks(sc: CityScenario, options: GeoRunOptions = {}): GeoHook
         distanceM: (a, b) => road.distanceM(a, b),
         durationMs: (a, b) => road.durationMs(a, b, nowMs()),
       }),
-      description: `road network, profile ${profileName(geo.travel.profile)}`,
+      get description() {
+        const off = road.offRoadLegs ?? 0;
+        return `road network (src/optimize/network, © OpenStreetMap contributors), profile ${profileName(geo.travel.profile)}${off > 0 ? `; ${off} legs off-road (straight × 1.3)` : ""}`;
+      },
     };
   }
   const straightM = (a: Point, b: Point): number => euclideanM(a, b) * detour;
