@@ -203,6 +203,7 @@ export {
   DEFAULT_HOUR_PROFILE,
   DEFAULT_SNAP_RADIUS_M,
   FREE_FLOW_PROFILE,
+  greatCircleMatrix,
   type HourProfile,
   hourBracket,
   interpolateDurationMs,
@@ -218,6 +219,9 @@ export {
   type RoadTravelTimeOptions,
   roadTravelTime,
   type SnappedPoint,
+  STRAIGHT_DETOUR_FACTOR,
+  STRAIGHT_SPEED_KMH,
+  type StraightLineOptions,
   UNREACHABLE,
   unprojectLocal,
 } from "./optimize/network/index.js";

@@ -70,6 +70,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./keys.js")).registerKeys,
   },
   {
+    name: "network",
+    summary: "build a road network file from an OpenStreetMap extract (car profile, contraction hierarchy)",
+    load: async () => (await import("./network.js")).registerNetwork,
+  },
+  {
+    name: "matrix",
+    summary: "print travel durations and distances between points as JSON (road network or straight line)",
+    load: async () => (await import("./matrix.js")).registerMatrix,
+  },
+  {
     name: "engine-demo",
     summary: "run the hold model on the event engine and print its event-log hash (a determinism check)",
     load: async () => (await import("./engine-demo.js")).registerEngineDemo,

@@ -23,3 +23,5 @@ export type { HourProfile } from "./profile.js";
 export { DEFAULT_HOUR_PROFILE, FREE_FLOW_PROFILE, hourBracket, interpolateDurationMs } from "./profile.js";
 export type { RoadTravelTime, RoadTravelTimeOptions } from "./travel-time.js";
 export { roadTravelTime, unprojectLocal } from "./travel-time.js";
+export type { StraightLineOptions } from "./straight.js";
+export { greatCircleMatrix, STRAIGHT_DETOUR_FACTOR, STRAIGHT_SPEED_KMH } from "./straight.js";
