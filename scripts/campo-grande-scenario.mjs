@@ -82,13 +82,13 @@ const round3 = (v) => Math.round(v * 1000) / 1000;
 const scenario = {
   name: "campo-grande",
   description:
-    "Campo Grande, Brazil (the part covered by the bundled OpenStreetMap extract): 6 grocery stores on the main avenues, demand by H3 cell (res 8) denser in the centre, lunch and evening peaks, car and motorbike shoppers. Travel: straight line × detour with rush hours; set geo.travel.source to road for road travel times. Data © OpenStreetMap contributors (ODbL).",
+    "Campo Grande, Brazil (the part covered by the bundled OpenStreetMap extract): 6 grocery stores on the main avenues, demand by H3 cell (res 8) denser in the centre, lunch and evening peaks, car and motorbike shoppers. Travel: the bundled road network with rush hours (set geo.travel.source to straight for great-circle × detour). Data © OpenStreetMap contributors (ODbL).",
   mode: "grocery",
   durationMin: 1440,
   geo: {
     origin,
     h3Resolution: RES,
-    travel: { source: "straight", profile: "rush-hour" },
+    travel: { source: "road", profile: "rush-hour" },
     attribution: "© OpenStreetMap contributors",
   },
   stores: stores.map(([id, lat, lng, openMin, closeMin, aisles]) => ({

@@ -83,6 +83,9 @@ export function registerCompareTravel(program: Command): void {
         `  assignments differing  ${(100 * r.differingShare).toFixed(1)} % of orders assigned in either run (${r.seeds
           .map((s) => `${s.assignmentsDiffering}/${s.ordersAssigned}`)
           .join(", ")})`,
+        `  same state, other model  ${(100 * r.tickDifferingShare).toFixed(1)} % of orders a tick of A assigns get another shopper (or none) when B's travel model decides that tick (${r.seeds
+          .map((s) => `${s.tickAssignmentsDiffering}/${s.tickOrdersAssigned}`)
+          .join(", ")})`,
         `  wall ${seconds.toFixed(1)} s (${2 * n} runs)`,
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
