@@ -110,6 +110,15 @@ describe("scenario lat/lng", () => {
     }
   });
 
+  it("without geo, the first store is the origin; its bad coordinate is reported as the store's", () => {
+    const s = tinyGeoScenario() as Record<string, unknown>;
+    delete s.geo;
+    const sc = parseScenario(s);
+    expect(sc.mode !== "meal" && sc.geo?.origin).toEqual({ lat: -20.458, lng: -54.582 });
+    (s.stores as { lat: number }[])[0]!.lat = Number.NaN;
+    expect(inputError(() => parseScenario(s)).path).toBe("stores[0].lat");
+  });
+
   it("refuses a bad cell, a cell in two zones and cellWeights of the wrong length, naming the cell", () => {
     const s = tinyGeoScenario();
     const cells = cellsAround({ lat: -20.5, lng: -54.57 }, 8, 1);

@@ -106,7 +106,9 @@ export function resolveGeoScenario(value: unknown): unknown {
     // No frame given: centre it on the first store (the projection is good to 0.1 % within 50 km).
     const first = stores.find(hasLatLng);
     if (first === undefined) throw new InputError("geo.origin", "lat/lng input needs geo.origin");
-    rawGeo = { origin: { lat: first.lat, lng: first.lng } };
+    // Checked here so that a bad first store is reported as itself, not as the origin it would become.
+    const at = stores.indexOf(first);
+    rawGeo = { origin: check(latLngSchema, { lat: first.lat, lng: first.lng }, ["stores", at]) };
   }
   const geo = check(geoSchema, rawGeo, ["geo"]);
   const origin = geo.origin;
