@@ -58,4 +58,10 @@ export const SUITES: readonly SuiteEntry[] = [
     requires: ["autocannon"],
     load: async () => (await import("./http.js")).httpSuite,
   },
+  {
+    name: "geo",
+    description:
+      "Campo Grande road network: preprocessing, CH vs Dijkstra point-to-point and 1000×1000 matrix, memory",
+    load: async () => (await import("./geo.js")).geoSuite,
+  },
 ];

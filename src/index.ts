@@ -30,6 +30,7 @@ export {
   OSM_CREDIT,
   saveRoadNetwork,
 } from "./adapters/osm/network-file.js";
+export { parseOsmPbf, readOsmPbfFile } from "./adapters/osm/pbf.js";
 export { readOsmFile } from "./adapters/osm/read.js";
 export { OsmXmlReader, parseOsmXml } from "./adapters/osm/xml.js";
 export {

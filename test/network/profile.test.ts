@@ -88,6 +88,17 @@ describe("hour profile", () => {
     expect(mid).toBeLessThanOrEqual(Math.max(at(7), at(8)));
   });
 
+  it("prepareProfile contracts each distinct hour once; answers are unchanged", () => {
+    const a = { lat: 10.0001, lng: 20.0002 };
+    const b = { lat: 10.0045, lng: 20.005 };
+    const fresh = buildRoadNetwork(parseOsmXml(readFileSync("test/network/fixtures/tiny.osm", "utf8")));
+    const before = fresh.matrix([a], [b], { profile: DEFAULT_HOUR_PROFILE, departAtMs: 17 * HOUR_MS });
+    expect(fresh.prepareProfile(DEFAULT_HOUR_PROFILE)).toBe(new Set(DEFAULT_HOUR_PROFILE.factors[0]).size);
+    expect(fresh.matrix([a], [b], { profile: DEFAULT_HOUR_PROFILE, departAtMs: 17 * HOUR_MS })).toEqual(
+      before,
+    );
+  });
+
   it("a malformed profile is an input error", () => {
     const a = { lat: 10.0001, lng: 20.0002 };
     const bad = { name: "bad", factors: [[1]] };

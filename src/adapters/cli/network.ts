@@ -1,5 +1,5 @@
 /**
- * `lastmile network build OSM_FILE -o OUT`: an OpenStreetMap extract (XML, plain or gzip'd) to a compact
+ * `lastmile network build OSM_FILE -o OUT`: an OpenStreetMap extract (XML, plain or gzip'd, or PBF) to a compact
  * network file (car profile, largest strongly connected component, contraction hierarchy). Derived data:
  * ODbL, "© OpenStreetMap contributors" (printed with the summary).
  */
@@ -23,7 +23,7 @@ export function registerNetwork(program: Command): void {
     );
   network
     .command("build")
-    .description("OSM XML (.osm or .osm.gz) → compact network file")
+    .description("OSM XML (.osm or .osm.gz) or PBF (.osm.pbf) → compact network file")
     .argument("<osm-file>", "OpenStreetMap extract")
     .requiredOption("-o, --output <file>", "network file to write")
     .option("--maxspeed-factor <share>", "share of a tagged maxspeed driven on average", "0.8")

@@ -17,6 +17,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../../core/assert.js";
+import { DEFAULT_HOUR_PROFILE } from "../../optimize/network/index.js";
 import { BRUTE_FORCE_MAX_CUSTOMERS, bruteForce } from "../../optimize/routing/brute-force.js";
 import {
   checkSolution,
@@ -27,7 +28,17 @@ import {
   type SolveResult,
   solveVrptw,
 } from "../../optimize/routing/index.js";
-import { parseVroomProblem, solveVroom, vroomFromInstance } from "../../optimize/routing/vroom/index.js";
+import {
+  needsTravelMatrices,
+  parseVroomProblem,
+  solveVroom,
+  type VroomProblem,
+  vroomFromInstance,
+  withoutAddedIndices,
+  withTravelMatrices,
+} from "../../optimize/routing/vroom/index.js";
+import { parseDepart } from "../osm/matrix-json.js";
+import { loadRoadNetwork, OSM_CREDIT } from "../osm/network-file.js";
 import { createProgress, formatSeconds, type Progress, type ProgressStream } from "./progress.js";
 
 interface RouteOpts {
@@ -39,6 +50,8 @@ interface RouteOpts {
   objective: string;
   quiet: boolean;
   toVroom: boolean;
+  network?: string;
+  depart?: string;
 }
 
 const ROUNDINGS: readonly Rounding[] = ["none", "dimacs", "integer"];
@@ -61,6 +74,11 @@ export function registerRoute(program: Command): void {
     )
     .option("--quiet", "no progress line on stderr", false)
     .option("--to-vroom", "print the file as a VROOM problem (integer matrices) instead of solving it", false)
+    .option(
+      "--network <file|name>",
+      "VROOM problems with coordinates and no matrices: road travel on this network (or campo-grande)",
+    )
+    .option("--depart <HH:MM>", "with --network: rush-hour speeds at this time of day")
     .action((file: string, opts: RouteOpts, command: Command) => {
       const objective = OBJECTIVES.find((o) => o === opts.objective);
       if (objective === undefined)
@@ -101,7 +119,8 @@ export function registerRoute(program: Command): void {
       const explicit = (flag: string) => command.getOptionValueSource(flag) === "cli";
       if (data !== undefined && !isOldJson(data)) {
         if (opts.toVroom) throw new InputError("--to-vroom", `${name} is a VROOM problem already`);
-        const problem = parseVroomProblem(data, name);
+        const parsed = parseVroomProblem(data, name);
+        const problem = locateOnNetwork(parsed, opts);
         // Flags given on the command line win over the file's `options`; the file's win over the defaults.
         const fileOptions = problem.options;
         const vroomSeed = explicit("seed") ? seed : fileOptions.seed;
@@ -118,9 +137,12 @@ export function registerRoute(program: Command): void {
           onImprovement: (cost) => progress.best(Math.round(cost)),
         });
         progress.done();
-        process.stdout.write(`${JSON.stringify(solution)}\n`);
+        const answer = problem === parsed ? solution : withoutAddedIndices(solution);
+        process.stdout.write(`${JSON.stringify(answer)}\n`);
         return;
       }
+      if (opts.network !== undefined)
+        throw new InputError("--network", "applies to VROOM problems with coordinates only");
       if (data !== undefined)
         process.stderr.write(
           `warning: ${name}: the lastmile JSON format (depot / stops / travel) is deprecated; ` +
@@ -136,6 +158,27 @@ export function registerRoute(program: Command): void {
       }
       solveFile(instance, { seed, objective, iterations, timeLimitS, json: opts.json }, progress);
     });
+}
+
+/** `--network`: road matrices for a located problem (the same conversion as POST /v1/route). */
+function locateOnNetwork(problem: VroomProblem, opts: RouteOpts): VroomProblem {
+  if (opts.network === undefined) {
+    if (opts.depart !== undefined) throw new InputError("--depart", "needs --network");
+    return problem;
+  }
+  if (!needsTravelMatrices(problem))
+    throw new InputError("--network", "the problem has matrices (or no coordinates): nothing to compute");
+  const departAtMs = opts.depart === undefined ? undefined : parseDepart(opts.depart);
+  const network = loadRoadNetwork(opts.network);
+  process.stderr.write(`route: road travel on ${opts.network} (${OSM_CREDIT})\n`);
+  return withTravelMatrices(problem, (points) => {
+    const snapped = network.snap(points, undefined, "locations");
+    return network.matrixSnapped(
+      snapped,
+      snapped,
+      departAtMs === undefined ? {} : { profile: DEFAULT_HOUR_PROFILE, departAtMs },
+    );
+  });
 }
 
 interface FileSolve {

@@ -12,6 +12,7 @@ import { DEFAULT_ROUTE_QUEUE_MAX } from "../http/route-pool.js";
 import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS } from "../http/server.js";
 import { createService } from "../http/service.js";
 import { loadSlotPlan } from "../http/slot-routes.js";
+import { loadRoadNetwork, OSM_CREDIT } from "../osm/network-file.js";
 import { parseStoreSpec } from "../store/open.js";
 import { CliUsageError } from "./errors.js";
 
@@ -32,6 +33,7 @@ interface ServeOptions {
   rateLimitPerMinute: string;
   posFutureSkewMs: string;
   requestTimeoutMs: string;
+  network?: string;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -82,6 +84,10 @@ export function registerServe(program: Command): void {
       "a client must send its whole request within this; beyond: 408",
       String(DEFAULT_REQUEST_TIMEOUT_MS),
     )
+    .option(
+      "--network <file|name>",
+      "road network for POST /v1/route with located stops (lastmile network build, or campo-grande)",
+    )
     .action(async (opts: ServeOptions) => {
       const port = integer(opts.port, "--port", 0, 65535);
       const bodyLimitBytes = integer(opts.bodyLimitBytes, "--body-limit-bytes", 1, 1 << 30);
@@ -100,6 +106,9 @@ export function registerServe(program: Command): void {
         throw new CliUsageError(`--log-level: expected one of ${LOG_LEVELS.join(", ")}`);
       if (opts.sqliteSynchronous !== "normal" && opts.sqliteSynchronous !== "full")
         throw new CliUsageError("--sqlite-synchronous: expected normal or full");
+      const network = opts.network === undefined ? undefined : loadRoadNetwork(opts.network);
+      if (network !== undefined)
+        process.stderr.write(`lastmile serve: road network ${opts.network} (${OSM_CREDIT})\n`);
       const store = parseStoreSpec(opts.store);
       const service = await createService({
         store,
@@ -115,6 +124,7 @@ export function registerServe(program: Command): void {
         posFutureSkewMsMax,
         requestTimeoutMs,
         ...(slots === undefined ? {} : { slots }),
+        ...(network === undefined ? {} : { network }),
       });
       if (insecure) {
         process.stderr.write("lastmile serve: --insecure: no authentication, every caller may do anything\n");

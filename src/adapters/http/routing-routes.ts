@@ -9,7 +9,16 @@
  * iteration budget as long as the server's time cap does not end the search first (`lastmile.stopped_by`).
  */
 import { z } from "zod";
-import { vroomProblemSchema } from "../../optimize/routing/vroom/index.js";
+import { InputError } from "../../core/assert.js";
+import type { RoadNetwork } from "../../optimize/network/index.js";
+import {
+  needsTravelMatrices,
+  type VroomProblem,
+  vroomProblemSchema,
+  withoutAddedIndices,
+  withTravelMatrices,
+} from "../../optimize/routing/vroom/index.js";
+import { HttpError } from "./errors.js";
 import { defineRoute, type RouteSpec } from "./route.js";
 import type { RoutePool } from "./route-pool.js";
 import { DEFAULT_ROUTE_TIME_LIMIT_MAX_MS, solveRouteRequest } from "./route-solve.js";
@@ -96,6 +105,8 @@ export interface RoutingRouteOptions {
   readonly timeLimitMaxMs?: number;
   /** Worker threads to solve in (`route-pool.ts`); absent: the solve runs inline, on the event loop. */
   readonly pool?: RoutePool;
+  /** Road network for located stops (`serve --network`); absent: straight line only. */
+  readonly network?: RoadNetwork;
 }
 
 export function routingRoutes(options: RoutingRouteOptions = {}): RouteSpec[] {
@@ -124,13 +135,37 @@ export function routingRoutes(options: RoutingRouteOptions = {}): RouteSpec[] {
             "`--route-queue-max`), or the server is shutting down",
         },
       },
-      handle: async ({ body }) => ({
-        status: 200,
-        body:
+      handle: async ({ body }) => {
+        // Road matrices are computed here, on the main thread, where the network lives; the solve (inline or
+        // in a worker) then sees an ordinary problem with matrices.
+        const problem = locatedOnRoads(body, options.network);
+        const solution =
           pool === undefined
-            ? solveRouteRequest(body, timeLimitMaxMs)
-            : await pool.solve(body, timeLimitMaxMs),
-      }),
+            ? solveRouteRequest(problem, timeLimitMaxMs)
+            : await pool.solve(problem, timeLimitMaxMs);
+        return { status: 200, body: problem === body ? solution : withoutAddedIndices(solution) };
+      },
     }),
   ];
+}
+
+/** The problem with road matrices when it is located, has none, and road travel applies. */
+function locatedOnRoads(body: VroomProblem, network: RoadNetwork | undefined): VroomProblem {
+  const travel = body.options.travel ?? (network === undefined ? "straight" : "road");
+  if (travel === "straight" || !needsTravelMatrices(body)) return body;
+  if (network === undefined)
+    throw new HttpError(
+      400,
+      "invalid_request",
+      "body.options.travel: road travel needs a server started with --network",
+    );
+  try {
+    return withTravelMatrices(body, (points) => {
+      const snapped = network.snap(points, undefined, "locations");
+      return network.matrixSnapped(snapped, snapped);
+    });
+  } catch (e) {
+    if (e instanceof InputError) throw new HttpError(400, "invalid_request", `body: ${e.message}`);
+    throw e;
+  }
 }

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../../core/ports.js";
+import type { RoadNetwork } from "../../optimize/network/index.js";
 import type { SlotPlanner } from "../../optimize/slots/planner.js";
 import type { ApiKeyStore } from "../store/api-keys.js";
 import { type LedgerBackend, type LedgerSettings, systemClock } from "../store/backend.js";
@@ -56,6 +57,8 @@ export interface ServiceOptions {
   readonly posFutureSkewMsMax?: number;
   /** Longest time a client may take to send a whole request (default 30 s). */
   readonly requestTimeoutMs?: number;
+  /** Road network for POST /v1/route with located stops (`serve --network`). */
+  readonly network?: RoadNetwork;
 }
 
 /** Reservations expired per sweep tick: bounds the tick's work; a backlog drains over several ticks. */
@@ -127,6 +130,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
             ? {}
             : { timeLimitMaxMs: options.routeTimeLimitMaxMs }),
           ...(routePool === undefined ? {} : { pool: routePool }),
+          ...(options.network === undefined ? {} : { network: options.network }),
         }),
       ),
       ...slotRoutes({ planner: options.slots, clock, bookings: stores.bookings }),

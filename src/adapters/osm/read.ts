@@ -1,9 +1,10 @@
-/** Reads an OSM extract from a file: OSM XML, plain or gzip'd (detected by its magic bytes), streamed. */
+/** Reads an OSM extract from a file: OSM XML, plain or gzip'd (streamed), or OSM PBF; detected by magic bytes. */
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import { InputError } from "../../core/assert.js";
 import type { OsmParsed } from "../../optimize/network/index.js";
+import { readOsmPbfFile } from "./pbf.js";
 import { OsmXmlReader } from "./xml.js";
 
 export async function readOsmFile(path: string): Promise<OsmParsed> {
@@ -17,12 +18,7 @@ export async function readOsmFile(path: string): Promise<OsmParsed> {
     await handle.close();
   }
   const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
-  if (!gzip && magic.includes(Buffer.from("OSMHeader"))) {
-    throw new InputError(
-      "osm",
-      `${path} is OSM PBF, which lastmile does not read yet: convert it to XML first (osmium cat in.osm.pbf -o out.osm.gz)`,
-    );
-  }
+  if (!gzip && magic.includes(Buffer.from("OSMHeader"))) return readOsmPbfFile(path);
   const reader = new OsmXmlReader();
   const raw = createReadStream(path);
   const stream = gzip ? raw.pipe(createGunzip()) : raw;

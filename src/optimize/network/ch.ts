@@ -337,13 +337,18 @@ function toCsr(n: number, tail: number[], head: number[], cost: number[], mid: n
   return { firstOut, head: outHead, cost: outCost, middle: outMid };
 }
 
-/** One upward search (forward on `up` or backward on `down`), reusable without allocation. */
+/**
+ * One upward search (forward on `up` or backward on `down`), reusable without allocation. Stall-on-demand
+ * (as in RoutingKit and OSRM): a node reached more cheaply through a more important neighbour (an edge of
+ * the opposite graph) is not expanded and not reported as settled; no shortest path runs through it, so
+ * the query and the buckets stay exact while the search spaces shrink.
+ */
 class UpwardSearch {
   readonly dist: Float64Array;
   readonly parent: Int32Array;
   readonly parentEdge: Int32Array;
   readonly heap: NodeHeap;
-  /** Settled nodes of the last full run, in settling order. */
+  /** Settled, unstalled nodes of the last full run, in settling order. */
   readonly settled: Int32Array;
   settledCount = 0;
   private readonly touched: Int32Array;
@@ -352,6 +357,8 @@ class UpwardSearch {
   constructor(
     n: number,
     readonly graph: UpwardGraph,
+    /** Edges into each node from more important ones (the other direction's graph). */
+    private readonly stallGraph: UpwardGraph,
   ) {
     this.dist = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
     this.parent = new Int32Array(n).fill(-1);
@@ -374,11 +381,15 @@ class UpwardSearch {
     for (const s of seeds) this.relax(s.node, s.cost, -1, -1);
   }
 
-  /** Settles the next node and relaxes its upward edges; returns it. */
+  /** Settles the next node and, unless it is stalled, relaxes its upward edges; returns it, or -1 if stalled. */
   step(): number {
     const v = this.heap.pop();
-    this.settled[this.settledCount++] = v;
     const dv = this.dist[v] as number;
+    const stall = this.stallGraph;
+    for (let e = stall.firstOut[v] as number; e < (stall.firstOut[v + 1] as number); e++) {
+      if ((this.dist[stall.head[e] as number] as number) + (stall.cost[e] as number) < dv) return -1;
+    }
+    this.settled[this.settledCount++] = v;
     const { firstOut, head, cost } = this.graph;
     for (let e = firstOut[v] as number; e < (firstOut[v + 1] as number); e++) {
       this.relax(head[e] as number, dv + (cost[e] as number), v, e);
@@ -414,8 +425,8 @@ export class ChQuery {
   private readonly backward: UpwardSearch;
 
   constructor(readonly ch: ContractionHierarchy) {
-    this.forward = new UpwardSearch(ch.nodeCount, ch.up);
-    this.backward = new UpwardSearch(ch.nodeCount, ch.down);
+    this.forward = new UpwardSearch(ch.nodeCount, ch.up, ch.down);
+    this.backward = new UpwardSearch(ch.nodeCount, ch.down, ch.up);
   }
 
   /** Cheapest cost from the source seeds to the target seeds (Infinity if none). */
@@ -458,6 +469,7 @@ export class ChQuery {
     let best = Number.POSITIVE_INFINITY;
     let meeting = -1;
     const consider = (v: number) => {
+      if (v < 0) return;
       const c = (f.dist[v] as number) + (b.dist[v] as number);
       if (c < best || (c === best && v < meeting)) {
         best = c;

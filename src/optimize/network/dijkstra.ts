@@ -45,6 +45,28 @@ export class DijkstraSearch {
     return dist;
   }
 
+  /**
+   * Point-to-point: the cost from `seeds` to `target`, stopping as soon as no cheaper way to the target can
+   * remain (the smallest key in the queue reaches the best target cost found).
+   */
+  costTo(seeds: readonly Seed[], target: readonly Seed[]): number {
+    this.reset();
+    const { firstOut, head, cost } = this.graph;
+    const dist = this.dist;
+    for (const s of seeds) this.relax(s.node, s.cost);
+    let best = Number.POSITIVE_INFINITY;
+    while (this.heap.size > 0 && this.heap.minKey() < best) {
+      const v = this.heap.pop();
+      const dv = dist[v] as number;
+      for (const t of target) if (t.node === v && dv + t.cost < best) best = dv + t.cost;
+      for (let e = firstOut[v] as number; e < (firstOut[v + 1] as number); e++) {
+        this.relax(head[e] as number, dv + (cost[e] as number));
+      }
+    }
+    this.heap.clear();
+    return best;
+  }
+
   private relax(v: number, c: number): void {
     const old = this.dist[v] as number;
     if (c >= old) return;

@@ -21,7 +21,7 @@ export type {
 export { buildRoadNetwork, DEFAULT_SNAP_RADIUS_M, RoadNetwork, UNREACHABLE } from "./network.js";
 export type { HourProfile } from "./profile.js";
 export { DEFAULT_HOUR_PROFILE, FREE_FLOW_PROFILE, hourBracket, interpolateDurationMs } from "./profile.js";
-export type { RoadTravelTime, RoadTravelTimeOptions } from "./travel-time.js";
-export { roadTravelTime, unprojectLocal } from "./travel-time.js";
 export type { StraightLineOptions } from "./straight.js";
 export { greatCircleMatrix, STRAIGHT_DETOUR_FACTOR, STRAIGHT_SPEED_KMH } from "./straight.js";
+export type { RoadTravelTime, RoadTravelTimeOptions } from "./travel-time.js";
+export { roadTravelTime, unprojectLocal } from "./travel-time.js";

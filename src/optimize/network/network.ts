@@ -12,7 +12,7 @@ import { assert, InputError } from "../../core/assert.js";
 import { EARTH_RADIUS_M, type LatLng, projectLocal } from "../../core/geo.js";
 import { type CarProfileOptions, carWayAttributes, ROAD_CLASSES } from "./car-profile.js";
 import { ChQuery, type ContractionHierarchy, contract } from "./ch.js";
-import { costDistanceDm, costDurationMs, fractionOfCost, packCost } from "./cost.js";
+import { DISTANCE_SCALE, fractionOfCost, packCost } from "./cost.js";
 import { costToTarget, DijkstraSearch, type Seed } from "./dijkstra.js";
 import {
   COORD_SCALE,
@@ -231,7 +231,7 @@ export class RoadNetwork {
     const dst = this.targetSeeds(metric, to);
     let c: number;
     if (via === "ch") c = metric.query.cost(src, dst);
-    else c = costToTarget(this.referenceOf(metric).run(src), dst);
+    else c = this.referenceOf(metric).costTo(src, dst);
     return Math.min(c, this.direct(metric, from, to));
   }
 
@@ -318,9 +318,17 @@ export class RoadNetwork {
         for (let j = 0; j < to.length; j++) out[i * to.length + j] = costToTarget(dist, dst[j] as Seed[]);
       }
     }
+    // Same-segment pairs only: group destinations by segment instead of testing all rows × cols.
+    const bySegment = new Map<number, number[]>();
+    to.forEach((p, j) => {
+      const list = bySegment.get(p.segment);
+      if (list === undefined) bySegment.set(p.segment, [j]);
+      else list.push(j);
+    });
     for (let i = 0; i < from.length; i++) {
-      for (let j = 0; j < to.length; j++) {
-        const d = this.direct(metric, from[i] as SnappedPoint, to[j] as SnappedPoint);
+      const a = from[i] as SnappedPoint;
+      for (const j of bySegment.get(a.segment) ?? []) {
+        const d = this.direct(metric, a, to[j] as SnappedPoint);
         const cell = i * to.length + j;
         if (d < (out[cell] as number)) out[cell] = d;
       }
@@ -367,6 +375,22 @@ export class RoadNetwork {
 
   private metricFor(factors: readonly number[]): Metric {
     return this.metrics.get(metricKey(factors)) ?? this.buildMetric(factors, this.order);
+  }
+
+  /**
+   * Contracts every distinct hour of `profile` now (they are otherwise contracted on first use, which a
+   * simulation would pay in the middle of its run). Returns the number of distinct hour metrics.
+   */
+  prepareProfile(profile: HourProfile): number {
+    const problem = profileProblem(profile, ROAD_CLASSES.length);
+    if (problem !== null) throw new InputError("profile", problem);
+    const keys = new Set<string>();
+    for (let h = 0; h < 24; h++) {
+      const f = hourFactors(profile, h);
+      keys.add(metricKey(f));
+      this.metricFor(f);
+    }
+    return keys.size;
   }
 
   /** The free-flow hierarchy (what the network file stores). */
@@ -499,8 +523,10 @@ function decode(costs: Float64Array, rows: number, cols: number): RoadMatrix {
       durationsMs[i] = UNREACHABLE;
       distancesM[i] = UNREACHABLE;
     } else {
-      durationsMs[i] = costDurationMs(c);
-      distancesM[i] = costDistanceDm(c) / 10;
+      // costDurationMs / costDistanceDm, inlined: this loop runs once per matrix cell.
+      const ms = Math.floor(c / DISTANCE_SCALE);
+      durationsMs[i] = ms;
+      distancesM[i] = (c - ms * DISTANCE_SCALE) / 10;
     }
   }
   return { rows, cols, durationsMs, distancesM };

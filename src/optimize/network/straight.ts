@@ -22,10 +22,12 @@ export function greatCircleMatrix(
 ): RoadMatrix {
   const detour = options.detourFactor ?? STRAIGHT_DETOUR_FACTOR;
   const speedKmh = options.speedKmh ?? STRAIGHT_SPEED_KMH;
-  if (!(detour >= 1 && Number.isFinite(detour))) throw new RangeError(`detourFactor must be >= 1, got ${detour}`);
-  if (!(speedKmh > 0 && Number.isFinite(speedKmh))) throw new RangeError(`speedKmh must be > 0, got ${speedKmh}`);
-  origins.forEach((p, i) => checkLatLng(p, `origins[${i}]`));
-  destinations.forEach((p, i) => checkLatLng(p, `destinations[${i}]`));
+  if (!(detour >= 1 && Number.isFinite(detour)))
+    throw new RangeError(`detourFactor must be >= 1, got ${detour}`);
+  if (!(speedKmh > 0 && Number.isFinite(speedKmh)))
+    throw new RangeError(`speedKmh must be > 0, got ${speedKmh}`);
+  for (const [i, p] of origins.entries()) checkLatLng(p, `origins[${i}]`);
+  for (const [i, p] of destinations.entries()) checkLatLng(p, `destinations[${i}]`);
   const rows = origins.length;
   const cols = destinations.length;
   const durationsMs = new Float64Array(rows * cols);

@@ -4,6 +4,12 @@
 
 export { VROOM_EXACT_MAX_TASKS } from "./exact.js";
 export { vroomFromInstance } from "./from-instance.js";
+export {
+  type LocatedTravel,
+  needsTravelMatrices,
+  withoutAddedIndices,
+  withTravelMatrices,
+} from "./located.js";
 export { buildVroomModel, GREAT_CIRCLE_DETOUR, GREAT_CIRCLE_SPEED_KMH, type VroomModel } from "./model.js";
 export { parseVroomProblem } from "./parse.js";
 export {

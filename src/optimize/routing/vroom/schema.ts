@@ -154,6 +154,14 @@ export const vroomOptions = z
       .default(1),
     iterations: z.int().min(0).max(VROOM_ITERATIONS_MAX).optional(),
     time_limit_ms: z.int().min(1).max(86_400_000).optional(),
+    travel: z
+      .enum(["road", "straight"])
+      .optional()
+      .meta({
+        description:
+          "located stops without matrices: road (the server's road network, `serve --network`; its default when " +
+          "configured) or straight (great circle × 1.3 at 25 km/h; the default otherwise)",
+      }),
   })
   .meta({ description: "lastmile extension: the search's seed and budget" });
 
