@@ -41,16 +41,18 @@ function cli(args: string[]) {
 describe("scenarios/campo-grande.json", () => {
   it(
     "two processes write the same bytes; events and stores carry lat/lng; the road source is used",
-    () => {
-      const a = cli(["run", "scenarios/campo-grande.json", "--seed", "2", "--out", join(dir, "a")]);
-      const b = cli([
-        "run",
-        "scenarios/campo-grande.json",
-        "--seed",
-        "2",
-        "--out",
-        join(dir, "b"),
-        "--no-report",
+    async () => {
+      const [a, b] = await Promise.all([
+        cliAsync(["run", "scenarios/campo-grande.json", "--seed", "2", "--out", join(dir, "a")]),
+        cliAsync([
+          "run",
+          "scenarios/campo-grande.json",
+          "--seed",
+          "2",
+          "--out",
+          join(dir, "b"),
+          "--no-report",
+        ]),
       ]);
       expect(a.status, a.stderr).toBe(0);
       expect(b.status, b.stderr).toBe(0);

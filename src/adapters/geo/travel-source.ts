@@ -63,6 +63,8 @@ export async function loadRoadTravel(
 ): Promise<RoadTravel> {
   const network = await loadNetwork(travel.network ?? DEFAULT_NETWORK, scenarioDir);
   const profile = networkProfile(travel.profile);
+  // Contract the profile's hour metrics now rather than at the first leg of each hour mid-run.
+  if (profile !== undefined) network.prepareProfile(profile);
   const road = roadTravelTime(network, { origin, ...(profile === undefined ? {} : { profile }) });
   let offRoad = 0;
   const guarded = <T>(f: () => number, a: Point, b: Point, straight: (m: number) => T): number | T => {
