@@ -7,7 +7,7 @@
  * - the dispatch tick's travel model is the same source, bound to the tick's time.
  * A planar scenario has no hooks (`geoHooks` returns null) and runs exactly as before.
  */
-import { assert } from "../../core/assert.js";
+import { InputError } from "../../core/assert.js";
 import { euclideanM, type Point, projectLocal } from "../../core/geo.js";
 import type { TravelTime } from "../../core/ports.js";
 import type { RandomStream } from "../../core/random.js";
@@ -68,7 +68,12 @@ export function geoHooks(sc: CityScenario, options: GeoRunOptions = {}): GeoHook
     cells[zoneIdx]?.sample(rnd) ?? null;
   if (geo.travel.source === "road") {
     const road = options.roadTravel;
-    assert(road !== undefined, "travel.source road needs the network's travel (loaded by the caller)");
+    // The network is loaded by an adapter (file I/O): lastmile run and compare-travel do; others (sweep) not yet.
+    if (road === undefined)
+      throw new InputError(
+        "geo.travel.source",
+        'road travel needs the loaded network (RunOptions.roadTravel; `lastmile run` and `compare-travel` load it, `sweep` does not yet): use "straight" here',
+      );
     return {
       samplePoint,
       // The network's speeds are per road class: the worker's own pace does not enter a road leg.
