@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { projectLocal } from "../../src/core/geo.js";
-import { ManualClock } from "../../src/core/ports.js";
+import { EuclideanTravelTime, ManualClock, pairwiseMatrix } from "../../src/core/ports.js";
 import {
   buildRoadNetwork,
   DEFAULT_HOUR_PROFILE,
@@ -88,6 +88,13 @@ describe("roadTravelTime (planar points in a frame)", () => {
     const m = net.matrix([pts[0]!], [pts[2]!], { profile: DEFAULT_HOUR_PROFILE, departAtMs: 8 * 3_600_000 });
     expect(rush).toBe(m.durationsMs[0]);
     expect(travel.matrix([a], [b]).durationsMs[0]).toBe(rush);
+  });
+
+  it("the straight-line TravelTime has the same matrix interface (pairwise)", () => {
+    const straight = new EuclideanTravelTime(25, 1.3);
+    const m = straight.matrix(planar, planar.slice(1));
+    expect(m).toEqual(pairwiseMatrix(straight, planar, planar.slice(1)));
+    expect(m.durationsMs[1]).toBe(straight.durationMs(planar[0]!, planar[2]!));
   });
 
   it("a planar point far from any road is an error naming it", () => {

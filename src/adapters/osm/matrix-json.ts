@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { InputError } from "../../core/assert.js";
-import type { LatLng } from "../../core/geo.js";
+
 import {
   DEFAULT_HOUR_PROFILE,
   DEFAULT_SNAP_RADIUS_M,
@@ -129,5 +129,3 @@ function snapJson(p: SnappedPoint): SnapJson {
   const round = (x: number, k: number) => Math.round(x * k) / k;
   return { lat: round(p.lat, 1e7), lng: round(p.lng, 1e7), snap_distance_m: round(p.snapDistanceM, 10) };
 }
-
-export type { LatLng };

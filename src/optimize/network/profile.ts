@@ -22,10 +22,14 @@ export interface HourProfile {
   readonly factors: readonly (readonly number[])[];
 }
 
-/** Share of free-flow speed on the busiest roads, hour by hour: peaks around 8:00 and 18:00. */
+/**
+ * Share of free-flow speed on the busiest roads, hour by hour: peaks 8:00 and 17:00–18:59, shoulders around
+ * them. Four levels only, on purpose: each distinct hour is one contraction (about a second), so the whole
+ * day costs four, not twenty-four.
+ */
 const RUSH_CURVE = [
-  1, 1, 1, 1, 1, 0.95, 0.85, 0.65, 0.55, 0.7, 0.85, 0.85, 0.8, 0.85, 0.85, 0.85, 0.75, 0.6, 0.5, 0.65, 0.85,
-  0.9, 0.95, 1,
+  1, 1, 1, 1, 1, 1, 0.85, 0.7, 0.55, 0.7, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.7, 0.55, 0.55, 0.7, 0.85, 1,
+  1, 1,
 ];
 /** How much of the congestion each class sees (arterials fully, local streets partly). */
 const CLASS_SENSITIVITY: Readonly<Record<string, number>> = {
