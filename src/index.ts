@@ -3,6 +3,9 @@
  */
 // HTTP service and SQL ledger stores (issue 7): `lastmile serve`, SQLite and PostgreSQL behind the ledger.
 // API keys (issue 21): a service built with createService needs one (`createApiKey(service.keys, …)`).
+
+// Real cities (issue 16): lat/lng scenarios, H3 zones, rush hours, travel sources, the straight-vs-road comparison.
+export { geoRunOptions, loadRoadTravel, type RoadTravel } from "./adapters/geo/travel-source.js";
 export {
   ALL_SCOPES,
   ApiKeyVerifier,
@@ -16,6 +19,7 @@ export {
   type Service,
   type ServiceOptions,
 } from "./adapters/http/service.js";
+export { slotZoneIndex } from "./adapters/http/slot-routes.js";
 // Road network (issue 16): OSM import, contraction hierarchies, matrices, rush-hour profile, travel-time port.
 export {
   BUNDLED_NETWORKS,
@@ -88,6 +92,7 @@ export * from "./core/geo.js";
 export * from "./core/ledger/index.js";
 export * from "./core/ports.js";
 export { RandomStream, RandomStreams } from "./core/random.js";
+export { FLAT_PROFILE, type HourlyFactors, RUSH_HOUR_PROFILE, timeDependentMs } from "./core/rush-hour.js";
 // Item availability (issue 19): models, metrics, thresholds, the hidden-shelf simulator, score serving.
 export {
   AvailabilityCatalog,
@@ -332,6 +337,14 @@ export {
   type SurgePolicy,
   surgeMultiplier,
 } from "./optimize/slots/surge.js";
+export {
+  cellCentre,
+  cellPolygon,
+  cellsAround,
+  DEFAULT_H3_RESOLUTION,
+  H3ZoneIndex,
+  type ZoneCells,
+} from "./optimize/zones/h3-zones.js";
 export { type AvailabilityAbResult, runAvailabilityAb } from "./sim/availability/ab.js";
 export {
   runShelfSim,
@@ -366,6 +379,7 @@ export type {
   SlotCapacity,
   StockLedgerPort,
 } from "./sim/city/ports.js";
+export type { GeoSummary } from "./sim/city/run.js";
 export {
   canonicalJson,
   kpiTable,
@@ -391,6 +405,14 @@ export {
 export { EventLogHash } from "./sim/event-log.js";
 export { EventQueue } from "./sim/event-queue.js";
 export { EventStream, type EventStreamMode } from "./sim/event-stream.js";
+export {
+  COMPARED_KPIS,
+  compareTravel,
+  type TravelComparison,
+  type TravelVariant,
+} from "./sim/geo/compare-travel.js";
+export { GeoEventStream } from "./sim/geo/geo-events.js";
+export type { GeoRunOptions, TimedTravel } from "./sim/geo/geo-world.js";
 export { holdModel } from "./sim/hold-model.js";
 export { type MealRunResult, runMeal } from "./sim/mdrp/meal-sim.js";
 export { type MdrpMetrics, mdrpMetrics } from "./sim/mdrp/metrics.js";
@@ -401,6 +423,13 @@ export {
   type ReferenceCityResult,
   runReferenceCity,
 } from "./sim/reference-city.js";
+export {
+  type GeoFrame,
+  geoSchema,
+  latLngSchema,
+  resolveGeoScenario,
+  type TravelSpec,
+} from "./sim/scenario/geo.js";
 export {
   type CityScenario,
   cityScenarioSchema,

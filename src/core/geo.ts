@@ -39,3 +39,17 @@ export function projectLocal(p: LatLng, origin: LatLng): Point {
     y: (p.lat - origin.lat) * toRad * EARTH_RADIUS_M,
   };
 }
+
+/** Inverse of `projectLocal` around the same `origin` (exact up to floating-point rounding). */
+export function unprojectLocal(p: Point, origin: LatLng): LatLng {
+  const toDeg = 180 / Math.PI;
+  return {
+    lat: origin.lat + (p.y / EARTH_RADIUS_M) * toDeg,
+    lng: origin.lng + (p.x / (EARTH_RADIUS_M * Math.cos((origin.lat * Math.PI) / 180))) * toDeg,
+  };
+}
+
+/** A WGS84 coordinate that can be projected: finite, lat ∈ [−90, 90], lng ∈ [−180, 180]. */
+export function isValidLatLng(p: LatLng): boolean {
+  return Number.isFinite(p.lat) && Number.isFinite(p.lng) && Math.abs(p.lat) <= 90 && Math.abs(p.lng) <= 180;
+}

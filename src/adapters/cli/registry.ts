@@ -94,6 +94,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "process sweep cells from a job queue (lastmile sweep --queue), on any number of machines",
     load: async () => (await import("./worker.js")).registerWorker,
   },
+  {
+    name: "compare-travel",
+    summary:
+      "run a real-city scenario on two travel sources (straight vs road) and compare KPIs and assignments",
+    load: async () => (await import("./compare-travel.js")).registerCompareTravel,
+  },
 ];
 
 /**

@@ -5,12 +5,13 @@
  * On a terminal a progress line on stderr shows the simulated clock; it only observes the run.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../../core/assert.js";
 import { kpiTable, nominalDurationMs, runScenario } from "../../sim/city/run.js";
 import { fileErrorReason, makeDirectory, writeTextFile } from "../feeds/files.js";
 import { loadScenarioFile } from "../feeds/scenario-file.js";
+import { geoRunOptions } from "../geo/travel-source.js";
 import { writeReport } from "../report/index.js";
 import { parseIntFlag } from "./errors.js";
 import { createProgress, formatSimClock } from "./progress.js";
@@ -39,6 +40,8 @@ export function registerRun(program: Command): void {
     .action(async (file: string, opts: RunOpts) => {
       const seed = parseIntFlag(opts.seed, "--seed");
       const loaded = loadScenarioFile(file);
+      // A road scenario's network is loaded before anything is written (a bad file exits cleanly).
+      const geoOptions = await geoRunOptions(loaded.scenario, dirname(file));
       const dir = opts.out ?? join("out", loaded.scenario.name);
       makeDirectory(dir);
       // Events stream to disk in 1 MiB chunks: a 50,000-order day is ~2 M lines, too big to join in memory.
@@ -80,6 +83,7 @@ export function registerRun(program: Command): void {
           },
           ...(loaded.replayOrders === undefined ? {} : { replayOrders: loaded.replayOrders }),
           ...(loaded.replayPos === undefined ? {} : { replayPos: loaded.replayPos }),
+          ...geoOptions,
         });
         flush();
       } finally {

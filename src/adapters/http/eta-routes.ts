@@ -6,7 +6,15 @@
  * ignored, the same body always gives the same answer.
  */
 import { z } from "zod";
-import { ETA_DEFAULTS, type EtaParams, estimateDepartureMs, estimateEta } from "../../optimize/eta/eta.js";
+import { type LatLng, type Point, projectLocal } from "../../core/geo.js";
+import {
+  ETA_DEFAULTS,
+  type EtaParams,
+  type EtaState,
+  estimateDepartureMs,
+  estimateEta,
+} from "../../optimize/eta/eta.js";
+import { latLngSchema } from "../../sim/scenario/geo.js";
 import { defineRoute, type RouteSpec } from "./route.js";
 
 /** One batch has at most a handful of stops; this bounds a request's work and its answer. */
@@ -15,7 +23,15 @@ export const ETA_STOPS_MAX = 50;
 const COORDINATE_ABS_MAX = 1e8;
 
 const coord = z.number().finite().min(-COORDINATE_ABS_MAX).max(COORDINATE_ABS_MAX);
-const point = z.object({ x: coord, y: coord }).strict();
+/**
+ * A position in metres, or in WGS84 (`{ lat, lng }`): a body in lat/lng is projected around its first
+ * point (`projectLocal`), which keeps every distance the ETA uses to ~0.1 % at city scale. One body uses
+ * one form.
+ */
+const point = z.union([
+  z.object({ x: coord, y: coord }).strict(),
+  latLngSchema.strict().meta({ description: "WGS84 position (the body's points must all be lat/lng)" }),
+]);
 const time = z.int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const durationMs = z
   .number()
@@ -44,7 +60,18 @@ export const etaBody = z
           .min(1)
           .max(ETA_STOPS_MAX),
       })
-      .strict(),
+      .strict()
+      .superRefine((st, ctx) => {
+        const kinds = new Set(
+          [st.location, st.store, ...st.stops.map((s) => s.point)].map((p) => "lat" in p),
+        );
+        if (kinds.size > 1)
+          ctx.addIssue({
+            code: "custom",
+            path: ["location"],
+            message: "mix of x/y and lat/lng points: use one form",
+          });
+      }),
     params: z
       .object({
         pickMsPerItem: durationMs,
@@ -89,14 +116,30 @@ export function etaRoutes(): RouteSpec[] {
       responses: { 200: { description: "one estimate per stop, in route order", schema: etaView } },
       handle: async ({ body }) => {
         const params: EtaParams = { ...ETA_DEFAULTS, ...body.params };
+        const state = planarState(body.state);
         return {
           status: 200,
           body: {
-            departureMs: Math.round(estimateDepartureMs(body.state, params)),
-            estimates: estimateEta(body.state, params),
+            departureMs: Math.round(estimateDepartureMs(state, params)),
+            estimates: estimateEta(state, params),
           },
         };
       },
     }),
   ];
+}
+
+type BodyPoint = Point | LatLng;
+
+/** The state with lat/lng points projected to metres around its current location (planar: as given). */
+function planarState(st: z.infer<typeof etaBody>["state"]): EtaState {
+  const origin = "lat" in st.location ? st.location : null;
+  const plane = (p: BodyPoint): Point =>
+    origin === null || !("lat" in p) ? (p as Point) : projectLocal(p, origin);
+  return {
+    ...st,
+    location: plane(st.location),
+    store: plane(st.store),
+    stops: st.stops.map((s) => ({ ...s, point: plane(s.point) })),
+  };
 }

@@ -14,6 +14,7 @@ import { AssertionError, formatPath, InputError } from "../../core/assert.js";
 import type { Clock } from "../../core/ports.js";
 import { HOUR_MS } from "../../optimize/forecast/time.js";
 import { type SlotOffer, SlotPlanner, type ZoneSupplyPlan } from "../../optimize/slots/planner.js";
+import { DEFAULT_H3_RESOLUTION, H3ZoneIndex } from "../../optimize/zones/h3-zones.js";
 import { readTextFile } from "../feeds/files.js";
 import {
   type BookingStore,
@@ -129,6 +130,19 @@ export const slotPlanSchema = z.strictObject({
         seen.add(z.zone);
       });
     }),
+  /**
+   * Real cities: each plan zone as a set of H3 cells, so that GET /v1/slots can take a location
+   * (`lat`, `lng`) and resolve its zone (docs/geo.md).
+   */
+  geo: z
+    .strictObject({
+      h3Resolution: z.int().min(0).max(15).default(DEFAULT_H3_RESOLUTION),
+      zones: z
+        .array(z.strictObject({ zone: name, cells: z.array(z.string().min(1).max(32)).min(1).max(100_000) }))
+        .min(1)
+        .max(PLAN_ZONES_MAX),
+    })
+    .optional(),
 });
 
 export type SlotPlanFile = z.input<typeof slotPlanSchema>;
@@ -152,14 +166,49 @@ export function slotPlannerFromJson(raw: unknown, source = "slots", nowMs = Date
     batchSize: z.batchSize,
     ...(z.booked === undefined ? {} : { booked: z.booked }),
   }));
+  let zoneIndex: H3ZoneIndex | null = null;
+  if (parsed.data.geo !== undefined) {
+    const geo = parsed.data.geo;
+    const known = new Set(plans.map((p) => p.zone));
+    geo.zones.forEach((z, i) => {
+      if (!known.has(z.zone))
+        throw new InputError(
+          `${source}: geo.zones[${i}].zone`,
+          `no zone ${JSON.stringify(z.zone)} in the plan`,
+        );
+    });
+    try {
+      zoneIndex = new H3ZoneIndex(
+        geo.zones.map((z) => ({ id: z.zone, cells: z.cells })),
+        geo.h3Resolution,
+        "geo.zones",
+      );
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(`${source}: ${error.path}`, error.reason);
+      throw error;
+    }
+  }
   try {
     const defaults = new SlotPlanner([]).config;
-    return new SlotPlanner(plans, { ...config, surge: { ...defaults.surge, ...config.surge } });
+    const planner = new SlotPlanner(plans, { ...config, surge: { ...defaults.surge, ...config.surge } });
+    if (zoneIndex !== null) zoneIndexes.set(planner, zoneIndex);
+    return planner;
   } catch (error) {
     // The planner's own consistency rules (release order, surge ramp): reported as input errors.
     if (error instanceof AssertionError) throw new InputError(`${source}: config`, error.message);
     throw error;
   }
+}
+
+/**
+ * The plan's H3 zones, kept beside its planner (the planner is pure slot arithmetic and knows zones only
+ * by name; the service's options stay one SlotPlanner).
+ */
+const zoneIndexes = new WeakMap<SlotPlanner, H3ZoneIndex>();
+
+/** The H3 zone index of a plan loaded with a `geo` section, if any. */
+export function slotZoneIndex(planner: SlotPlanner): H3ZoneIndex | undefined {
+  return zoneIndexes.get(planner);
 }
 
 /** Reads and validates a `--slots` file (`nowMs` anchors `startDay`, as in slotPlannerFromJson). */
@@ -176,8 +225,20 @@ export function loadSlotPlan(file: string, nowMs = Date.now()): SlotPlanner {
 
 const slotIdParam = name.meta({ description: "`<zone>@<start epoch ms>`, as listed by GET /v1/slots" });
 
+/** A query-string coordinate: a decimal number (query values arrive as text). */
+const coordinateText = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d{1,3}(\.\d{1,12})?$/, "expected a decimal number")
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+
 export const slotsQuery = z.strictObject({
-  zone: name,
+  zone: name.optional().meta({ description: "the zone; or give lat and lng" }),
+  lat: coordinateText(-90, 90)
+    .optional()
+    .meta({ description: "WGS84 latitude: with lng, resolves the zone of a location (plans with geo)" }),
+  lng: coordinateText(-180, 180).optional().meta({ description: "WGS84 longitude" }),
   day: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD")
@@ -295,10 +356,15 @@ export function slotRoutes(options: SlotRouteOptions): RouteSpec[] {
           }),
         },
         404: { description: "the plan has no such zone" },
+        422: {
+          description:
+            "location_outside_zones (lat/lng in none of the plan's H3 zones) or no_zone_index (the plan has no geo section)",
+        },
         503: { description: "no slot plan is loaded (`lastmile serve --slots <plan.json>`)" },
       },
-      handle: async ({ query }) => {
+      handle: async ({ query: q }) => {
         const p = need();
+        const query = { ...q, zone: resolveZone(p, q) };
         if (!p.zoneNames.includes(query.zone)) throw notFound(`zone ${JSON.stringify(query.zone)}`);
         const nowMs = clock.nowMs();
         let slots = p.listSlots(query.zone, nowMs);
@@ -466,4 +532,42 @@ function viewSlot(s: SlotOffer): z.infer<typeof slotView> {
     fee: s.fee,
     open: s.open,
   };
+}
+
+/** The zone of a /v1/slots query: given by name, or resolved from lat/lng through the plan's H3 zones. */
+function resolveZone(
+  planner: SlotPlanner,
+  q: {
+    readonly zone?: string | undefined;
+    readonly lat?: number | undefined;
+    readonly lng?: number | undefined;
+  },
+): string {
+  const located = q.lat !== undefined || q.lng !== undefined;
+  if (located === (q.zone !== undefined) || (located && (q.lat === undefined || q.lng === undefined))) {
+    const message = "give either zone, or both lat and lng";
+    throw new HttpError(400, "invalid_request", `query.zone: ${message}`, {
+      issues: [{ path: "query.zone", message }],
+    });
+  }
+  if (q.zone !== undefined) return q.zone;
+  const index = slotZoneIndex(planner);
+  if (index === undefined)
+    throw new HttpError(
+      422,
+      "no_zone_index",
+      "the slot plan has no geo section (H3 cells per zone): query by zone, or load a plan with geo.zones",
+    );
+  const location = { lat: q.lat!, lng: q.lng! };
+  const zone = index.zoneOf(location);
+  if (zone === null) {
+    const cell = index.cellOf(location);
+    throw new HttpError(
+      422,
+      "location_outside_zones",
+      `${q.lat}, ${q.lng} is in no zone of the plan (H3 cell ${cell} at resolution ${index.resolution})`,
+      { cell },
+    );
+  }
+  return zone;
 }

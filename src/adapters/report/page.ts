@@ -15,6 +15,7 @@ import {
 import { chartAssets } from "./assets.js";
 import { CLIENT_SCRIPT, PAGE_CSS } from "./client.js";
 import { formatKpi, type KpiValue, meetsTarget, type RunSummary } from "./summary.js";
+import { zoneMapSection } from "./zone-map.js";
 
 export interface RunView {
   readonly label: string;
@@ -100,6 +101,7 @@ ${compare ? kpiCompareHtml(runs[0]!, runs[1]!) : kpiCardsHtml(runs[0]!)}
 <div class="maps ${compare ? "two" : "one"}">${runs.map((r, i) => `<figure class="map"><figcaption>${compare ? `${runLetter(i)}: ` : ""}${escapeHtml(r.label)} <span class="map-counts" id="map-counts-${i}"></span></figcaption><canvas id="map-${i}" width="720" height="540"></canvas></figure>`).join("")}</div>
 <p class="legend"><span class="sw store"></span>store <span class="sw idle"></span>idle shopper <span class="sw busy"></span>busy shopper <span class="sw waiting"></span>order waiting for a shopper <span class="sw assigned"></span>assigned <span class="sw enroute"></span>picked, on its way <span class="sw done"></span>delivered (last 20 min) <span class="sw cancelled"></span>cancelled / rejected (last 20 min)</p>
 </section>
+${zoneMapSection(runs, escapeHtml)}
 <section><h2>Every KPI in summary.json</h2>${allKpisHtml(runs)}</section>
 <section><h2>Events by type</h2>${typeCountsHtml(runs)}</section>
 ${notes.length > 0 ? `<section class="notes"><h2>Notes</h2><ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul></section>` : ""}

@@ -141,6 +141,11 @@ export interface DispatchParams {
   /** Shopper travel speed and detour factor (the TravelTime model of the tick). */
   readonly speedKmh: number;
   readonly detourFactor: number;
+  /**
+   * Travel between planar points when it is not straight line × detour at speedKmh (a road network, a
+   * rush-hour profile bound to the tick's time). Absent: planarTravel(speedKmh, detourFactor).
+   */
+  readonly travel?: TravelTime;
 }
 
 const MIN = 60_000;

@@ -63,7 +63,7 @@ export interface TickResult {
 
 export function dispatchTick(input: TickInput, params: DispatchParams): TickResult {
   const { nowMs, orders, shoppers } = input;
-  const travel = planarTravel(params.speedKmh, params.detourFactor);
+  const travel = params.travel ?? planarTravel(params.speedKmh, params.detourFactor);
   const batching = formBatches(orders, nowMs, params.batch, travel);
   const batches = batching.batches;
 
@@ -288,7 +288,7 @@ export function tickCandidateSource(
   for (let k = 0; k < result.batches.length; k++) byId.set(batchIdOf(input.orders, result.batches[k]!), k);
   const assignedTo = new Map<number, number>();
   for (const a of result.assignments) assignedTo.set(a.batch, a.shopper);
-  const travel = planarTravel(params.speedKmh, params.detourFactor);
+  const travel = params.travel ?? planarTravel(params.speedKmh, params.detourFactor);
   let index: ShopperIndex | null = null;
   return (batchId, radiusM) => {
     const b = byId.get(batchId);

@@ -43,6 +43,7 @@ import {
 import { Simulation, type Yieldable } from "../engine.js";
 import type { EventStream } from "../event-stream.js";
 import { round3 } from "../event-stream.js";
+import { type GeoHooks, type GeoRunOptions, geoHooks } from "../geo/geo-world.js";
 import type { CityScenario } from "../scenario/schema.js";
 import { type CityDispatchPolicy, cityDispatchPolicy } from "./dispatch-policy.js";
 import { EtaTracker } from "./eta-tracker.js";
@@ -86,7 +87,7 @@ export interface FaultOverrides {
   readonly untilMs: number;
 }
 
-export interface CityRunOptions {
+export interface CityRunOptions extends GeoRunOptions {
   readonly seed: number;
   readonly events: EventStream;
   readonly replayOrders?: readonly ReplayOrder[];
@@ -134,6 +135,8 @@ class CitySim {
   private readonly durationMs: number;
   private readonly faultsUntilMs: number;
   private readonly detour: number;
+  /** Real-city hooks (../geo/geo-world.ts); null for planar scenarios. */
+  private readonly geo: GeoHooks | null;
   private batchSeq = 0;
   private openOrders = 0;
   private ticking = false;
@@ -163,7 +166,12 @@ class CitySim {
     this.mode = fulfilmentOf(sc);
     this.slots = this.mode.window === "slot" ? new PlannerSlotBook(sc) : null;
     this.policy = cityDispatchPolicy(sc);
-    this.dispatchParams = resolveDispatchParams(this.policy.mode, this.policy.overrides);
+    this.geo = geoHooks(sc, options);
+    const resolved = resolveDispatchParams(this.policy.mode, this.policy.overrides);
+    this.dispatchParams =
+      this.geo === null
+        ? resolved
+        : { ...resolved, travel: this.geo.tickTravel(() => this.sim.now, resolved.speedKmh) };
     this.onDispatchTick = options.onDispatchTick;
     const v = sc.variability;
     this.etaParams = {
@@ -383,11 +391,12 @@ class CitySim {
           const t = Math.min(this.durationMs - 1, h * HOUR_MS + Math.floor(rnd.next() * HOUR_MS));
           const zone = rnd.weightedIndex(zoneW);
           const z = this.sc.zones[zone]!;
-          const r = z.radiusM * Math.sqrt(rnd.next());
-          const a = 2 * Math.PI * rnd.next();
+          const inCell = this.geo?.samplePoint(zone, rnd) ?? null;
+          const r = inCell === null ? z.radiusM * Math.sqrt(rnd.next()) : 0;
+          const a = inCell === null ? 2 * Math.PI * rnd.next() : 0;
           requests.push({
             t,
-            point: { x: z.x + r * Math.cos(a), y: z.y + r * Math.sin(a) },
+            point: inCell ?? { x: z.x + r * Math.cos(a), y: z.y + r * Math.sin(a) },
             zone,
             lines: null,
             id: null,
@@ -1116,6 +1125,7 @@ class CitySim {
   }
 
   private travelMs(w: WorkerRt, a: Point, b: Point): number {
+    if (this.geo !== null) return this.geo.legMs(a, b, this.sim.now, w.msPerMetre);
     return Math.round(euclideanM(a, b) * this.detour * w.msPerMetre);
   }
 
@@ -1135,7 +1145,7 @@ class CitySim {
       y: round3(w.point.y),
       phase: "depart",
     });
-    w.distanceM += euclideanM(w.point, to) * this.detour;
+    w.distanceM += this.geo !== null ? this.geo.legM(w.point, to) : euclideanM(w.point, to) * this.detour;
     this.sim.schedule(durationMs, () => {
       w.point = to;
       this.ev.emit(this.sim.now, "shopper.moved", {
@@ -1314,6 +1324,7 @@ class CitySim {
         slots: this.slots === null ? "n/a (qcommerce promise)" : this.slots.description,
         candidates:
           "ShopperIndex (kdbush) nearest within radius, widening per unmatched tick (src/optimize/dispatch/tick.ts)",
+        ...(this.geo === null ? {} : { travel: this.geo.description }),
       },
     };
   }

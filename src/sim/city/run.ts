@@ -7,6 +7,8 @@
 import { createHash } from "node:crypto";
 import { VERSION } from "../../version.js";
 import { EventStream, type EventStreamMode, round3 } from "../event-stream.js";
+import { GeoEventStream, sortedCounts, toLatLng } from "../geo/geo-events.js";
+import type { GeoRunOptions } from "../geo/geo-world.js";
 import { runMeal } from "../mdrp/meal-sim.js";
 import { type MdrpMetrics, mdrpMetrics } from "../mdrp/metrics.js";
 import type { Scenario } from "../scenario/schema.js";
@@ -19,7 +21,7 @@ import {
   runCity,
 } from "./city-sim.js";
 
-export interface RunOptions {
+export interface RunOptions extends GeoRunOptions {
   readonly seed: number;
   /** Event stream mode: "lines" (default; what `run` writes), "hash" or "count" (benchmarks). */
   readonly events?: EventStreamMode;
@@ -54,6 +56,40 @@ export interface RunSummary {
     readonly digest: string;
     readonly byType: Record<string, number>;
   };
+  /** Real-city runs: the frame, the zones' H3 cells and the orders placed per cell and per zone. */
+  readonly geo?: GeoSummary;
+}
+
+export interface GeoSummary {
+  readonly origin: { readonly lat: number; readonly lng: number };
+  readonly h3Resolution: number;
+  readonly travel: string;
+  readonly attribution: string | null;
+  readonly zones: readonly {
+    readonly id: string;
+    readonly cells: readonly string[];
+    readonly orders: number;
+  }[];
+  /** [cell, orders placed in it], sorted by cell id. */
+  readonly cellLoads: readonly (readonly [string, number])[];
+}
+
+function geoSummary(scenario: Exclude<Scenario, { mode: "meal" }>, stream: GeoEventStream): GeoSummary {
+  const geo = scenario.geo!;
+  const t = geo.travel;
+  return {
+    origin: geo.origin,
+    h3Resolution: geo.h3Resolution,
+    travel: `${t.source}, profile ${typeof t.profile === "string" ? t.profile : "custom"}`,
+    // Road travel is derived from OpenStreetMap: the ODbL asks for this credit wherever it is shown.
+    attribution: geo.attribution ?? (t.source === "road" ? "© OpenStreetMap contributors" : null),
+    zones: scenario.zones.map((z) => ({
+      id: z.id,
+      cells: z.cells ?? [],
+      orders: stream.ordersByZone.get(z.id) ?? 0,
+    })),
+    cellLoads: sortedCounts(stream.ordersByCell),
+  };
 }
 
 export interface RunOutput {
@@ -78,11 +114,17 @@ export function nominalDurationMs(scenario: Scenario): number {
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions): RunOutput {
-  const stream = new EventStream(
-    options.events ?? "lines",
-    options.onEventLine ?? null,
-    options.onSimTime ?? null,
-  );
+  const geo = scenario.mode === "meal" ? undefined : scenario.geo;
+  const stream =
+    geo === undefined
+      ? new EventStream(options.events ?? "lines", options.onEventLine ?? null, options.onSimTime ?? null)
+      : new GeoEventStream(
+          geo.origin,
+          geo.h3Resolution,
+          options.events ?? "lines",
+          options.onEventLine ?? null,
+          options.onSimTime ?? null,
+        );
   let kpis: Record<string, unknown>;
   let modules: Record<string, string>;
   let city: CityKpis | null = null;
@@ -106,6 +148,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutput 
       ...(options.faults === undefined ? {} : { faults: options.faults }),
       ...(options.onDispatchTick === undefined ? {} : { onDispatchTick: options.onDispatchTick }),
       ...(options.onEtaEstimate === undefined ? {} : { onEtaEstimate: options.onEtaEstimate }),
+      ...(options.roadTravel === undefined ? {} : { roadTravel: options.roadTravel }),
     });
     city = r.kpis;
     kpis = { ...r.kpis };
@@ -130,15 +173,20 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutput 
             .digest("hex"),
     seed: options.seed,
     modules,
-    stores: roundDeep(
-      (scenario.mode === "meal" ? scenario.restaurants : scenario.stores).map((s) => ({
-        id: s.id,
-        x: s.x,
-        y: s.y,
-      })),
-    ) as RunSummary["stores"],
+    stores: (
+      roundDeep(
+        (scenario.mode === "meal" ? scenario.restaurants : scenario.stores).map((s) => ({
+          id: s.id,
+          x: s.x,
+          y: s.y,
+        })),
+      ) as RunSummary["stores"]
+    ).map((s) => (geo === undefined ? s : { ...s, ...toLatLng(s.x, s.y, geo.origin) })),
     kpis: roundDeep(kpis) as Record<string, unknown>,
     events: { total: stream.count, digest: stream.digest(), byType: stream.countsSorted() },
+    ...(geo === undefined || scenario.mode === "meal" || !(stream instanceof GeoEventStream)
+      ? {}
+      : { geo: geoSummary(scenario, stream) }),
   };
   return { summary, stream, city, mdrp };
 }

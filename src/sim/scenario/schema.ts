@@ -12,6 +12,8 @@
  */
 import { z } from "zod";
 import { InputError } from "../../core/assert.js";
+import { H3ZoneIndex } from "../../optimize/zones/h3-zones.js";
+import { geoSchema, resolveGeoScenario } from "./geo.js";
 
 const id = z.string().min(1).max(64);
 const coord = z.number().min(-1e8).max(1e8);
@@ -160,6 +162,10 @@ const zoneSchema = z.object({
   radiusM: z.number().positive().max(100_000),
   /** Share of demand (relative). */
   weight: z.number().min(0).default(1),
+  /** Real cities (see ./geo.ts): the zone's H3 cells; customers are then uniform in these cells. */
+  cells: z.array(z.string().min(1).max(32)).max(100_000).optional(),
+  /** Relative demand of each cell (one per cell; absent: equal). */
+  cellWeights: z.array(z.number().min(0)).max(100_000).optional(),
 });
 
 const pointSchema = z.object({ x: coord, y: coord });
@@ -386,6 +392,8 @@ const cityCommon = {
   eta: etaSchema.default(etaSchema.parse({})),
   /** Customers shop at the nearest open store within this distance that has stock. */
   storeRadiusM: z.number().positive().max(500_000).default(8000),
+  /** Real cities: the geographic frame, H3 resolution and travel source (./geo.ts, docs/geo.md). */
+  geo: geoSchema.optional(),
 };
 
 export const cityScenarioSchema = z
@@ -499,10 +507,19 @@ export function parseScenario(value: unknown): Scenario {
   if (mode !== "meal" && mode !== "grocery" && mode !== "qcommerce")
     throw new InputError("mode", `expected one of meal, grocery, qcommerce, got ${JSON.stringify(mode)}`);
   const schema = mode === "meal" ? mealScenarioSchema : cityScenarioSchema;
-  const r = schema.safeParse(value);
+  // Real cities: lat/lng validated and projected to metres, H3 zones resolved (a no-op for planar input).
+  const r = schema.safeParse(mode === "meal" ? value : resolveGeoScenario(value));
   if (!r.success) {
     const issue = r.error.issues[0]!;
     throw new InputError(formatIssuePath(issue.path), issue.message);
+  }
+  if (r.data.mode !== "meal" && r.data.geo !== undefined) {
+    const geo = r.data.geo;
+    // Checks the cells (valid, at the resolution, each in one zone): throws InputError naming the cell.
+    new H3ZoneIndex(
+      r.data.zones.map((z) => ({ id: z.id, cells: z.cells ?? [] })),
+      geo.h3Resolution,
+    );
   }
   return r.data;
 }

@@ -1,0 +1,109 @@
+/**
+ * The travel source of a real-city scenario, resolved for a run: `straight` needs nothing; `road` loads
+ * the road network (the bundled city's by name, a preprocessed network file, or an OSM extract built on
+ * the fly) and binds it to the scenario's frame and hour profile. The simulator receives it as
+ * `RunOptions.roadTravel` (src/sim/geo/geo-world.ts).
+ */
+import { resolve } from "node:path";
+import { InputError } from "../../core/assert.js";
+import { euclideanM, type LatLng, type Point } from "../../core/geo.js";
+import {
+  buildRoadNetwork,
+  DEFAULT_HOUR_PROFILE,
+  type HourProfile,
+  ROAD_CLASSES,
+  roadTravelTime,
+} from "../../optimize/network/index.js";
+import type { RoadNetwork } from "../../optimize/network/network.js";
+import type { TimedTravel } from "../../sim/geo/geo-world.js";
+import type { TravelSpec } from "../../sim/scenario/geo.js";
+import type { Scenario } from "../../sim/scenario/schema.js";
+import { BUNDLED_NETWORKS, loadRoadNetwork } from "../osm/network-file.js";
+import { readOsmFile } from "../osm/read.js";
+
+/** The network a scenario names when it names none. */
+export const DEFAULT_NETWORK = "campo-grande";
+/** A point the network cannot snap (no road within 500 m) travels straight × this at this speed. */
+const OFF_ROAD_DETOUR = 1.3;
+const OFF_ROAD_MS_PER_M = 3600 / 25;
+
+/** Networks already loaded in this process, by resolved path (a sweep or a comparison loads once). */
+const loaded = new Map<string, Promise<RoadNetwork>>();
+
+export async function loadNetwork(nameOrPath: string, scenarioDir: string): Promise<RoadNetwork> {
+  const path = nameOrPath in BUNDLED_NETWORKS ? nameOrPath : resolve(scenarioDir, nameOrPath);
+  let p = loaded.get(path);
+  if (p === undefined) {
+    p = /\.osm(\.gz)?$/.test(path)
+      ? readOsmFile(path).then((osm) => buildRoadNetwork(osm))
+      : Promise.resolve().then(() => loadRoadNetwork(path));
+    loaded.set(path, p);
+  }
+  return p;
+}
+
+/** A scenario profile (travel-time factors per hour, all roads) as the network's speed factors per class. */
+export function networkProfile(profile: TravelSpec["profile"]): HourProfile | undefined {
+  if (profile === "none") return undefined;
+  if (profile === "rush-hour") return DEFAULT_HOUR_PROFILE;
+  const speed = profile.map((f) => Math.min(1.5, 1 / f));
+  return { name: "custom", factors: ROAD_CLASSES.map(() => speed) };
+}
+
+export interface RoadTravel extends TimedTravel {
+  /** Legs priced off-road (an end more than the snapping radius from any road). */
+  readonly offRoadLegs: number;
+}
+
+/** Road travel of a frame; an end the network cannot snap travels straight × 1.3 at 25 km/h (counted). */
+export async function loadRoadTravel(
+  origin: LatLng,
+  travel: TravelSpec,
+  scenarioDir: string,
+): Promise<RoadTravel> {
+  const network = await loadNetwork(travel.network ?? DEFAULT_NETWORK, scenarioDir);
+  const profile = networkProfile(travel.profile);
+  // Contract the profile's hour metrics now rather than at the first leg of each hour mid-run.
+  if (profile !== undefined) network.prepareProfile(profile);
+  const road = roadTravelTime(network, { origin, ...(profile === undefined ? {} : { profile }) });
+  let offRoad = 0;
+  const guarded = <T>(f: () => number, a: Point, b: Point, straight: (m: number) => T): number | T => {
+    try {
+      const v = f();
+      if (Number.isFinite(v)) return v;
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+    }
+    offRoad++;
+    return straight(euclideanM(a, b) * OFF_ROAD_DETOUR);
+  };
+  return {
+    get offRoadLegs() {
+      return offRoad;
+    },
+    distanceM: (a, b) =>
+      guarded(
+        () => road.distanceM(a, b),
+        a,
+        b,
+        (m) => m,
+      ),
+    durationMs: (a, b, departAtMs) =>
+      guarded(
+        () => road.durationMs(a, b, departAtMs),
+        a,
+        b,
+        (m) => Math.round(m * OFF_ROAD_MS_PER_M),
+      ),
+  };
+}
+
+/** What `runScenario` needs besides the scenario to run it on its travel source. */
+export async function geoRunOptions(
+  scenario: Scenario,
+  scenarioDir: string,
+): Promise<{ roadTravel?: TimedTravel }> {
+  if (scenario.mode === "meal" || scenario.geo === undefined) return {};
+  if (scenario.geo.travel.source !== "road") return {};
+  return { roadTravel: await loadRoadTravel(scenario.geo.origin, scenario.geo.travel, scenarioDir) };
+}
