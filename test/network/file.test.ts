@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { projectLocal } from "../../src/core/geo.js";
 import { EuclideanTravelTime, ManualClock, pairwiseMatrix } from "../../src/core/ports.js";
@@ -95,6 +96,24 @@ describe("roadTravelTime (planar points in a frame)", () => {
     const m = straight.matrix(planar, planar.slice(1));
     expect(m).toEqual(pairwiseMatrix(straight, planar, planar.slice(1)));
     expect(m.durationsMs[1]).toBe(straight.durationMs(planar[0]!, planar[2]!));
+  });
+
+  it("a point to itself costs nothing, wherever it snaps (one-way segments included)", () => {
+    const travel = roadTravelTime(net, { origin, snapRadiusM: 2_000 });
+    fc.assert(
+      fc.property(
+        fc.double({ min: 10.0, max: 10.005, noNaN: true }),
+        fc.double({ min: 20.0, max: 20.005, noNaN: true }),
+        (lat, lng) => {
+          const p = projectLocal({ lat, lng }, origin);
+          expect(travel.durationMs(p, p)).toBe(0);
+          expect(travel.distanceM(p, p)).toBe(0);
+          const m = net.matrix([{ lat, lng }], [{ lat, lng }], { snapRadiusM: 2_000 });
+          expect([m.durationsMs[0], m.distancesM[0]]).toEqual([0, 0]);
+        },
+      ),
+      { numRuns: 300, seed: 16 },
+    );
   });
 
   it("a planar point far from any road is an error naming it", () => {

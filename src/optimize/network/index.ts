@@ -24,4 +24,4 @@ export { DEFAULT_HOUR_PROFILE, FREE_FLOW_PROFILE, hourBracket, interpolateDurati
 export type { StraightLineOptions } from "./straight.js";
 export { greatCircleMatrix, STRAIGHT_DETOUR_FACTOR, STRAIGHT_SPEED_KMH } from "./straight.js";
 export type { RoadTravelTime, RoadTravelTimeOptions } from "./travel-time.js";
-export { roadTravelTime, unprojectLocal } from "./travel-time.js";
+export { roadTravelTime } from "./travel-time.js";

@@ -339,6 +339,8 @@ export class RoadNetwork {
   /** Cost along one segment when both points are on it and the direction is allowed; else Infinity. */
   private direct(metric: Metric, a: SnappedPoint, b: SnappedPoint): number {
     if (a.segment !== b.segment) return Number.POSITIVE_INFINITY;
+    // The same spot costs nothing, even on a one-way segment pointing the other way (which has no a→b edge).
+    if (a.fraction === b.fraction) return 0;
     const s = this.segments[a.segment] as Segment;
     if (b.fraction >= a.fraction) {
       const c = cheapestEdge(metric.cost, s.a, s.b);

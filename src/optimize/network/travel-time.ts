@@ -8,7 +8,7 @@
  * Departure: `durationMs(a, b, departAtMs)` → `departAtMs`, else `clock.nowMs()`, else free flow; the time
  * of day is `(t + clockOffsetMs) mod 24 h`. Without a `profile` every hour is free flow.
  */
-import { EARTH_RADIUS_M, type LatLng, type Point } from "../../core/geo.js";
+import { type LatLng, type Point, unprojectLocal } from "../../core/geo.js";
 import type { Clock, TravelMatrix, TravelMatrixSource, TravelTime } from "../../core/ports.js";
 import { DEFAULT_SNAP_RADIUS_M, type RoadNetwork, type SnappedPoint, UNREACHABLE } from "./network.js";
 import { type HourProfile, hourBracket, interpolateDurationMs } from "./profile.js";
@@ -33,15 +33,6 @@ export type RoadTravelTime = TravelTime &
     /** Snapping of a planar point (cached). */
     snapPoint(p: Point): SnappedPoint;
   };
-
-/** Inverse of `projectLocal` around `origin`. */
-export function unprojectLocal(p: Point, origin: LatLng): LatLng {
-  const toDeg = 180 / Math.PI;
-  return {
-    lat: origin.lat + (p.y / EARTH_RADIUS_M) * toDeg,
-    lng: origin.lng + (p.x / (EARTH_RADIUS_M * Math.cos((origin.lat * Math.PI) / 180))) * toDeg,
-  };
-}
 
 export function roadTravelTime(network: RoadNetwork, options: RoadTravelTimeOptions): RoadTravelTime {
   const { origin, clock, profile } = options;
