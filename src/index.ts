@@ -290,7 +290,6 @@ export {
   STRAIGHT_SPEED_KMH,
   type StraightLineOptions,
   UNREACHABLE,
-  unprojectLocal,
 } from "./optimize/network/index.js";
 // Routing (issue 9): CVRPTW instances, exact batch solver, metaheuristic, independent checker.
 export {
