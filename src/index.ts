@@ -52,6 +52,7 @@ export { RandomStream, RandomStreams } from "./core/random.js";
 // assignment (dense LAPJV, sparse), the dispatch tick, the offer protocol, policies and the reference city.
 export {
   type AssignmentResult,
+  fcfsSparseAssignment,
   greedyAssignment,
   greedySparseAssignment,
   type SparseCostGraph,
@@ -100,13 +101,17 @@ export {
 export { solvePartialAssignment } from "./optimize/dispatch/partial-assignment.js";
 export {
   adaptiveTickMs,
+  assignWithTick,
   type Dispatcher,
   fcfsGreedy,
   GLOBAL_POLICY_DEFAULTS,
   type GlobalPolicyParams,
   globalAssignment,
   nearestPairGreedy,
+  type PlanarSpeed,
+  referenceTickParams,
   staticMatchingCheck,
+  type TickPolicy,
 } from "./optimize/dispatch/policies.js";
 export {
   mdrpTravelMin,

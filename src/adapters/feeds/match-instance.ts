@@ -103,7 +103,7 @@ const candidateOverrides = z
 
 const paramsSchema = z
   .object({
-    assignment: z.enum(["optimal", "greedy"]).optional(),
+    assignment: z.enum(["optimal", "greedy", "fcfs"]).optional(),
     radiusM: z.number().positive().finite().optional(),
     maxCandidates: z.number().int().min(1).max(256).optional(),
     agingPerMinute: z.number().min(0).finite().optional(),

@@ -64,7 +64,7 @@ const scores = z.record(z.string(), z.number());
 const matchView = z.object({
   mode: z.enum(["grocery", "quick", "meal"]),
   nowMs: z.int(),
-  assignment: z.enum(["optimal", "greedy"]),
+  assignment: z.enum(["optimal", "greedy", "fcfs"]),
   batches: z.array(
     z.object({
       index: z.int(),

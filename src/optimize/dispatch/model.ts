@@ -137,7 +137,12 @@ export interface DispatchParams {
   readonly batch: BatchParams;
   readonly candidates: CandidateParams;
   /** Optimal (sparse LAPJV on the candidate graph) or the greedy best-first baseline. */
-  readonly assignment: "optimal" | "greedy";
+  /**
+   * How batches meet shoppers on the candidate graph: "optimal" (min total cost, sparse LAPJV), "greedy"
+   * (the cheapest pair first, then the next: nearest-pair when the cost is travel) or "fcfs" (batches in
+   * input order, each takes its cheapest free shopper: first come, first served).
+   */
+  readonly assignment: "optimal" | "greedy" | "fcfs";
   /** Shopper travel speed and detour factor (the TravelTime model of the tick). */
   readonly speedKmh: number;
   readonly detourFactor: number;

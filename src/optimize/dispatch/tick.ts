@@ -10,6 +10,7 @@
  */
 import {
   type AssignmentResult,
+  fcfsSparseAssignment,
   greedySparseAssignment,
   type SparseCostGraph,
   solveSparseAssignment,
@@ -178,7 +179,11 @@ export function dispatchTick(input: TickInput, params: DispatchParams): TickResu
     cost: cost.subarray(0, edges),
   };
   const result: AssignmentResult =
-    params.assignment === "greedy" ? greedySparseAssignment(graph) : solveSparseAssignment(graph);
+    params.assignment === "greedy"
+      ? greedySparseAssignment(graph)
+      : params.assignment === "fcfs"
+        ? fcfsSparseAssignment(graph)
+        : solveSparseAssignment(graph);
 
   const assignments: TickAssignment[] = [];
   const unassigned: { batch: number; reason: string }[] = [];
