@@ -5,6 +5,7 @@
  * stops when a delay makes another order better, and the return to the store where the mode says so.
  */
 import { euclideanM, type Point } from "../../core/geo.js";
+import { decideResequence } from "../../optimize/eta/resequence.js";
 import { round3 } from "../event-stream.js";
 import type { CityContext, CityStages } from "./context.js";
 import { MIN_MS } from "./context.js";
@@ -162,19 +163,20 @@ export class Delivery {
   }
 
   /**
-   * Dynamic re-routing (Deep Dive 4): the stops after the current one in the order the router would now
-   * take them, adopted when that brings the deliveries forward by more than resequenceMinGainMs in total and
-   * makes no order late that would have been on time.
+   * Dynamic re-routing (Deep Dive 4): the router proposes the stops after the current one in the order it
+   * would now take them; `decideResequence` (src/optimize/eta/resequence.ts) adopts the proposal when it
+   * brings the deliveries forward by more than eta.resequenceMinGainMs in total and makes no order late
+   * that would have been on time. An adopted order is a `batch.resequenced` event, then `order.eta` updates.
    */
   resequence(w: WorkerRt, batch: BatchRt): boolean {
     const c = this.c;
     const eta = this.stages.eta;
     const target = batch.target!;
+    // The current estimate: when the current stop will be done is where the router's plan starts.
     const current = eta.estimate(w, batch);
-    const atTargetDoneMs = current[0]!.p50Ms;
     const plan = c.router.plan(
       target.point,
-      atTargetDoneMs,
+      current[0]!.p50Ms,
       batch.route.map((o) => ({
         point: o.point,
         earliestMs: o.windowStartMs,
@@ -183,22 +185,28 @@ export class Delivery {
       w.msPerMetre,
       c.detourFactor,
     );
-    const proposed = plan.order.map((k) => batch.route[k]!);
-    if (proposed.every((o, k) => o === batch.route[k])) return false;
-    const next = eta.estimate(w, batch, [target, ...proposed]);
-    let gainMs = 0;
-    const currentById = new Map(current.map((e) => [e.id, e.p50Ms]));
-    for (let k = 0; k < next.length; k++) {
-      const o = k === 0 ? target : proposed[k - 1]!;
-      const before = currentById.get(o.id)!;
-      const after = next[k]!.p50Ms;
-      if (after > o.windowEndMs && before <= o.windowEndMs) return false;
-      gainMs += before - after;
-    }
-    if (gainMs <= c.sc.eta.resequenceMinGainMs) return false;
-    batch.route = proposed;
+    const stops = [target, ...batch.route];
+    const decision = decideResequence(
+      {
+        state: eta.stateOf(w, batch, stops),
+        windowEndMs: stops.map((o) => o.windowEndMs),
+        proposed: plan.order.map((k) => k + 1),
+        minGainMs: c.sc.eta.resequenceMinGainMs,
+      },
+      eta.params,
+    );
+    if (!decision.adopt) return false;
+    const from = batch.route.map((o) => o.id);
+    batch.route = decision.order.slice(1).map((k) => stops[k]!);
     c.eta.resequence();
-    for (const est of next) c.eta.update(c.sim.now, est, "resequenced");
+    c.ev.emit(c.sim.now, "batch.resequenced", {
+      batchId: batch.id,
+      shopperId: w.id,
+      from,
+      to: batch.route.map((o) => o.id),
+      gainMs: Math.round(decision.gainMs),
+    });
+    for (const est of decision.estimates) c.eta.update(c.sim.now, est, "resequenced");
     return true;
   }
 }

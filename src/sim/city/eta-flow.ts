@@ -43,7 +43,7 @@ export class EtaFlow {
    * the shopper's speed); qcommerce: pickers work on the orders in parallel (the longest one counts, at the
    * average speed: the picker is not known in advance).
    */
-  private state(w: WorkerRt, batch: BatchRt, stops: readonly OrderRt[] | null): EtaState {
+  stateOf(w: WorkerRt, batch: BatchRt, stops: readonly OrderRt[] | null): EtaState {
     const c = this.c;
     const now = c.sim.now;
     const store = c.stores[batch.storeIdx]!;
@@ -107,7 +107,7 @@ export class EtaFlow {
 
   /** The estimate of every stop of the batch: its current stops, or `stops` in that order. */
   estimate(w: WorkerRt, batch: BatchRt, stops: readonly OrderRt[] | null = null): EtaEstimate[] {
-    const state = this.state(w, batch, stops);
+    const state = this.stateOf(w, batch, stops);
     const estimates = estimateEta(state, this.params);
     this.onEstimate?.(state, this.params, estimates);
     return estimates;
