@@ -97,6 +97,7 @@ const candidateOverrides = z
     fairnessIdleMaxMs: durationMs.min(1),
     timeFitGraceMs: durationMs.min(1),
     agingPerMinute: z.number().min(0).finite(),
+    ordersPerShopperMax: z.number().int().min(1).max(1_000_000),
   })
   .partial()
   .strict();
@@ -218,6 +219,7 @@ export function matchReport(inst: MatchInstance, params: DispatchParams, result:
       orders: ids(result.batches[u.batch]!.orderIndices),
       reason: u.reason,
     })),
+    deferred: ids(result.deferred),
     objective: {
       totalScore: r3(result.objective.totalScore),
       totalCost: r3(result.objective.totalCost),

@@ -16,8 +16,6 @@ import type { BatchRt, OrderRt, WorkerRt } from "./runtime.js";
 
 /** After demand ends the run drains; this bounds the drain (a limit on everything). */
 const DRAIN_MAX_MS = 48 * HOUR_MS;
-/** Candidate batches per free worker in one tick (a bound on the tick's size: the oldest orders first). */
-const BATCHES_PER_WORKER = 8;
 
 export type DispatchObserver = (snapshot: DispatchSnapshot, result: TickResult) => void;
 
@@ -91,7 +89,6 @@ export class DispatchFlow {
   private dispatch(): void {
     const c = this.c;
     const now = c.sim.now;
-    const dp = c.sc.dispatch;
     const ready = c.active.filter(
       (o) => o.batch === null && o.releaseMs <= now && c.mode.dispatchable.includes(o.state),
     );
@@ -102,18 +99,12 @@ export class DispatchFlow {
       for (const o of ready) o.searchRounds++;
       return;
     }
-    // Bound the tick: the oldest orders first, as many as the free workers could take in one tick
-    // (BATCHES_PER_WORKER batches of up to batchMaxOrders each); the rest wait a tick, searching wider.
-    // Keeps each tick's pair screening bounded however long the queue grows.
-    ready.sort((a, b) => a.requestMs - b.requestMs || a.idx - b.idx);
-    const feedMax = free.length * BATCHES_PER_WORKER * dp.batchMaxOrders;
-    if (ready.length > feedMax) {
-      for (const o of ready.slice(feedMax)) o.searchRounds++;
-      ready.length = feedMax;
-    }
     // By store, then placement: equal batching savings break ties the same way each run.
     ready.sort((a, b) => a.storeIdx - b.storeIdx || a.requestMs - b.requestMs || a.idx - b.idx);
-    // The decision is the dispatch module's tick, with the scenario's policy (dispatch-policy.ts).
+    // The decision is the dispatch module's tick, with the scenario's policy (dispatch-policy.ts), on every
+    // releasable order and every free carrier: the state the service would be sent. The tick bounds its
+    // own size (candidates.ordersPerShopperMax, the oldest orders first); the orders it defers wait a tick,
+    // searching wider.
     const snapshot: DispatchSnapshot = {
       mode: this.policy.mode,
       nowMs: now,
@@ -128,6 +119,7 @@ export class DispatchFlow {
       const orders = batch.orderIndices.map((k) => ready[k]!);
       this.offer(free[a.shopper]!, orders, orders.length > 1 ? batch.evaluation.scores.total : 1);
     }
+    for (const k of result.deferred) ready[k]!.searchRounds++;
     // Radius widening: a batch nobody could take searches wider next tick.
     for (const u of result.unassigned)
       for (const k of result.batches[u.batch]!.orderIndices) ready[k]!.searchRounds++;
