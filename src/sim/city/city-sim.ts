@@ -42,33 +42,18 @@ import { DispatchFlow } from "./dispatch-flow.js";
 import { EtaFlow } from "./eta-flow.js";
 import { EtaTracker } from "./eta-tracker.js";
 import { fulfilmentOf } from "./fulfilment.js";
-import { Intake } from "./intake.js";
+import { Intake, type ReplayOrder } from "./intake.js";
 import { CityCounters, type CityKpis, cityKpis } from "./kpis.js";
 import { CoreLedgerAdapter } from "./ledger-adapter.js";
 import { isTerminalOrderState } from "./machines.js";
 import { pickingRoleOf } from "./picking.js";
-import type { StockLine } from "./ports.js";
-import { PosFeed } from "./pos-feed.js";
+import { PosFeed, type ReplayPosUpdate } from "./pos-feed.js";
 import { ExactRoutePlanner } from "./router.js";
 import { shortfallKpis } from "./shortfall-kpis.js";
 import { buildStores, Workforce } from "./world.js";
 
-export interface ReplayOrder {
-  readonly id?: string;
-  readonly placedMs: number;
-  readonly x: number;
-  readonly y: number;
-  readonly lines: readonly StockLine[];
-}
-
-/** One replayed POS record: at `atMs` the shelf of (store, sku) changes by `delta`; the POS then reports it. */
-export interface ReplayPosUpdate {
-  readonly atMs: number;
-  readonly storeId: string;
-  readonly sku: string;
-  readonly delta: number;
-  readonly updateId: string;
-}
+export type { ReplayOrder } from "./intake.js";
+export type { ReplayPosUpdate } from "./pos-feed.js";
 
 /** Faults the fuzzer randomizes; all of them stop at `untilMs` (then the run must drain cleanly). */
 export interface FaultOverrides {

@@ -12,7 +12,6 @@
 import { assert } from "../../core/assert.js";
 import { euclideanM, type Point } from "../../core/geo.js";
 import { round3 } from "../event-stream.js";
-import type { ReplayOrder } from "./city-sim.js";
 import type { CityContext, CityStages } from "./context.js";
 import { HOUR_MS, MIN_MS } from "./context.js";
 import { orderTransition } from "./machines.js";
@@ -20,6 +19,15 @@ import type { SlotBook, StockLine } from "./ports.js";
 import type { LineRt, OrderRt, StoreRt } from "./runtime.js";
 import { PlannerSlotBook } from "./slot-adapter.js";
 import { lowerBound, skuIndex } from "./world.js";
+
+/** One replayed order request (a replay scenario's demand). */
+export interface ReplayOrder {
+  readonly id?: string;
+  readonly placedMs: number;
+  readonly x: number;
+  readonly y: number;
+  readonly lines: readonly StockLine[];
+}
 
 /**
  * How an order gets its delivery window: the mode's policy, chosen once (fulfilment `window`), so intake

@@ -4,11 +4,19 @@
  * the shelf at their time and are reported the same way.
  */
 import { assert } from "../../core/assert.js";
-import type { ReplayPosUpdate } from "./city-sim.js";
 import type { CityContext } from "./context.js";
 import { HOUR_MS } from "./context.js";
 import type { StoreRt } from "./runtime.js";
 import { lowerBound, skuIndex } from "./world.js";
+
+/** One replayed POS record: at `atMs` the shelf of (store, sku) changes by `delta`; the POS then reports it. */
+export interface ReplayPosUpdate {
+  readonly atMs: number;
+  readonly storeId: string;
+  readonly sku: string;
+  readonly delta: number;
+  readonly updateId: string;
+}
 
 export class PosFeed {
   private posSeq = 0;
