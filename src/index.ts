@@ -131,6 +131,7 @@ export {
 // assignment (dense LAPJV, sparse), the dispatch tick, the offer protocol, policies and the reference city.
 export {
   type AssignmentResult,
+  fcfsSparseAssignment,
   greedyAssignment,
   greedySparseAssignment,
   type SparseCostGraph,
@@ -179,13 +180,17 @@ export {
 export { solvePartialAssignment } from "./optimize/dispatch/partial-assignment.js";
 export {
   adaptiveTickMs,
+  assignWithTick,
   type Dispatcher,
   fcfsGreedy,
   GLOBAL_POLICY_DEFAULTS,
   type GlobalPolicyParams,
   globalAssignment,
   nearestPairGreedy,
+  type PlanarSpeed,
+  referenceTickParams,
   staticMatchingCheck,
+  type TickPolicy,
 } from "./optimize/dispatch/policies.js";
 export {
   mdrpTravelMin,

@@ -1,8 +1,9 @@
 /**
  * The dispatch reference city (REFERENCE.md section A) on the event engine: stores and shoppers in a square
  * city, Poisson orders from uniformly chosen stores with customers in a disc around the store, shoppers
- * drive to the store, shop for a Gamma time, drive to the customer and become idle there. Policies are
- * pluggable dispatchers (src/optimize/dispatch/policies.ts); the metric is minutes from placement to
+ * drive to the store, shop for a Gamma time, drive to the customer and become idle there. A policy is a
+ * value (src/optimize/dispatch/policies.ts): when to call the dispatch tick, and the tick's assignment rule
+ * and aging; every decision is `dispatchTick`, the service's tick. The metric is minutes from placement to
  * shopper at the store.
  *
  * Common random numbers: every order (time, store, customer, shopping time) is drawn up front from the

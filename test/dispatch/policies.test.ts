@@ -1,7 +1,11 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EuclideanTravelTime } from "../../src/core/ports.js";
+import { RandomStream } from "../../src/core/random.js";
+import { solveAssignment } from "../../src/optimize/dispatch/assignment.js";
 import {
   adaptiveTickMs,
+  assignWithTick,
   fcfsGreedy,
   GLOBAL_POLICY_DEFAULTS,
   globalAssignment,
@@ -83,5 +87,67 @@ describe("reference city", () => {
       expect(fcfs.maxOpenOrders).toBeGreaterThan(2 * global.maxOpenOrders);
       expect(global.meanMinutes).toBeLessThan(1.1 * pair.meanMinutes);
     }
+  });
+});
+
+describe("reference-city policies are values passed to the one tick", () => {
+  it("each policy's assign is dispatchTick with the policy's assignment rule (a snapshot /v1/match accepts)", () => {
+    const travel = new EuclideanTravelTime(25, 1.3);
+    const orders = [
+      { at: { x: 0, y: 0 }, placedMs: 0 },
+      { at: { x: 1000, y: 0 }, placedMs: 60_000 },
+      { at: { x: 4000, y: 3000 }, placedMs: 120_000 },
+    ];
+    const shoppers = [{ at: { x: 900, y: 0 } }, { at: { x: 5000, y: 0 } }, { at: { x: 100, y: 50 } }];
+    for (const d of [fcfsGreedy(), nearestPairGreedy(), globalAssignment({ tickMs: 10_000 })]) {
+      expect(Array.from(d.assign(orders, shoppers, 180_000, travel)), d.name).toEqual(
+        Array.from(assignWithTick(d.tick, orders, shoppers, 180_000, travel)),
+      );
+    }
+    expect(fcfsGreedy().tick.assignment).toBe("fcfs");
+    expect(nearestPairGreedy().tick.assignment).toBe("greedy");
+    expect(globalAssignment().tick).toEqual({ assignment: "optimal", agingPerMinute: 0.05 });
+  });
+
+  it("the tick's cost is travel minutes − aging up to a constant: same choices as a dense solve of that cost", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 9 }), (seed, n) => {
+        const rng = new RandomStream(seed, "ref-tick");
+        const m = 1 + rng.int(9);
+        const travel = new EuclideanTravelTime(25, 1.3);
+        const orders = Array.from({ length: n }, (_, i) => ({
+          at: { x: rng.uniform(0, 10_000), y: rng.uniform(0, 10_000) },
+          placedMs: i * 45_000,
+        }));
+        const shoppers = Array.from({ length: m }, () => ({
+          at: { x: rng.uniform(0, 10_000), y: rng.uniform(0, 10_000) },
+        }));
+        const nowMs = n * 45_000;
+        const pick = assignWithTick(
+          { assignment: "optimal", agingPerMinute: 0.05 },
+          orders,
+          shoppers,
+          nowMs,
+          travel,
+        );
+        const cost = new Float64Array(n * m);
+        for (let o = 0; o < n; o++)
+          for (let s = 0; s < m; s++)
+            cost[o * m + s] =
+              (travel.distanceM(shoppers[s]!.at, orders[o]!.at) * 3600) / 25 / 60_000 -
+              (0.05 * (nowMs - orders[o]!.placedMs)) / 60_000;
+        const dense = solveAssignment(cost, n, m);
+        let got = 0;
+        let assigned = 0;
+        for (let o = 0; o < n; o++)
+          if (pick[o]! >= 0) {
+            got += cost[o * m + pick[o]!]!;
+            assigned++;
+          }
+        expect(assigned).toBe(Math.min(n, m));
+        expect(got).toBeCloseTo(dense.totalCost, 6);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

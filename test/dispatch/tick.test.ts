@@ -204,3 +204,41 @@ describe("tick → offer protocol", () => {
     expect(book.state(id)!.offers).toBe(3);
   });
 });
+
+describe("the tick bounds its own size", () => {
+  it("takes at most ordersPerShopperMax × available shoppers, the oldest first; batches index the input", () => {
+    const inst = generateInstance({
+      mode: "grocery",
+      orders: 60,
+      shoppers: 4,
+      stores: 3,
+      citySizeM: 8000,
+      dropoffRadiusM: 3000,
+      nowMs: 3_600_000,
+      activeShare: 0,
+      seed: 5,
+    });
+    const params = dispatchDefaults("grocery");
+    const bound = 3;
+    const bounded = { ...params, candidates: { ...params.candidates, ordersPerShopperMax: bound } };
+    // Shuffle placement times so that the input order is not the age order.
+    const orders = inst.orders.map((o, i) => ({ ...o, placedMs: ((i * 37) % 60) * 1000 }));
+    const r = dispatchTick({ ...inst, orders }, bounded);
+    const available = inst.shoppers.filter((s) => s.status !== "offline").length;
+    const keptCount = Math.min(orders.length, available * bound);
+    expect(r.deferred.length).toBe(orders.length - keptCount);
+    const batched = r.batches.flatMap((b) => b.orderIndices);
+    expect([...batched, ...r.deferred].sort((a, b) => a - b)).toEqual(orders.map((_, i) => i));
+    const newestKept = Math.max(...batched.map((i) => orders[i]!.placedMs));
+    for (const k of r.deferred) expect(orders[k]!.placedMs).toBeGreaterThanOrEqual(newestKept);
+    // Same as running the tick on the kept orders alone, with the indices mapped back.
+    const kept = orders.map((_, i) => i).filter((i) => !r.deferred.includes(i));
+    const alone = dispatchTick({ ...inst, orders: kept.map((i) => orders[i]!) }, params);
+    expect(r.batches.map((b) => b.orderIndices)).toEqual(
+      alone.batches.map((b) => b.orderIndices.map((i) => kept[i]!)),
+    );
+    expect(r.assignments.map((a) => a.shopper)).toEqual(alone.assignments.map((a) => a.shopper));
+    // Unbounded (the default): nothing deferred.
+    expect(dispatchTick({ ...inst, orders }, params).deferred).toEqual([]);
+  });
+});

@@ -97,13 +97,14 @@ const candidateOverrides = z
     fairnessIdleMaxMs: durationMs.min(1),
     timeFitGraceMs: durationMs.min(1),
     agingPerMinute: z.number().min(0).finite(),
+    ordersPerShopperMax: z.number().int().min(1).max(1_000_000),
   })
   .partial()
   .strict();
 
 const paramsSchema = z
   .object({
-    assignment: z.enum(["optimal", "greedy"]).optional(),
+    assignment: z.enum(["optimal", "greedy", "fcfs"]).optional(),
     radiusM: z.number().positive().finite().optional(),
     maxCandidates: z.number().int().min(1).max(256).optional(),
     agingPerMinute: z.number().min(0).finite().optional(),
@@ -218,6 +219,7 @@ export function matchReport(inst: MatchInstance, params: DispatchParams, result:
       orders: ids(result.batches[u.batch]!.orderIndices),
       reason: u.reason,
     })),
+    deferred: ids(result.deferred),
     objective: {
       totalScore: r3(result.objective.totalScore),
       totalCost: r3(result.objective.totalCost),

@@ -64,7 +64,7 @@ const scores = z.record(z.string(), z.number());
 const matchView = z.object({
   mode: z.enum(["grocery", "quick", "meal"]),
   nowMs: z.int(),
-  assignment: z.enum(["optimal", "greedy"]),
+  assignment: z.enum(["optimal", "greedy", "fcfs"]),
   batches: z.array(
     z.object({
       index: z.int(),
@@ -88,6 +88,8 @@ const matchView = z.object({
     }),
   ),
   unassigned: z.array(z.object({ batch: z.int(), orders: z.array(z.string()), reason: z.string() })),
+  /** Orders beyond the tick's bound (params.candidates.ordersPerShopperMax), left for the next tick. */
+  deferred: z.array(z.string()),
   objective: z.object({
     totalScore: z.number(),
     totalCost: z.number(),

@@ -735,3 +735,35 @@ function greedyFromOrder(
   for (let r = 0; r < rows; r++) if (rowToCol[r]! >= 0) totalCost += rowCost[r]!;
   return { rowToCol, colToRow, totalCost, assigned };
 }
+
+/**
+ * First come, first served on a sparse graph: rows in index order (the caller's arrival order), each takes
+ * its cheapest still-free column (ties: the lower column). The FCFS baseline of REFERENCE.md A — under load
+ * it sends the one free shopper to the oldest order wherever it is.
+ */
+export function fcfsSparseAssignment(g: SparseCostGraph): AssignmentResult {
+  validateSparseGraph(g);
+  const rowToCol = new Int32Array(g.rows).fill(-1);
+  const colToRow = new Int32Array(g.cols).fill(-1);
+  let totalCost = 0;
+  let assigned = 0;
+  for (let i = 0; i < g.rows; i++) {
+    let best = -1;
+    let bestCost = Number.POSITIVE_INFINITY;
+    for (let e = g.rowStart[i]!; e < g.rowStart[i + 1]!; e++) {
+      const j = g.col[e]!;
+      const c = g.cost[e]!;
+      if (colToRow[j] !== -1 || !(c < Number.POSITIVE_INFINITY)) continue;
+      if (c < bestCost || (c === bestCost && j < best)) {
+        bestCost = c;
+        best = j;
+      }
+    }
+    if (best < 0) continue;
+    rowToCol[i] = best;
+    colToRow[best] = i;
+    totalCost += bestCost;
+    assigned++;
+  }
+  return { rowToCol, colToRow, totalCost, assigned };
+}

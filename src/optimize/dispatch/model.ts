@@ -130,14 +130,24 @@ export interface CandidateParams {
   readonly agingPerMinute: number;
   /** Pairs scoring below this are forbidden. */
   readonly minScore: number;
+  /**
+   * A bound on one tick's size: at most this many orders per available (not offline) shopper enter the
+   * tick, the oldest first (placement, then input order); the others are `deferred` to the next tick.
+   * Keeps the pair screening bounded however long the queue grows.
+   */
+  readonly ordersPerShopperMax: number;
 }
 
 export interface DispatchParams {
   readonly mode: DispatchMode;
   readonly batch: BatchParams;
   readonly candidates: CandidateParams;
-  /** Optimal (sparse LAPJV on the candidate graph) or the greedy best-first baseline. */
-  readonly assignment: "optimal" | "greedy";
+  /**
+   * How batches meet shoppers on the candidate graph: "optimal" (min total cost, sparse LAPJV), "greedy"
+   * (the cheapest pair first, then the next: nearest-pair when the cost is travel) or "fcfs" (batches in
+   * input order, each takes its cheapest free shopper: first come, first served).
+   */
+  readonly assignment: "optimal" | "greedy" | "fcfs";
   /** Shopper travel speed and detour factor (the TravelTime model of the tick). */
   readonly speedKmh: number;
   readonly detourFactor: number;
@@ -186,6 +196,7 @@ export const GROCERY_CANDIDATE_PARAMS: CandidateParams = {
   timeFitGraceMs: 30 * MIN,
   agingPerMinute: 0.01,
   minScore: Number.NEGATIVE_INFINITY,
+  ordersPerShopperMax: 1_000_000,
 };
 
 /** Defaults per mode. Quick commerce: 2 km riders, 15-min promises (so full window overlap at 10 min). */

@@ -1,18 +1,29 @@
 /**
- * Dispatch policies as pluggable, pure dispatchers (REFERENCE.md section A): the simulator decides when to
- * call them, they decide who goes where.
+ * Dispatch policies of REFERENCE.md section A as values passed to the one dispatch tick
+ * (`dispatchTick`, src/optimize/dispatch/tick.ts — the tick behind `POST /v1/match` and the simulators):
+ * a policy is when to call the tick (trigger, Δ) and how the tick assigns (its `assignment` rule and its
+ * aging weight). The simulator decides when, the tick decides who goes where; no policy has code of its own.
  *
- * - FCFS greedy: orders in arrival order each take the nearest free shopper. Event-driven. Under load the
- *   one shopper who frees up is sent to the oldest order wherever it is (the "wild goose chase"): long
- *   empty drives cut the fleet's capacity exactly when it is short, and the queue runs away.
- * - Nearest-pair greedy: every tick, repeatedly match the globally closest (order, shopper) pair.
- * - Global assignment: every Δ, an optimal assignment with cost = travel minutes − aging × minutes waited.
- *   Δ is fixed, or adaptive to the pool sizes (see `adaptiveTickMs`).
+ * - FCFS greedy: orders in arrival order each take the nearest free shopper (assignment "fcfs"), on every
+ *   order arrival and shopper release. Under load the one shopper who frees up is sent to the oldest order
+ *   wherever it is (the "wild goose chase"): long empty drives cut the fleet's capacity exactly when it is
+ *   short, and the queue runs away.
+ * - Nearest-pair greedy: every tick, repeatedly match the globally closest (order, shopper) pair
+ *   (assignment "greedy", no aging).
+ * - Global assignment: every Δ, an optimal assignment (assignment "optimal") with cost = travel minutes −
+ *   aging × minutes waited. Δ is fixed, or adaptive to the pool sizes (see `adaptiveTickMs`).
+ *
+ * The tick scores a (batch, shopper) pair; `referenceTickParams` makes that score exactly "minus travel
+ * minutes" (distance weight only, radius beyond every point, one order per batch, every shopper a
+ * candidate), so the tick's cost is travel minutes − aging, up to a constant per pair.
  */
 import type { Point } from "../../core/geo.js";
-import { EuclideanTravelTime, type TravelTime } from "../../core/ports.js";
+import { EuclideanTravelTime } from "../../core/ports.js";
 import { RandomStream } from "../../core/random.js";
 import { solveAssignment } from "./assignment.js";
+import type { DispatchOrder, DispatchParams, DispatchShopper } from "./model.js";
+import { resolveDispatchParams } from "./params.js";
+import { dispatchTick } from "./tick.js";
 
 export interface PolicyOrder {
   /** Where the shopper must go (the store). */
@@ -24,82 +35,158 @@ export interface PolicyShopper {
   readonly at: Point;
 }
 
+/** Straight line × detour at a constant speed: what the reference city drives with. */
+export interface PlanarSpeed {
+  readonly speedKmh: number;
+  readonly detourFactor: number;
+}
+
+/** What the tick is told by a policy: its assignment rule and the aging weight per minute waited. */
+export interface TickPolicy {
+  readonly assignment: DispatchParams["assignment"];
+  readonly agingPerMinute: number;
+}
+
 export interface Dispatcher {
   readonly name: string;
   /** "event": call on every order arrival and shopper release; "periodic": call every nextTickMs. */
   readonly trigger: "event" | "periodic";
   /** Delay to the next periodic call, given the current pool sizes (ignored for event dispatchers). */
   nextTickMs(openOrders: number, idleShoppers: number): number;
+  /** The tick's parameters this policy sets. */
+  readonly tick: TickPolicy;
   /**
    * Orders in arrival order and idle shoppers; returns for each order the index of its shopper or −1.
-   * No shopper is returned twice.
+   * No shopper is returned twice. Every policy runs `assignWithTick` with its own `tick` value.
    */
   assign(
     orders: readonly PolicyOrder[],
     shoppers: readonly PolicyShopper[],
     nowMs: number,
-    travel: TravelTime,
+    travel: PlanarSpeed,
   ): Int32Array;
 }
 
-export function fcfsGreedy(): Dispatcher {
+function dispatcher(
+  name: string,
+  trigger: Dispatcher["trigger"],
+  nextTickMs: Dispatcher["nextTickMs"],
+  tick: TickPolicy,
+): Dispatcher {
   return {
-    name: "FCFS greedy",
-    trigger: "event",
-    nextTickMs: () => 0,
-    assign(orders, shoppers, _nowMs, travel) {
-      const out = new Int32Array(orders.length).fill(-1);
-      const taken = new Uint8Array(shoppers.length);
-      let free = shoppers.length;
-      for (let o = 0; o < orders.length && free > 0; o++) {
-        let best = -1;
-        let bestMs = Number.POSITIVE_INFINITY;
-        for (let s = 0; s < shoppers.length; s++) {
-          if (taken[s] === 1) continue;
-          const d = travel.durationMs(shoppers[s]!.at, orders[o]!.at);
-          if (d < bestMs) {
-            bestMs = d;
-            best = s;
-          }
-        }
-        out[o] = best;
-        taken[best] = 1;
-        free--;
-      }
-      return out;
-    },
+    name,
+    trigger,
+    nextTickMs,
+    tick,
+    assign: (orders, shoppers, nowMs, travel) => assignWithTick(tick, orders, shoppers, nowMs, travel),
   };
 }
 
+export function fcfsGreedy(): Dispatcher {
+  return dispatcher("FCFS greedy", "event", () => 0, { assignment: "fcfs", agingPerMinute: 0 });
+}
+
 export function nearestPairGreedy(tickMs = 1000): Dispatcher {
-  return {
-    name: `nearest-pair ${tickMs / 1000} s`,
-    trigger: "periodic",
-    nextTickMs: () => tickMs,
-    assign(orders, shoppers, _nowMs, travel) {
-      const n = orders.length;
-      const m = shoppers.length;
-      const out = new Int32Array(n).fill(-1);
-      if (n === 0 || m === 0) return out;
-      const d = new Float64Array(n * m);
-      for (let o = 0; o < n; o++)
-        for (let s = 0; s < m; s++) d[o * m + s] = travel.durationMs(shoppers[s]!.at, orders[o]!.at);
-      const idx = Array.from({ length: n * m }, (_, k) => k);
-      idx.sort((a, b) => d[a]! - d[b]! || a - b);
-      const taken = new Uint8Array(m);
-      let left = Math.min(n, m);
-      for (let t = 0; t < idx.length && left > 0; t++) {
-        const k = idx[t]!;
-        const o = Math.floor(k / m);
-        const s = k % m;
-        if (out[o]! >= 0 || taken[s] === 1) continue;
-        out[o] = s;
-        taken[s] = 1;
-        left--;
-      }
-      return out;
+  return dispatcher(`nearest-pair ${tickMs / 1000} s`, "periodic", () => tickMs, {
+    assignment: "greedy",
+    agingPerMinute: 0,
+  });
+}
+
+/**
+ * The tick's parameters for a reference-city instance: one order per batch, every shopper within the
+ * radius (`extentM`, beyond any distance in the instance) and a candidate, and a score of
+ * distanceWeight × (1 − d / extentM) with distanceWeight = extentM in travel minutes, so the pair's cost
+ * −score − aging is travel minutes − aging − a constant. The constant is the same for every pair, so it
+ * changes no decision of an assignment that serves min(orders, shoppers) pairs (all three rules do: every
+ * pair is a candidate and every cost is negative).
+ */
+export function referenceTickParams(
+  policy: TickPolicy,
+  speed: PlanarSpeed,
+  extentM: number,
+  shoppers: number,
+): DispatchParams {
+  const minutesPerMetre = (speed.detourFactor * 3600) / speed.speedKmh / 60_000;
+  return resolveDispatchParams("grocery", {
+    assignment: policy.assignment,
+    speedKmh: speed.speedKmh,
+    detourFactor: speed.detourFactor,
+    batch: {
+      maxOrders: 1,
+      maxItems: 1,
+      allowCrossStore: false,
+      enforcePromise: false,
+      pickBaseMs: 0,
+      pickMsPerItem: 0,
+      handoffMs: 0,
+      fixedBatchMs: 0,
     },
-  };
+    candidates: {
+      radiusM: extentM,
+      radiusGrowth: 1,
+      radiusMaxM: extentM,
+      maxCandidates: Math.max(1, shoppers),
+      weights: { distance: extentM * minutesPerMetre, performance: 0, time: 0, fairness: 0 },
+      batchBonusMax: 0,
+      agingPerMinute: policy.agingPerMinute,
+      minScore: Number.NEGATIVE_INFINITY,
+    },
+  });
+}
+
+/**
+ * One reference-city decision through `dispatchTick`: the orders and idle shoppers as the tick's snapshot,
+ * the policy's parameters, and the tick's assignments read back per order.
+ */
+export function assignWithTick(
+  policy: TickPolicy,
+  orders: readonly PolicyOrder[],
+  shoppers: readonly PolicyShopper[],
+  nowMs: number,
+  speed: PlanarSpeed,
+): Int32Array {
+  const out = new Int32Array(orders.length).fill(-1);
+  if (orders.length === 0 || shoppers.length === 0) return out;
+  // The radius must exceed every order–shopper distance: the bounding box's diagonal, plus a metre.
+  let minX = Number.POSITIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (const p of [...orders, ...shoppers]) {
+    minX = Math.min(minX, p.at.x);
+    minY = Math.min(minY, p.at.y);
+    maxX = Math.max(maxX, p.at.x);
+    maxY = Math.max(maxY, p.at.y);
+  }
+  const extentM = Math.hypot(maxX - minX, maxY - minY) + 1;
+  const tickOrders: DispatchOrder[] = orders.map((o, i) => ({
+    id: `o${i}`,
+    storeId: "store",
+    store: o.at,
+    dropoff: o.at,
+    items: 1,
+    placedMs: o.placedMs,
+    windowStartMs: o.placedMs,
+    windowEndMs: Number.MAX_SAFE_INTEGER,
+  }));
+  const tickShoppers: DispatchShopper[] = shoppers.map((s, k) => ({
+    id: `s${k}`,
+    location: s.at,
+    status: "idle",
+    capacityOrders: 1,
+    capacityItems: 1,
+    activeOrders: [],
+    shiftEndMs: Number.MAX_SAFE_INTEGER,
+    rating: 5,
+    acceptanceRate: 1,
+    completionRate: 1,
+    lastAssignedMs: nowMs,
+  }));
+  const params = referenceTickParams(policy, speed, extentM, shoppers.length);
+  const result = dispatchTick({ nowMs, orders: tickOrders, shoppers: tickShoppers }, params);
+  for (const a of result.assignments) out[result.batches[a.batch]!.orderIndices[0]!] = a.shopper;
+  return out;
 }
 
 export interface GlobalPolicyParams {
@@ -135,23 +222,12 @@ export function adaptiveTickMs(openOrders: number, idleShoppers: number, p: Glob
 
 export function globalAssignment(params: Partial<GlobalPolicyParams> = {}): Dispatcher {
   const p: GlobalPolicyParams = { ...GLOBAL_POLICY_DEFAULTS, ...params };
-  return {
-    name: p.tickMs === null ? "global adaptive" : `global ${p.tickMs / 1000} s`,
-    trigger: "periodic",
-    nextTickMs: (open, idle) => adaptiveTickMs(open, idle, p),
-    assign(orders, shoppers, nowMs, travel) {
-      const n = orders.length;
-      const m = shoppers.length;
-      if (n === 0 || m === 0) return new Int32Array(n).fill(-1);
-      const cost = new Float64Array(n * m);
-      for (let o = 0; o < n; o++) {
-        const agingMin = (p.agingPerMinute * (nowMs - orders[o]!.placedMs)) / 60_000;
-        for (let s = 0; s < m; s++)
-          cost[o * m + s] = travel.durationMs(shoppers[s]!.at, orders[o]!.at) / 60_000 - agingMin;
-      }
-      return solveAssignment(cost, n, m).rowToCol;
-    },
-  };
+  return dispatcher(
+    p.tickMs === null ? "global adaptive" : `global ${p.tickMs / 1000} s`,
+    "periodic",
+    (open, idle) => adaptiveTickMs(open, idle, p),
+    { assignment: "optimal", agingPerMinute: p.agingPerMinute },
+  );
 }
 
 export interface StaticCheckResult {

@@ -10,6 +10,7 @@
  */
 import {
   type AssignmentResult,
+  fcfsSparseAssignment,
   greedySparseAssignment,
   type SparseCostGraph,
   solveSparseAssignment,
@@ -45,6 +46,8 @@ export interface TickResult {
   readonly assignments: readonly TickAssignment[];
   /** Batches left for the next tick, with the reason. */
   readonly unassigned: readonly { readonly batch: number; readonly reason: string }[];
+  /** Orders (input indices, ascending) beyond the tick's bound (candidates.ordersPerShopperMax): not batched. */
+  readonly deferred: readonly number[];
   readonly objective: {
     readonly totalScore: number;
     readonly totalCost: number;
@@ -64,8 +67,18 @@ export interface TickResult {
 export function dispatchTick(input: TickInput, params: DispatchParams): TickResult {
   const { nowMs, orders, shoppers } = input;
   const travel = params.travel ?? planarTravel(params.speedKmh, params.detourFactor);
-  const batching = formBatches(orders, nowMs, params.batch, travel);
-  const batches = batching.batches;
+  const { kept, deferred } = boundOrders(orders, shoppers, params.candidates.ordersPerShopperMax);
+  const batching = formBatches(
+    kept === null ? orders : kept.map((i) => orders[i]!),
+    nowMs,
+    params.batch,
+    travel,
+  );
+  // Batches index the input orders, whether or not the bound kept them all.
+  const batches =
+    kept === null
+      ? batching.batches
+      : batching.batches.map((b) => ({ ...b, orderIndices: b.orderIndices.map((i) => kept[i]!) }));
 
   const xs = new Float64Array(shoppers.length);
   const ys = new Float64Array(shoppers.length);
@@ -178,7 +191,11 @@ export function dispatchTick(input: TickInput, params: DispatchParams): TickResu
     cost: cost.subarray(0, edges),
   };
   const result: AssignmentResult =
-    params.assignment === "greedy" ? greedySparseAssignment(graph) : solveSparseAssignment(graph);
+    params.assignment === "greedy"
+      ? greedySparseAssignment(graph)
+      : params.assignment === "fcfs"
+        ? fcfsSparseAssignment(graph)
+        : solveSparseAssignment(graph);
 
   const assignments: TickAssignment[] = [];
   const unassigned: { batch: number; reason: string }[] = [];
@@ -213,6 +230,7 @@ export function dispatchTick(input: TickInput, params: DispatchParams): TickResu
     batches,
     assignments,
     unassigned,
+    deferred,
     rankedCandidates,
     objective: { totalScore, totalCost: result.totalCost, assignedBatches: result.assigned, assignedOrders },
     stats: {
@@ -222,6 +240,29 @@ export function dispatchTick(input: TickInput, params: DispatchParams): TickResu
       singlesCostMs: batching.singlesCostMs,
     },
   };
+}
+
+/**
+ * The tick's bound: at most perShopper × (shoppers not offline) orders, the oldest first (placement, then
+ * input order), kept in input order. `kept` is null when every order fits.
+ */
+function boundOrders(
+  orders: readonly DispatchOrder[],
+  shoppers: readonly DispatchShopper[],
+  perShopper: number,
+): { kept: number[] | null; deferred: number[] } {
+  let available = 0;
+  for (const s of shoppers) if (s.status !== "offline") available++;
+  const max = available * perShopper;
+  if (orders.length <= max) return { kept: null, deferred: [] };
+  const oldest = orders.map((_, i) => i);
+  oldest.sort((a, b) => orders[a]!.placedMs - orders[b]!.placedMs || a - b);
+  const keep = new Uint8Array(orders.length);
+  for (let t = 0; t < max; t++) keep[oldest[t]!] = 1;
+  const kept: number[] = [];
+  const deferred: number[] = [];
+  for (let i = 0; i < orders.length; i++) (keep[i] === 1 ? kept : deferred).push(i);
+  return { kept, deferred };
 }
 
 /**

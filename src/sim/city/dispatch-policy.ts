@@ -16,6 +16,8 @@
  *   once they are at the store.
  * Candidates: the scenario's radii are road metres, the tick's straight-line metres (÷ detourFactor);
  * radiusGrowth widens the search per tick an order went unmatched, up to radiusMaxM.
+ * Bound: at most 8 batches of batchMaxOrders per free carrier enter a tick (ordersPerShopperMax), the
+ * oldest orders first; the tick defers the rest.
  * Assignment: `assignment` ("optimal": sparse LAPJV on the candidate graph; "greedy": best-first).
  */
 import { type BatchParams, type DispatchMode, dispatchDefaults } from "../../optimize/dispatch/model.js";
@@ -55,6 +57,9 @@ export function batchingSetup(sc: CityScenario): BatchingSetup {
   return { params, speedKmh: Number.isFinite(speedKmh) ? speedKmh : 25, detourFactor: dp.detourFactor };
 }
 
+/** Candidate batches per free carrier in one tick (a bound on the tick's size). */
+const BATCHES_PER_CARRIER = 8;
+
 export interface CityDispatchPolicy {
   readonly mode: DispatchMode;
   readonly overrides: DispatchOverrides;
@@ -75,6 +80,7 @@ export function cityDispatchPolicy(sc: CityScenario): CityDispatchPolicy {
         radiusM: dp.radiusM / dp.detourFactor,
         radiusGrowth: dp.radiusGrowth,
         radiusMaxM: dp.radiusMaxM / dp.detourFactor,
+        ordersPerShopperMax: BATCHES_PER_CARRIER * dp.batchMaxOrders,
       },
     },
   };

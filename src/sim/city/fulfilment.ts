@@ -25,6 +25,11 @@ export interface Fulfilment {
   readonly dispatchable: readonly OrderState[];
   /** Unbatched orders in these states end when no carrier will be online again. */
   readonly strandable: readonly OrderState[];
+  /** The order's own state goes through offered / assigned with its carrier's offer (otherwise it follows
+   * its picking by the store's pickers and only the batch records the carrier). */
+  readonly orderFollowsOffer: boolean;
+  /** After the last drop-off the carrier drives back to its home store (dark-store riders). */
+  readonly carrierReturnsToStore: boolean;
   /** The ETA interval's scale when the scenario does not set one (calibrated per mode, see schema). */
   readonly etaIntervalScale: number;
 }
@@ -38,6 +43,8 @@ export function fulfilmentOf(sc: CityScenario): Fulfilment {
       window: "slot",
       dispatchable: ["placed"],
       strandable: ["placed"],
+      orderFollowsOffer: true,
+      carrierReturnsToStore: false,
       etaIntervalScale: 0.85,
     };
   return {
@@ -47,6 +54,8 @@ export function fulfilmentOf(sc: CityScenario): Fulfilment {
     window: "promise",
     dispatchable: ["placed", "picking", "picked"],
     strandable: ["placed", "picked"],
+    orderFollowsOffer: false,
+    carrierReturnsToStore: true,
     etaIntervalScale: 1.1,
   };
 }

@@ -12,10 +12,12 @@ import type { RandomStreams } from "../../core/random.js";
 import type { Simulation, Yieldable } from "../engine.js";
 import type { EventStream } from "../event-stream.js";
 import type { CityScenario } from "../scenario/schema.js";
+import type { CityContext, CityStages } from "./context.js";
 import type { CityCounters } from "./kpis.js";
 import { orderTransition } from "./machines.js";
 import type { StockLedgerPort, StockLine } from "./ports.js";
-import type { LineRt, OrderRt, StoreRt } from "./runtime.js";
+import type { BatchRt, LineRt, OrderRt, StoreRt, WorkerRt } from "./runtime.js";
+import { checkoutMeanMs } from "./world.js";
 
 /** What picking needs from the rest of the simulator. */
 export interface PickingContext {
@@ -177,4 +179,80 @@ function takeSubstitute(c: PickingContext, o: OrderRt, store: StoreRt, skuIdx: n
   c.ledger.commit(`${key}/pick`, r.reservationId, [{ sku, qty }]);
   store.physical[skuIdx] = store.physical[skuIdx]! - qty;
   return true;
+}
+
+/**
+ * Who picks, the fulfilment mode's policy (chosen once from `carrierPicks`, see fulfilment.ts):
+ * - the carrier (grocery): nothing happens at placement; the shopper who accepted the batch shops all of
+ *   it on arrival at the store, then delivers it;
+ * - the store's pickers (qcommerce): a placed order joins its store's pick queue and a free picker takes it
+ *   first-come first-served; the rider waits at the store until every order of its batch is picked.
+ */
+export interface PickingRole {
+  /** An order was just placed at this store. */
+  placed(o: OrderRt, store: StoreRt): void;
+  /** The carrier of this batch arrived at the store. */
+  carrierAtStore(w: WorkerRt, batch: BatchRt): void;
+  /** Free pickers of the store take the next orders of its queue. */
+  startPickers(store: StoreRt): void;
+}
+
+/** The picking context the pick process runs in (the stages' shared state, through a narrow view). */
+export function pickingContextOf(c: CityContext, stages: CityStages): PickingContext {
+  return {
+    sc: c.sc,
+    sim: c.sim,
+    ev: c.ev,
+    rs: c.rs,
+    ledger: c.ledger,
+    stores: c.stores,
+    counters: c.counters,
+    cancel: (o, reason) => stages.intake.cancel(o, reason),
+    checkoutMeanMs: (store, tMs) => checkoutMeanMs(c, store, tMs),
+  };
+}
+
+export function pickingRoleOf(c: CityContext, stages: CityStages): PickingRole {
+  const pc = pickingContextOf(c, stages);
+  const pick = (orders: OrderRt[], pickSpeed: number, name: string, done: () => void): void => {
+    c.sim.process(() => pickOrders(pc, orders, pickSpeed, done), name);
+  };
+  // A picker finished an order: it takes the next one, and the order's rider may now leave.
+  const pickerDone = (p: WorkerRt, o: OrderRt): void => {
+    stages.workforce.becomeIdle(p);
+    if (o.state === "picked" && o.batch !== null) stages.delivery.maybeDepart(o.batch);
+  };
+  const startPickers = (store: StoreRt): void => {
+    for (const p of store.pickers) {
+      if (store.pickQueue.length === 0) return;
+      if (p.state !== "idle" || p.shiftOver) continue;
+      const o = store.pickQueue.shift()!;
+      stages.workforce.setBusy(p, "picking");
+      o.state = orderTransition(o.id, o.state, "picking");
+      pick([o], p.pickSpeed, `pick-${o.id}`, () => pickerDone(p, o));
+    }
+  };
+  if (c.mode.carrierPicks)
+    return {
+      placed: () => {},
+      carrierAtStore(w, batch) {
+        stages.workforce.setBusy(w, "picking");
+        for (const o of batch.orders) o.state = orderTransition(o.id, o.state, "picking");
+        pick([...batch.orders], w.pickSpeed, `pick-${batch.id}`, () =>
+          stages.delivery.deliverBatch(w, batch),
+        );
+      },
+      startPickers,
+    };
+  return {
+    placed(o, store) {
+      store.pickQueue.push(o);
+      startPickers(store);
+    },
+    carrierAtStore(w, batch) {
+      stages.workforce.setBusy(w, "waiting");
+      stages.delivery.maybeDepart(batch);
+    },
+    startPickers,
+  };
 }

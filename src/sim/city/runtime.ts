@@ -1,6 +1,6 @@
 /**
  * The city simulator's runtime records: stores (shelf and catalog), orders, batches and workers as they
- * move through a day. Plain mutable data shared by the stages (city-sim.ts, picking.ts, ...).
+ * move through a day. Plain mutable data shared by the stages (see context.ts).
  */
 import type { Point } from "../../core/geo.js";
 import type { OrderState, WorkerState } from "./machines.js";
