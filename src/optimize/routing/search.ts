@@ -82,6 +82,12 @@ export interface SolveResult {
 }
 
 const DEFAULT_ITERATIONS = 2000;
+/**
+ * Share of recreates that open a route first when the fleet allows (see `insertCustomers`). Measured on
+ * Gehring–Homberger R2/RC2, where the distance-best solutions use more vehicles than greedy insertion ends
+ * with.
+ */
+const OPEN_ROUTE_RATE = 0.1;
 
 interface Snapshot {
   nodes: Int32Array;
@@ -207,7 +213,8 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     }
     const count = ruinStrings(ctx, ruinParams, byDistance.table, byDistance.k, rng, removed, routeTouched);
     sortForInsertion(removed, count);
-    insertCustomers(ctx, removed, count, routeLimit, rng);
+    const open = rs.usedRoutes() < routeLimit && rng.next() < OPEN_ROUTE_RATE;
+    insertCustomers(ctx, removed, count, routeLimit, rng, open);
     ls.run(rng, routeLimit);
     penalties.register(rs.loadFeasible(), rs.timeFeasible());
     repairIfNeeded();
