@@ -41,8 +41,8 @@ describe("portfolio search", () => {
         fc.integer({ min: 1, max: 100_000 }),
         fc.integer({ min: 1, max: 3 }),
         async (seed, threads) => {
-          const inst = generate(seed, 30);
-          const options = { seed, threads, maxIterations: 200, epochs: 4 };
+          const inst = generate(seed, 25);
+          const options = { seed, threads, maxIterations: 120, epochs: 3 };
           const a = await solveVrptwPortfolio(options, inlineRunner(inst));
           const b = await solveVrptwPortfolio(options, inlineRunner(inst));
           expect(b.routes).toEqual(a.routes);
