@@ -38,6 +38,12 @@ export interface EpochTask {
 export type EpochRunner = (tasks: readonly EpochTask[]) => Promise<readonly SolveResult[]>;
 
 export interface PortfolioOptions extends Omit<SolveOptions, "initial" | "schedule" | "penalties"> {
+  /**
+   * With `timeLimitMs`: the caller's clock. Epoch e ends at start + (e + 1)/epochs of the limit, whatever
+   * the earlier epochs' start-up cost (construction, thread messages); without a clock each epoch gets an
+   * equal share.
+   */
+  readonly nowMs?: () => number;
   /** Threads (≥ 1); each runs the whole iteration budget or time limit. */
   readonly threads: number;
   /** Exchanges of the best solution (default 10; 1 = independent runs, best one kept). */
@@ -82,6 +88,7 @@ export function epochTasks(
   epochs: number,
   start: SolveResult | undefined,
   previous: readonly SolveResult[] | undefined,
+  timeLeftMs?: number,
 ): EpochTask[] {
   const objective = options.objective ?? "distance";
   const tasks: EpochTask[] = [];
@@ -100,7 +107,9 @@ export function epochTasks(
       epoch,
       seed: epochSeed(options.seed, thread, epoch),
       ...budget,
-      ...(options.timeLimitMs === undefined ? {} : { timeLimitMs: options.timeLimitMs / epochs }),
+      ...(options.timeLimitMs === undefined
+        ? {}
+        : { timeLimitMs: Math.max(1, timeLeftMs ?? options.timeLimitMs / epochs) }),
       objective,
       ...(options.vehicleCost === undefined ? {} : { vehicleCost: options.vehicleCost }),
       ...(options.neighbours === undefined ? {} : { neighbours: options.neighbours }),
@@ -148,8 +157,16 @@ export async function solveVrptwPortfolio(
   let start: SolveResult | undefined;
   let previous: readonly SolveResult[] | undefined;
   let totalIterations = 0;
+  const startedMs = options.nowMs?.() ?? 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
-    const tasks = epochTasks(options, epoch, epochs, start, previous);
+    let timeLeftMs: number | undefined;
+    if (options.timeLimitMs !== undefined && options.nowMs !== undefined) {
+      const elapsedMs = options.nowMs() - startedMs;
+      // Out of time (a slow construction ate the budget): keep what the last epoch found.
+      if (elapsedMs >= options.timeLimitMs && start !== undefined) break;
+      timeLeftMs = (options.timeLimitMs * (epoch + 1)) / epochs - elapsedMs;
+    }
+    const tasks = epochTasks(options, epoch, epochs, start, previous, timeLeftMs);
     const results = await run(tasks);
     assert(results.length === tasks.length, "portfolio: one result per task");
     for (const r of results) totalIterations += r.iterations;
