@@ -165,11 +165,18 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
 
   let routeLimit = fleetLimit;
   if (options.initial !== undefined) {
+    const seen = new Uint8Array(customers + 1);
+    for (const route of options.initial.routes)
+      for (const c of route) {
+        assert(
+          Number.isInteger(c) && c >= 1 && c <= customers,
+          `solveVrptw: initial route has customer ${c}`,
+        );
+        assert(seen[c] === 0, `solveVrptw: customer ${c} is on two initial routes`);
+        seen[c] = 1;
+      }
+    assert(seen.indexOf(0, 1) < 0, "solveVrptw: the initial routes must visit every customer");
     rs.load(options.initial.routes, options.initial.vehicleTypes);
-    assert(
-      rs.toRoutes().reduce((sum, r) => sum + r.length, 0) === customers,
-      "solveVrptw: the initial routes must visit every customer",
-    );
     if (options.penalties !== undefined) {
       penalties.loadWeight = options.penalties.loadWeight;
       penalties.timeWarpWeight = options.penalties.timeWarpWeight;
