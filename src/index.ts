@@ -27,6 +27,8 @@ export {
   writeComparisonReport,
   writeReport,
 } from "./adapters/report/index.js";
+// Routing on several threads (issue 18): a portfolio search, reproducible for a seed, a budget and a thread count.
+export { inlineRunner, solveOnThreads as solveVrptwOnThreads } from "./adapters/routing/portfolio-threads.js";
 export {
   EmbeddedLedgerBackend,
   type LedgerBackend,
@@ -187,7 +189,10 @@ export { hourOfWeek } from "./optimize/forecast/time.js";
 export {
   checkSolution,
   defaultRounding,
+  type EpochRunner,
   loadInstance,
+  type PortfolioOptions as RoutingPortfolioOptions,
+  type PortfolioResult as RoutingPortfolioResult,
   type Rounding,
   type RouteCheck,
   type RoutingInstance,
@@ -200,6 +205,7 @@ export {
   type SolveResult as RoutingSolveResult,
   solveSmallRoute,
   solveVrptw,
+  solveVrptwPortfolio,
   unservableCustomers,
 } from "./optimize/routing/index.js";
 // Routing in VROOM's format (issue 20): problem JSON in, solution JSON out; the CLI and HTTP call the same.
