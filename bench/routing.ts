@@ -9,6 +9,9 @@
  *              known optima.
  * - vehicles:  Solomon, vehicles-then-distance: best-known vehicle count reached?
  * - homberger: Gehring–Homberger 1000-customer instances: gap to best-known at 1, 2, 5, 10 minutes.
+ * - hgs, hgs2: the same six instances at LASTMILE_ROUTING_HGS_SECONDS (default 120; hgs2: 60 % of it) on
+ *              one / two threads, gaps against best-known and against HGS-VRPTW (`routing-hgs.ts`). Not in
+ *              the default parts: run them alone on a quiet machine.
  *
  * Environment: LASTMILE_DATA (default ../shared/data, beside the checkout), LASTMILE_ROUTING_SECONDS (Solomon seconds per
  * instance, default 60), LASTMILE_ROUTING_HG_SECONDS (Homberger seconds, default 600),
@@ -32,6 +35,7 @@ import {
   type SmallRouteInput,
   solveVrptw,
 } from "../src/optimize/routing/index.js";
+import { hgsPart } from "./routing-hgs.js";
 import type { BenchContext, BenchRow, BenchSuite, SuiteResult } from "./types.js";
 
 type Target = { name: string; measured: number; target: string; pass: boolean };
@@ -91,10 +95,32 @@ export const routingSuite: BenchSuite = {
         hombergerPart(ctx, rows, targets, hgDir, pick(all, ["R1_10_1"]), hgSeconds, seed);
       }
     }
+    const hgsNames = pick(["C1_10_1", "C2_10_1", "R1_10_1", "R2_10_1", "RC1_10_1", "RC2_10_1"], ["R2_10_1"]);
+    const hgsSeconds = Number(process.env.LASTMILE_ROUTING_HGS_SECONDS ?? (ctx.quick ? "20" : "120"));
+    let oneThreadMean = Number.NaN;
+    if ((parts.has("hgs") || parts.has("hgs2")) && !existsSync(hgDir))
+      notes.push(`Homberger data not found under ${hgDir}: hgs parts skipped`);
+    else {
+      if (parts.has("hgs"))
+        oneThreadMean = await hgsPart(ctx, rows, targets, hgDir, hgsNames, hgsSeconds, 1, seed);
+      if (parts.has("hgs2")) {
+        const reference = Number.isNaN(oneThreadMean)
+          ? undefined
+          : { label: `one thread at ${hgsSeconds} s, this run`, meanGapPct: oneThreadMean };
+        await hgsPart(ctx, rows, targets, hgDir, hgsNames, round(hgsSeconds * 0.6, 1), 2, seed, reference);
+      }
+      if (parts.has("hgs") || parts.has("hgs2"))
+        notes.push("hgs parts: baseline HGS-VRPTW 120 s, one core (issue 18's table, HGS_VRPTW_120S)");
+    }
     notes.push(
       "For scale: OR-Tools GLS and VROOM typically land several percent above best-known; HGS / PyVRP within ~1 %.",
     );
-    const result: SuiteResult = { rows, targets, notes };
+    const result: SuiteResult = {
+      rows,
+      targets,
+      notes,
+      ...(parts.has("hgs") || parts.has("hgs2") ? { baseline: "HGS-VRPTW 120 s (issue 18)" } : {}),
+    };
     return result;
   },
 };

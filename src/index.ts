@@ -44,6 +44,8 @@ export {
   writeComparisonReport,
   writeReport,
 } from "./adapters/report/index.js";
+// Routing on several threads (issue 18): a portfolio search, reproducible for a seed, a budget and a thread count.
+export { inlineRunner, solveOnThreads as solveVrptwOnThreads } from "./adapters/routing/portfolio-threads.js";
 export {
   InMemoryScoreStore,
   openScoreStore,
@@ -300,7 +302,10 @@ export {
 export {
   checkSolution,
   defaultRounding,
+  type EpochRunner,
   loadInstance,
+  type PortfolioOptions as RoutingPortfolioOptions,
+  type PortfolioResult as RoutingPortfolioResult,
   type Rounding,
   type RouteCheck,
   type RoutingInstance,
@@ -313,6 +318,7 @@ export {
   type SolveResult as RoutingSolveResult,
   solveSmallRoute,
   solveVrptw,
+  solveVrptwPortfolio,
   unservableCustomers,
 } from "./optimize/routing/index.js";
 // Routing in VROOM's format (issue 20): problem JSON in, solution JSON out; the CLI and HTTP call the same.

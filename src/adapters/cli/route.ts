@@ -39,6 +39,7 @@ import {
 } from "../../optimize/routing/vroom/index.js";
 import { parseDepart } from "../osm/matrix-json.js";
 import { loadRoadNetwork, OSM_CREDIT } from "../osm/network-file.js";
+import { defaultThreads, solveOnThreads } from "../routing/portfolio-threads.js";
 import { createProgress, formatSeconds, type Progress, type ProgressStream } from "./progress.js";
 
 interface RouteOpts {
@@ -52,6 +53,7 @@ interface RouteOpts {
   toVroom: boolean;
   network?: string;
   depart?: string;
+  threads?: string;
 }
 
 const ROUNDINGS: readonly Rounding[] = ["none", "dimacs", "integer"];
@@ -62,8 +64,20 @@ export function registerRoute(program: Command): void {
     .command("route")
     .description("solve a vehicle routing problem (VROOM JSON; Solomon or VRPLIB files)")
     .argument("<file>", "VROOM problem .json, .vrp (VRPLIB) or Solomon text")
-    .option("--time-limit <s>", "wall-clock budget in seconds", "10")
-    .option("--iterations <n>", "iteration budget instead (deterministic for a seed)")
+    .option(
+      "--time-limit <s>",
+      "wall-clock budget in seconds; NOT reproducible: the answer depends on the machine's speed and load",
+      "10",
+    )
+    .option(
+      "--iterations <n>",
+      "iteration budget instead, per thread: the same seed, budget and --threads give the same answer",
+    )
+    .option(
+      "--threads <n>",
+      "Solomon / VRPLIB: portfolio search on n worker threads exchanging the best solution at fixed " +
+        "epochs (default: all cores; 1 = the single-thread search)",
+    )
     .option("--seed <n>", "seed of the search", "1")
     .option("--json", "Solomon / VRPLIB: print one JSON object (VROOM problems always answer in JSON)", false)
     .option("--rounding <mode>", "Solomon / VRPLIB: distance convention none | dimacs | integer")
@@ -79,7 +93,7 @@ export function registerRoute(program: Command): void {
       "VROOM problems with coordinates and no matrices: road travel on this network (or campo-grande)",
     )
     .option("--depart <HH:MM>", "with --network: rush-hour speeds at this time of day")
-    .action((file: string, opts: RouteOpts, command: Command) => {
+    .action(async (file: string, opts: RouteOpts, command: Command) => {
       const objective = OBJECTIVES.find((o) => o === opts.objective);
       if (objective === undefined)
         throw new InputError(
@@ -106,6 +120,12 @@ export function registerRoute(program: Command): void {
         iterations = Number(opts.iterations);
         if (!Number.isSafeInteger(iterations) || iterations < 0)
           throw new InputError("--iterations", `expected a non-negative integer, got '${opts.iterations}'`);
+      }
+      let threads = defaultThreads();
+      if (opts.threads !== undefined) {
+        threads = Number(opts.threads);
+        if (!Number.isSafeInteger(threads) || threads < 1 || threads > 256)
+          throw new InputError("--threads", `expected an integer from 1 to 256, got '${opts.threads}'`);
       }
       let text: string;
       try {
@@ -156,7 +176,11 @@ export function registerRoute(program: Command): void {
         process.stdout.write(`${JSON.stringify(vroomFromInstance(converted))}\n`);
         return;
       }
-      solveFile(instance, { seed, objective, iterations, timeLimitS, json: opts.json }, progress);
+      await solveFile(
+        instance,
+        { seed, objective, iterations, timeLimitS, json: opts.json, threads },
+        progress,
+      );
     });
 }
 
@@ -187,10 +211,11 @@ interface FileSolve {
   readonly iterations: number | undefined;
   readonly timeLimitS: number;
   readonly json: boolean;
+  readonly threads: number;
 }
 
 /** Solomon, VRPLIB and the deprecated JSON: the CVRPTW search, or the exact enumeration when tiny. */
-function solveFile(instance: RoutingInstance, o: FileSolve, progress: RouteProgress): void {
+async function solveFile(instance: RoutingInstance, o: FileSolve, progress: RouteProgress): Promise<void> {
   const started = performance.now();
   // A tiny instance is solved to proven optimality at once: no time limit to spend (distance objective;
   // the enumeration does not minimise the vehicle count first).
@@ -205,6 +230,17 @@ function solveFile(instance: RoutingInstance, o: FileSolve, progress: RouteProgr
   if (exact?.feasible === true) {
     const check = checkSolution(instance, exact.routes, exact.vehicleTypes);
     result = { ...check, routes: exact.routes, vehicleTypes: exact.vehicleTypes, reasons: [] };
+  } else if (o.threads > 1) {
+    progress.clock(o.iterations === undefined ? o.timeLimitS * 1000 : undefined);
+    result = await solveOnThreads(instance, {
+      threads: o.threads,
+      seed: o.seed,
+      objective: o.objective,
+      ...(o.iterations !== undefined
+        ? { maxIterations: o.iterations }
+        : { timeLimitMs: o.timeLimitS * 1000 }),
+      onImprovement: (best) => progress.best(best.distance),
+    });
   } else {
     const clock = progress.clock(o.iterations === undefined ? o.timeLimitS * 1000 : undefined);
     result = solveVrptw(instance, {
@@ -246,7 +282,7 @@ function solveFile(instance: RoutingInstance, o: FileSolve, progress: RouteProgr
   const how =
     exact?.feasible === true
       ? "proven optimal"
-      : `${instance.rounding} rounding, ${o.objective} objective, seed ${o.seed}`;
+      : `${instance.rounding} rounding, ${o.objective} objective, seed ${o.seed}, ${o.threads} thread${o.threads > 1 ? "s" : ""}`;
   process.stdout.write(
     `${out.instance}: ${out.feasible ? "feasible" : "INFEASIBLE"}, ${out.vehicles} vehicles, distance ${out.distance}, cost ${cost}${late}, ${seconds} s (${how})\n`,
   );

@@ -41,6 +41,13 @@ export {
   routingInstanceSchema,
 } from "./parse.js";
 export { PenaltyManager, type PenaltyWeights } from "./penalties.js";
+export {
+  type EpochRunner,
+  type EpochTask,
+  type PortfolioOptions,
+  type PortfolioResult,
+  solveVrptwPortfolio,
+} from "./portfolio.js";
 export { type RoutingObjective, type SolveOptions, type SolveResult, solveVrptw } from "./search.js";
 
 /**

@@ -14,6 +14,11 @@ export const BLINK_RATE = 0.01;
  * Inserts customers[0..count) in that order; a new route is opened only while fewer than routeLimit exist.
  * A pickup-and-delivery pair is inserted as one unit when its first stop comes up (both must be in the
  * list: the ruin removes pairs together).
+ *
+ * `openFirst`: the first plain customer starts a new route (when the limit allows) whatever it costs, and
+ * the others may join it. Greedy insertion alone almost never opens a route, since one customer's depot
+ * round trip costs more than any detour; on wide-window instances a route more is often what lets the
+ * others shorten, and only a route that gathers several customers shows it.
  */
 export function insertCustomers(
   ctx: MoveContext,
@@ -21,10 +26,20 @@ export function insertCustomers(
   count: number,
   routeLimit: number,
   rng: RandomStream,
+  openFirst = false,
 ): void {
   const rs = ctx.rs;
   const inst = rs.inst;
-  for (let q = 0; q < count; q++) {
+  let q0 = 0;
+  if (openFirst && count > 0 && inst.partner[customers[0]!]! < 0 && rs.routeOf[customers[0]!]! < 0) {
+    const fresh = cheapestFreshRoute(ctx, customers[0]!, -1, routeLimit);
+    if (fresh >= 0) {
+      ctx.bufA[0] = customers[0]!;
+      ctx.commit(fresh, ctx.bufA, 1);
+      q0 = 1;
+    }
+  }
+  for (let q = q0; q < count; q++) {
     const c = customers[q]!;
     if (rs.routeOf[c]! >= 0) continue; // the second stop of a pair already inserted with the first
     const partner = inst.partner[c]!;

@@ -9,6 +9,7 @@ import type { RoutingInstance } from "./instance.js";
 import { relocateApply, relocateDelta } from "./relocate.js";
 import { copyRange, type MoveContext } from "./solution.js";
 import { swapApply, swapDelta } from "./swap.js";
+import { SwapStar } from "./swap-star.js";
 import { twoOptApply, twoOptDelta } from "./two-opt.js";
 import { twoOptStarApply, twoOptStarDelta } from "./two-opt-star.js";
 
@@ -39,6 +40,13 @@ const TWO_OPT = 3;
 /** A full sweep without improvement ends the search; this bounds it if costs ever cycled. */
 const MAX_SWEEPS = 10_000;
 
+/**
+ * SWAP* is tried between route pairs that are "neighbours": some customer of one has one of its first
+ * this-many granular neighbours in the other (HGS uses overlapping polar sectors, which need coordinates
+ * and ignore time windows; the correlation neighbours know both).
+ */
+const SWAP_STAR_NEIGHBOURS = 10;
+
 export class LocalSearch {
   private readonly order: Int32Array;
   private readonly lastTested: Float64Array;
@@ -52,13 +60,24 @@ export class LocalSearch {
   private readonly retype: boolean;
   /** Largest finite time in the instance: the magnitude time-warp noise scales with. */
   private readonly horizon: number;
+  private readonly swapStar: SwapStar | null;
+  /** Route-pair key → route-set clock when SWAP* last found nothing there. */
+  private readonly pairTested = new Map<number, number>();
+  private readonly routeMark: Int32Array;
+  /** Route-set clock when SWAP* last scanned each route for partner routes. */
+  private readonly scannedAt: Float64Array;
+  private markStamp = 0;
 
   constructor(
     private readonly ctx: MoveContext,
     private readonly neighbours: Int32Array,
     private readonly k: number,
+    swapStar = true,
   ) {
     const n = ctx.rs.n;
+    this.swapStar = swapStar ? new SwapStar(ctx) : null;
+    this.routeMark = new Int32Array(ctx.rs.maxRoutes);
+    this.scannedAt = new Float64Array(ctx.rs.maxRoutes);
     this.order = new Int32Array(Math.max(0, n - 1));
     for (let i = 0; i < n - 1; i++) this.order[i] = i + 1;
     this.lastTested = new Float64Array(n);
@@ -69,6 +88,8 @@ export class LocalSearch {
   /** Forget what was tested (after penalties change, every pair must be looked at again). */
   reset(): void {
     this.lastTested.fill(0);
+    this.pairTested.clear();
+    this.scannedAt.fill(0);
   }
 
   run(rng: RandomStream, routeLimit: number): void {
@@ -104,7 +125,47 @@ export class LocalSearch {
         if (this.retype && rs.posOf[u] === 1 && rs.modifiedAt[rs.routeOf[u]!]! > tested)
           if (this.tryRetype(rs.routeOf[u]!)) improved = true;
       }
+      // SWAP* once the node moves are exhausted: it is the costlier neighbourhood (HGS runs it after them).
+      if (!improved && this.swapStar !== null && this.swapStarPhase()) improved = true;
     }
+  }
+
+  /**
+   * SWAP* over the neighbouring route pairs that changed since they were last tried; applies each improving
+   * best move found. Only routes that changed since their last scan look for partners (a ruin touches a
+   * few routes; scanning all n customers' neighbours after every local search would cost more than the
+   * moves). SWAP* keeps route lengths, so the loops' bounds stay valid while routes change.
+   */
+  private swapStarPhase(): boolean {
+    const rs = this.ctx.rs;
+    const swapStar = this.swapStar!;
+    const maxRoutes = rs.maxRoutes;
+    const width = Math.min(this.k, SWAP_STAR_NEIGHBOURS);
+    let improved = false;
+    for (let r1 = 0; r1 < maxRoutes; r1++) {
+      const len1 = rs.len[r1]!;
+      if (len1 === 0 || rs.modifiedAt[r1]! < this.scannedAt[r1]!) continue;
+      this.scannedAt[r1] = rs.clock;
+      const mark = ++this.markStamp;
+      for (let p = 1; p <= len1; p++) {
+        const u = rs.nodeAt(r1, p);
+        for (let w = 0; w < width; w++) {
+          const r2 = rs.routeOf[this.neighbours[u * this.k + w]!]!;
+          if (r2 === r1 || r2 < 0 || this.routeMark[r2] === mark) continue;
+          this.routeMark[r2] = mark;
+          const key = r1 < r2 ? r1 * maxRoutes + r2 : r2 * maxRoutes + r1;
+          const tested = this.pairTested.get(key) ?? -1;
+          if (rs.modifiedAt[r1]! < tested && rs.modifiedAt[r2]! < tested) continue;
+          if (this.take(swapStar.evaluate(r1, r2))) {
+            swapStar.apply();
+            this.moves++;
+            improved = true;
+            // Both routes changed: the pair is tried again in the next phase.
+          } else this.pairTested.set(key, rs.clock);
+        }
+      }
+    }
+    return improved;
   }
 
   /**

@@ -42,6 +42,23 @@ export interface SolveOptions {
   readonly meanRemoved?: number;
   /** Called with each new best feasible solution (for gap-versus-time curves). */
   readonly onImprovement?: (best: { distance: number; vehicles: number; iteration: number }) => void;
+  /**
+   * Start from these routes (customer numbers, with their vehicle types) instead of constructing: the
+   * portfolio search (`portfolio.ts`) continues each epoch from the best solution of the previous one.
+   * Every customer must appear exactly once.
+   */
+  readonly initial?: {
+    readonly routes: readonly (readonly number[])[];
+    readonly vehicleTypes: readonly number[];
+  };
+  /**
+   * The part [from, to) of one long search this call runs (default [0, 1)): the annealing temperature and
+   * the route-minimisation phases follow the long search's progress, so an epoch-split search cools like
+   * a single one.
+   */
+  readonly schedule?: { readonly from: number; readonly to: number };
+  /** Penalty weights to start from (an epoch continues with the weights the previous one ended with). */
+  readonly penalties?: { readonly loadWeight: number; readonly timeWarpWeight: number };
 }
 
 export interface SolveResult {
@@ -60,9 +77,17 @@ export interface SolveResult {
   readonly iterations: number;
   /** When infeasible: stops that cannot be served and why, or the violations of the best solution found. */
   readonly reasons: string[];
+  /** The penalty weights at the end (to continue a search from this result). */
+  readonly penalties?: { readonly loadWeight: number; readonly timeWarpWeight: number };
 }
 
 const DEFAULT_ITERATIONS = 2000;
+/**
+ * Share of recreates that open a route first when the fleet allows (see `insertCustomers`). Measured on
+ * Gehring–Homberger R2/RC2, where the distance-best solutions use more vehicles than greedy insertion ends
+ * with.
+ */
+const OPEN_ROUTE_RATE = 0.1;
 
 interface Snapshot {
   nodes: Int32Array;
@@ -122,8 +147,14 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
   const initialLoadWeight = penalties.loadWeight;
   const initialTimeWarpWeight = penalties.timeWarpWeight;
   const ctx = new MoveContext(rs, penalties);
-  const { k, table } = granularNeighbours(inst, options.neighbours ?? 40);
-  const byDistance = distanceOrder(inst, Math.min(customers - 1, 100));
+  const { k, table } = neighbourTables(inst, options.neighbours ?? 40);
+  const byDistance = distanceTables(inst);
+  const scheduleFrom = options.schedule?.from ?? 0;
+  const scheduleTo = options.schedule?.to ?? 1;
+  assert(
+    scheduleFrom >= 0 && scheduleFrom < scheduleTo && scheduleTo <= 1,
+    "solveVrptw: schedule must satisfy 0 <= from < to <= 1",
+  );
   const ls = new LocalSearch(ctx, table, k);
   const removed = new Int32Array(customers);
   const routeTouched = new Uint8Array(rs.maxRoutes);
@@ -132,18 +163,37 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     maxStringLength: 10,
   };
 
-  // Construction: all customers by greedy insertion in order of due time, then local search.
-  const initial = Int32Array.from({ length: customers }, (_, i) => i + 1);
-  initial.sort((a, b) => inst.latest[a]! - inst.latest[b]! || a - b);
-  // Strong penalties while constructing: start feasible whenever the fleet allows it.
-  penalties.loadWeight *= 100;
-  penalties.timeWarpWeight *= 100;
-  insertCustomers(ctx, initial, customers, fleetLimit, rng);
   let routeLimit = fleetLimit;
-  ls.run(rng, routeLimit);
-  penalties.loadWeight /= 100;
-  penalties.timeWarpWeight /= 100;
-  ls.reset();
+  if (options.initial !== undefined) {
+    const seen = new Uint8Array(customers + 1);
+    for (const route of options.initial.routes)
+      for (const c of route) {
+        assert(
+          Number.isInteger(c) && c >= 1 && c <= customers,
+          `solveVrptw: initial route has customer ${c}`,
+        );
+        assert(seen[c] === 0, `solveVrptw: customer ${c} is on two initial routes`);
+        seen[c] = 1;
+      }
+    assert(seen.indexOf(0, 1) < 0, "solveVrptw: the initial routes must visit every customer");
+    rs.load(options.initial.routes, options.initial.vehicleTypes);
+    if (options.penalties !== undefined) {
+      penalties.loadWeight = options.penalties.loadWeight;
+      penalties.timeWarpWeight = options.penalties.timeWarpWeight;
+    }
+  } else {
+    // Construction: all customers by greedy insertion in order of due time, then local search.
+    const initial = Int32Array.from({ length: customers }, (_, i) => i + 1);
+    initial.sort((a, b) => inst.latest[a]! - inst.latest[b]! || a - b);
+    // Strong penalties while constructing: start feasible whenever the fleet allows it.
+    penalties.loadWeight *= 100;
+    penalties.timeWarpWeight *= 100;
+    insertCustomers(ctx, initial, customers, fleetLimit, rng);
+    ls.run(rng, routeLimit);
+    penalties.loadWeight /= 100;
+    penalties.timeWarpWeight /= 100;
+    ls.reset();
+  }
 
   const current = snapshot();
   let best: Snapshot | null = rs.isFeasible() ? snapshot() : null;
@@ -158,7 +208,7 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
 
   for (; iteration < maxIterations; iteration++) {
     const progress = progressAt(iteration);
-    if (progress >= 1) break;
+    if (progress >= scheduleTo) break;
     if (!polishing && (progress > 0.75 || progress - lastReductionAt > 0.3)) {
       polishing = true;
       routeLimit = best === null ? fleetLimit : best.used;
@@ -170,7 +220,8 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     }
     const count = ruinStrings(ctx, ruinParams, byDistance.table, byDistance.k, rng, removed, routeTouched);
     sortForInsertion(removed, count);
-    insertCustomers(ctx, removed, count, routeLimit, rng);
+    const open = rs.usedRoutes() < routeLimit && rng.next() < OPEN_ROUTE_RATE;
+    insertCustomers(ctx, removed, count, routeLimit, rng, open);
     ls.run(rng, routeLimit);
     penalties.register(rs.loadFeasible(), rs.timeFeasible());
     repairIfNeeded();
@@ -209,12 +260,17 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     vehicles: check.vehicles,
     iterations: iteration,
     reasons: check.feasible ? [] : [...check.violations],
+    penalties: { loadWeight: penalties.loadWeight, timeWarpWeight: penalties.timeWarpWeight },
   };
 
+  /** Progress of the whole (possibly epoch-split) search, in [from, to]; this call ends when it reaches `to`. */
   function progressAt(iter: number): number {
     const byIterations = iter / maxIterations;
-    if (options.timeLimitMs === undefined || now === undefined) return byIterations;
-    return Math.max(byIterations, (now() - startedMs) / options.timeLimitMs);
+    const local =
+      options.timeLimitMs === undefined || now === undefined
+        ? byIterations
+        : Math.max(byIterations, (now() - startedMs) / options.timeLimitMs);
+    return scheduleFrom + (scheduleTo - scheduleFrom) * Math.min(1, local);
   }
 
   function isBetter(used: number, value: number, incumbent: Snapshot | null): boolean {
@@ -333,6 +389,36 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
   function report(s: Snapshot, iter: number): void {
     options.onImprovement?.({ distance: s.distance / inst.scale, vehicles: s.used, iteration: iter });
   }
+}
+
+/**
+ * Per-instance tables are pure functions of the (immutable) instance; an epoch-split search calls
+ * `solveVrptw` many times on one instance, so they are computed once per instance object.
+ */
+const neighbourCache = new WeakMap<RoutingInstance, Map<number, { k: number; table: Int32Array }>>();
+const distanceCache = new WeakMap<RoutingInstance, { k: number; table: Int32Array }>();
+
+function neighbourTables(inst: RoutingInstance, kWanted: number): { k: number; table: Int32Array } {
+  let byK = neighbourCache.get(inst);
+  if (byK === undefined) {
+    byK = new Map();
+    neighbourCache.set(inst, byK);
+  }
+  let tables = byK.get(kWanted);
+  if (tables === undefined) {
+    tables = granularNeighbours(inst, kWanted);
+    byK.set(kWanted, tables);
+  }
+  return tables;
+}
+
+function distanceTables(inst: RoutingInstance): { k: number; table: Int32Array } {
+  let tables = distanceCache.get(inst);
+  if (tables === undefined) {
+    tables = distanceOrder(inst, Math.min(inst.n - 2, 100));
+    distanceCache.set(inst, tables);
+  }
+  return tables;
 }
 
 function scaleHints(inst: RoutingInstance): { averageEdge: number; maxDemand: number } {
