@@ -220,6 +220,7 @@ export {
 } from "./optimize/dispatch/tick.js";
 // ETA (issue 15): the delivery interval of a batch's stops, for the simulator and POST /v1/eta.
 export {
+  type DriveMs,
   ETA_DEFAULTS,
   type EtaEstimate,
   type EtaParams,

@@ -2,7 +2,14 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Service } from "../../src/adapters/http/service.js";
-import { ETA_DEFAULTS, type EtaParams, type EtaState, estimateEta } from "../../src/optimize/eta/eta.js";
+import {
+  type DriveMs,
+  ETA_DEFAULTS,
+  type EtaParams,
+  type EtaState,
+  estimateDepartureMs,
+  estimateEta,
+} from "../../src/optimize/eta/eta.js";
 import { runScenario } from "../../src/sim/city/run.js";
 import { parseScenario } from "../../src/sim/scenario/schema.js";
 import { memoryService, post } from "../http/helpers.js";
@@ -100,6 +107,35 @@ describe("estimateEta", () => {
 const services: Service[] = [];
 afterEach(async () => {
   for (const s of services.splice(0)) await s.close();
+});
+
+describe("estimateEta with a travel model (road, rush hours)", () => {
+  it("a drive that reproduces the straight line gives the same estimates; each leg is priced at its departure", () => {
+    fc.assert(
+      fc.property(stateArb, fc.double({ min: 1, max: 3, noNaN: true }), (state, slowdown) => {
+        const straight: DriveMs = (a, b) =>
+          Math.hypot(a.x - b.x, a.y - b.y) * state.detourFactor * state.msPerMetre;
+        const plain = estimateEta(state, ETA_DEFAULTS);
+        expect(estimateEta(state, ETA_DEFAULTS, straight)).toEqual(plain);
+        expect(estimateDepartureMs(state, ETA_DEFAULTS, straight)).toBe(
+          estimateDepartureMs(state, ETA_DEFAULTS),
+        );
+        // Rush hour from now on: every leg is slower, so no stop is estimated earlier.
+        const departures: number[] = [];
+        const rush: DriveMs = (a, b, departAtMs) => {
+          departures.push(departAtMs);
+          return straight(a, b, departAtMs) * slowdown;
+        };
+        const slow = estimateEta(state, ETA_DEFAULTS, rush);
+        for (let k = 0; k < plain.length; k++)
+          expect(slow[k]!.p50Ms).toBeGreaterThanOrEqual(plain[k]!.p50Ms - 1e-6);
+        // The leg under way left legElapsedMs before now; later legs leave later, never before now.
+        if (state.phase !== "shopping") expect(departures[0]).toBe(state.nowMs - state.legElapsedMs);
+        for (const t of departures.slice(1)) expect(t).toBeGreaterThanOrEqual(state.nowMs);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe("POST /v1/eta is the simulator's estimate", () => {

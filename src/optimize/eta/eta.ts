@@ -86,13 +86,24 @@ export interface EtaEstimate {
 
 const Z90 = 1.2815515655446004;
 
+/**
+ * A drive's duration in ms from `from` to `to` leaving at `departAtMs` — road travel with rush hours, say.
+ * Without one, a leg is straight line × `detourFactor` × `msPerMetre` of the state.
+ */
+export type DriveMs = (from: Point, to: Point, departAtMs: number) => number;
+
 /** Mean time the shopper leaves the store (now when already delivering). */
-export function estimateDepartureMs(state: EtaState, p: EtaParams): number {
+export function estimateDepartureMs(state: EtaState, p: EtaParams, drive?: DriveMs): number {
   if (state.phase === "delivering") return state.nowMs;
   let t = state.nowMs;
   if (state.phase === "to_store") {
-    const d = Math.hypot(state.location.x - state.store.x, state.location.y - state.store.y);
-    t += Math.max(0, d * state.detourFactor * state.msPerMetre - state.legElapsedMs);
+    const legMs =
+      drive === undefined
+        ? Math.hypot(state.location.x - state.store.x, state.location.y - state.store.y) *
+          state.detourFactor *
+          state.msPerMetre
+        : drive(state.location, state.store, state.nowMs - state.legElapsedMs);
+    t += Math.max(0, legMs - state.legElapsedMs);
   }
   return t + shoppingMs(state, p) + state.checkoutMs;
 }
@@ -103,15 +114,21 @@ function shoppingMs(state: EtaState, p: EtaParams): number {
   );
 }
 
-/** Estimates every remaining stop of the batch, in route order. */
-export function estimateEta(state: EtaState, p: EtaParams): EtaEstimate[] {
+/**
+ * Estimates every remaining stop of the batch, in route order. `drive` prices each leg at its expected
+ * departure (the mean arrival so far); without it, straight line × detour at the state's pace.
+ */
+export function estimateEta(state: EtaState, p: EtaParams, drive?: DriveMs): EtaEstimate[] {
   const z = Z90 * p.intervalScale;
-  const legMs = (a: Point, b: Point): number =>
-    Math.hypot(a.x - b.x, a.y - b.y) * state.detourFactor * state.msPerMetre;
   let meanMs = state.nowMs;
+  let elapsed = state.legElapsedMs;
+  const legMs = (a: Point, b: Point): number =>
+    drive === undefined
+      ? Math.hypot(a.x - b.x, a.y - b.y) * state.detourFactor * state.msPerMetre
+      : drive(a, b, meanMs - elapsed);
   let varMs2 = 0;
   let at = state.location;
-  let elapsed = state.legElapsedMs;
+  // `elapsed`: time already driven on the current leg, which therefore left that long before now.
   if (state.phase === "to_store") {
     const d = Math.max(0, legMs(at, state.store) - elapsed);
     meanMs += d;
@@ -129,6 +146,7 @@ export function estimateEta(state: EtaState, p: EtaParams): EtaEstimate[] {
   for (let k = 0; k < state.stops.length; k++) {
     const stop = state.stops[k]!;
     const d = Math.max(0, legMs(at, stop.point) - (k === 0 ? elapsed : 0));
+    elapsed = 0;
     meanMs += d;
     varMs2 += (p.driveCv * d) ** 2;
     const sd = Math.sqrt(varMs2);

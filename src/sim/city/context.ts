@@ -14,6 +14,7 @@
  * - pos-feed.ts: walk-in sales, shrink and the late, duplicated POS reports;
  * - kpis.ts: the counters and the KPI builder.
  */
+import { euclideanM, type Point } from "../../core/geo.js";
 import type { RandomStreams } from "../../core/random.js";
 import type { Simulation } from "../engine.js";
 import type { EventStream } from "../event-stream.js";
@@ -69,4 +70,20 @@ export interface CityStages {
   readonly dispatch: DispatchFlow;
   readonly delivery: Delivery;
   readonly eta: EtaFlow;
+}
+
+/**
+ * A carrier's drive time between two points, leaving at `departAtMs`: road (or rush-hour) travel where the
+ * scenario is a real city, else straight line × detour at the carrier's pace. Drives, routes and ETAs all
+ * use it, so the three agree on what a leg costs.
+ */
+export function carrierLegMs(
+  c: CityContext,
+  w: WorkerRt,
+  departAtMs: number,
+): (a: Point, b: Point) => number {
+  const geo = c.geo;
+  if (geo !== null) return (a, b) => geo.legMs(a, b, departAtMs, w.msPerMetre);
+  // The same expression (and rounding) as before the stages were split: planar runs stay byte-identical.
+  return (a, b) => Math.round(euclideanM(a, b) * c.detourFactor * w.msPerMetre);
 }

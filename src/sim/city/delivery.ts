@@ -8,7 +8,7 @@ import { euclideanM, type Point } from "../../core/geo.js";
 import { decideResequence } from "../../optimize/eta/resequence.js";
 import { round3 } from "../event-stream.js";
 import type { CityContext, CityStages } from "./context.js";
-import { MIN_MS } from "./context.js";
+import { carrierLegMs, MIN_MS } from "./context.js";
 import { orderTransition, workerTransition } from "./machines.js";
 import type { BatchRt, OrderRt, WorkerRt } from "./runtime.js";
 
@@ -31,8 +31,7 @@ export class Delivery {
   }
 
   private travelMs(w: WorkerRt, a: Point, b: Point): number {
-    if (this.c.geo !== null) return this.c.geo.legMs(a, b, this.c.sim.now, w.msPerMetre);
-    return Math.round(euclideanM(a, b) * this.c.detourFactor * w.msPerMetre);
+    return carrierLegMs(this.c, w, this.c.sim.now)(a, b);
   }
 
   /** Emits the leg's start and end positions (sparse enough to replay a map) and calls `then` on arrival. */
@@ -100,8 +99,7 @@ export class Delivery {
       w.point,
       c.sim.now,
       orders.map((o) => ({ point: o.point, earliestMs: o.windowStartMs, serviceMs: dp.dropoffServiceMs })),
-      w.msPerMetre,
-      c.detourFactor,
+      carrierLegMs(c, w, c.sim.now),
     );
     this.stages.workforce.setBusy(w, "delivering");
     for (const k of plan.order) {
@@ -183,8 +181,7 @@ export class Delivery {
         earliestMs: o.windowStartMs,
         serviceMs: c.sc.dispatch.dropoffServiceMs,
       })),
-      w.msPerMetre,
-      c.detourFactor,
+      carrierLegMs(c, w, current[0]!.p50Ms),
     );
     const stops = [target, ...batch.route];
     const decision = decideResequence(

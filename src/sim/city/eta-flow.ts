@@ -5,13 +5,14 @@
  * errors is eta-tracker.ts.
  */
 import {
+  type DriveMs,
   type EtaEstimate,
   type EtaParams,
   type EtaState,
   estimateDepartureMs,
   estimateEta,
 } from "../../optimize/eta/eta.js";
-import type { CityContext, CityStages } from "./context.js";
+import { type CityContext, type CityStages, carrierLegMs } from "./context.js";
 import type { BatchRt, OrderRt, WorkerRt } from "./runtime.js";
 import { checkoutMeanMs } from "./world.js";
 
@@ -86,16 +87,18 @@ export class EtaFlow {
         // planned once per batch (again only if an order left it) — re-planning every 30 s cost more
         // than the rest of the estimate.
         if (batch.plannedStops === null || batch.plannedStops.length !== batch.orders.length) {
+          const departMs = Math.round(
+            estimateDepartureMs({ ...base, stops: [] }, this.params, this.drive(w)),
+          );
           const plan = c.router.plan(
             store.point,
-            Math.round(estimateDepartureMs({ ...base, stops: [] }, this.params)),
+            departMs,
             batch.orders.map((o) => ({
               point: o.point,
               earliestMs: o.windowStartMs,
               serviceMs: c.sc.dispatch.dropoffServiceMs,
             })),
-            w.msPerMetre,
-            c.detourFactor,
+            carrierLegMs(c, w, departMs),
           );
           batch.plannedStops = plan.order.map((k) => batch.orders[k]!);
         }
@@ -105,10 +108,16 @@ export class EtaFlow {
     return { ...base, stops: order.map((o) => ({ id: o.id, point: o.point, earliestMs: o.windowStartMs })) };
   }
 
+  /** Road (or rush-hour) legs in a real city; undefined: the model's straight line × detour. */
+  private drive(w: WorkerRt): DriveMs | undefined {
+    const geo = this.c.geo;
+    return geo === null ? undefined : (a, b, departAtMs) => geo.legMs(a, b, departAtMs, w.msPerMetre);
+  }
+
   /** The estimate of every stop of the batch: its current stops, or `stops` in that order. */
   estimate(w: WorkerRt, batch: BatchRt, stops: readonly OrderRt[] | null = null): EtaEstimate[] {
     const state = this.stateOf(w, batch, stops);
-    const estimates = estimateEta(state, this.params);
+    const estimates = estimateEta(state, this.params, this.drive(w));
     this.onEstimate?.(state, this.params, estimates);
     return estimates;
   }

@@ -62,12 +62,15 @@ export interface RoutePlan {
 
 export interface RoutePlanner {
   readonly description: string;
+  /**
+   * `legMs(a, b)`: the carrier's drive time between two points (the caller's travel model: straight line ×
+   * detour × its pace, or road travel at the departure hour); the order of the stops is decided on it.
+   */
   plan(
     start: Point,
     startMs: number,
     stops: readonly RouteStop[],
-    msPerMetre: number,
-    detour: number,
+    legMs: (a: Point, b: Point) => number,
   ): RoutePlan;
 }
 

@@ -14,17 +14,15 @@ export class ExactRoutePlanner implements RoutePlanner {
     start: Point,
     startMs: number,
     stops: readonly RouteStop[],
-    msPerMetre: number,
-    detour: number,
+    legMs: (a: Point, b: Point) => number,
   ): RoutePlan {
     const n = stops.length + 1;
     if (stops.length === 0) return { order: [], arrivalMs: [] };
-    if (n > SMALL_ROUTE_MAX_NODES) return nearestNeighbour(start, startMs, stops, msPerMetre, detour);
+    if (n > SMALL_ROUTE_MAX_NODES) return nearestNeighbour(start, startMs, stops, legMs);
     const points = [start, ...stops.map((s) => s.point)];
     const durationMs = new Float64Array(n * n);
     for (let i = 0; i < n; i++)
-      for (let j = 0; j < n; j++)
-        durationMs[i * n + j] = Math.round(euclideanM(points[i]!, points[j]!) * detour * msPerMetre);
+      for (let j = 0; j < n; j++) durationMs[i * n + j] = i === j ? 0 : legMs(points[i]!, points[j]!);
     const serviceMs = new Float64Array(n);
     const earliestMs = new Float64Array(n);
     const latestMs = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
@@ -41,18 +39,20 @@ export class ExactRoutePlanner implements RoutePlanner {
       startMs,
       returnToStart: false,
     });
-    if (!r.feasible) return nearestNeighbour(start, startMs, stops, msPerMetre, detour);
+    if (!r.feasible) return nearestNeighbour(start, startMs, stops, legMs);
     return { order: r.order.map((i) => i - 1), arrivalMs: r.arrivalMs.map((t) => Math.round(t)) };
   }
 }
 
-/** Fallback for batches beyond the exact solver's size: nearest unvisited stop next. */
+/**
+ * Fallback for batches beyond the exact solver's size: nearest unvisited stop (straight line, a cheap
+ * proxy even on roads) next, timed with the caller's legs.
+ */
 function nearestNeighbour(
   start: Point,
   startMs: number,
   stops: readonly RouteStop[],
-  msPerMetre: number,
-  detour: number,
+  legMs: (a: Point, b: Point) => number,
 ): RoutePlan {
   const left = stops.map((_, i) => i);
   const order: number[] = [];
@@ -65,7 +65,7 @@ function nearestNeighbour(
       if (euclideanM(at, stops[left[k]!]!.point) < euclideanM(at, stops[left[best]!]!.point)) best = k;
     const i = left.splice(best, 1)[0]!;
     const s = stops[i]!;
-    t = Math.max(t + Math.round(euclideanM(at, s.point) * detour * msPerMetre), s.earliestMs);
+    t = Math.max(t + legMs(at, s.point), s.earliestMs);
     order.push(i);
     arrivalMs.push(t);
     t += s.serviceMs;
