@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Service } from "../../src/adapters/http/service.js";
 import { slotPlannerFromJson } from "../../src/adapters/http/slot-routes.js";
+import { unprojectLocal } from "../../src/core/geo.js";
 import { ManualClock } from "../../src/core/ports.js";
 import { generateInstance } from "../../src/optimize/dispatch/generate.js";
 import { auth, freshKey, get, memoryService, post } from "./helpers.js";
@@ -80,6 +81,51 @@ describe("POST /v1/match", () => {
     dup.orders[2]!.id = dup.orders[1]!.id;
     expect(paths((await post(app, "/v1/match", dup, null)).body)).toEqual(["body.orders[2].id"]);
     expect(paths((await post(app, "/v1/match", { ...inst, extra: 1 }, null)).body)).toEqual(["body"]);
+  });
+
+  it("takes WGS84 positions: the same batches and assignments as the planar body in the projected frame", async () => {
+    const app = await service();
+    // The planar body moved so that its first position is (0, 0): the lat/lng body is projected around
+    // its first position, so both describe the same frame.
+    const o = inst.orders[0]!.store;
+    const shift = (p: { x: number; y: number }) => ({ x: p.x - o.x, y: p.y - o.y });
+    const origin = { lat: -20.47, lng: -54.6 };
+    const geo = (p: { x: number; y: number }) => unprojectLocal(shift(p), origin);
+    type Order = (typeof inst.orders)[number];
+    const mapOrders = (os: readonly Order[], f: (p: { x: number; y: number }) => object) =>
+      os.map((x) => ({ ...x, store: f(x.store), dropoff: f(x.dropoff) }));
+    const mapAll = (f: (p: { x: number; y: number }) => object) => ({
+      ...inst,
+      orders: mapOrders(inst.orders, f),
+      shoppers: inst.shoppers.map((sh) => ({
+        ...sh,
+        location: f(sh.location),
+        activeOrders: mapOrders(sh.activeOrders, f),
+      })),
+    });
+    const planar = await post(app, "/v1/match", mapAll(shift), null);
+    const latLng = await post(app, "/v1/match", mapAll(geo), null);
+    expect(planar.status).toBe(200);
+    expect(latLng.status).toBe(200);
+    const pick = (b: {
+      batches: { orders: string[] }[];
+      assignments: { orders: string[]; shopper: string }[];
+    }) => ({
+      batches: b.batches.map((x) => x.orders),
+      assignments: b.assignments.map((x) => [x.orders, x.shopper]),
+    });
+    expect(pick(latLng.body)).toEqual(pick(planar.body));
+    expect(latLng.body.assignments.length).toBeGreaterThan(0);
+
+    // One form per body; a latitude out of range names its field.
+    const mixed = mapAll(geo) as unknown as { shoppers: { location: object }[] };
+    mixed.shoppers[2]!.location = { x: 0, y: 0 };
+    expect(paths((await post(app, "/v1/match", mixed, null)).body)).toEqual(["body.shoppers[2].location"]);
+    const far = mapAll(geo) as unknown as { orders: { dropoff: object }[] };
+    far.orders[1]!.dropoff = { lat: 91, lng: 0 };
+    const res = await post(app, "/v1/match", far, null);
+    expect(res.status).toBe(400);
+    expect(paths(res.body).some((p) => p.startsWith("body.orders[1].dropoff"))).toBe(true);
   });
 });
 

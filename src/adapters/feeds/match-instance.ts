@@ -5,12 +5,24 @@
  */
 import { z } from "zod";
 import { InputError } from "../../core/assert.js";
+import { type LatLng, type Point, projectLocal } from "../../core/geo.js";
 import type { DispatchOrder, DispatchParams } from "../../optimize/dispatch/model.js";
 import { type DispatchOverrides, resolveDispatchParams } from "../../optimize/dispatch/params.js";
 import type { TickResult } from "../../optimize/dispatch/tick.js";
+import { latLngSchema } from "../../sim/scenario/geo.js";
 
 const finite = z.number().finite();
-const point = z.object({ x: finite, y: finite }).strict();
+/**
+ * A position in planar metres, or in WGS84 (`{ lat, lng }`). One instance uses one form (checked below);
+ * a lat/lng instance is projected around its first position (`projectLocal`, ~0.1 % at city scale) before
+ * the tick, which works in metres — the same frame the simulator uses for a real city.
+ */
+const point = z.union([
+  z.object({ x: finite, y: finite }).strict(),
+  latLngSchema
+    .strict()
+    .meta({ description: "WGS84 position (all of the instance's positions must be lat/lng)" }),
+]);
 // Times are integer ms on any epoch (the simulator starts at 0; a server passes Unix ms).
 const time = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 
@@ -126,9 +138,75 @@ export const matchInstanceSchema = z
     shoppers: z.array(shopperSchema).max(1_000_000),
     params: paramsSchema.default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((inst, ctx) => {
+    // One form per instance: a distance between a lat/lng point and a planar one means nothing.
+    let form: "planar" | "latlng" | null = null;
+    for (const { value, path } of positionsOf(inst)) {
+      const here = "lat" in value ? "latlng" : "planar";
+      if (form === null) form = here;
+      else if (here !== form) {
+        ctx.addIssue({ code: "custom", message: "mix of x/y and lat/lng positions: use one form", path });
+        return;
+      }
+    }
+  });
 
-export type MatchInstance = z.infer<typeof matchInstanceSchema>;
+type Position = z.infer<typeof point>;
+type ParsedInstance = z.infer<typeof matchInstanceSchema>;
+type Planar<T> = T extends Position ? Point : T extends object ? { [K in keyof T]: Planar<T[K]> } : T;
+/** A parsed instance with every position in planar metres (what the tick takes). */
+export type MatchInstance = Planar<ParsedInstance>;
+
+/** Every position of an instance with its path (orders, shoppers and their active orders). */
+function positionsOf(inst: ParsedInstance): { value: Position; path: (string | number)[] }[] {
+  const out: { value: Position; path: (string | number)[] }[] = [];
+  inst.orders.forEach((o, i) => {
+    out.push(
+      { value: o.store, path: ["orders", i, "store"] },
+      { value: o.dropoff, path: ["orders", i, "dropoff"] },
+    );
+  });
+  inst.shoppers.forEach((sh, i) => {
+    out.push({ value: sh.location, path: ["shoppers", i, "location"] });
+    sh.activeOrders.forEach((o, j) => {
+      out.push(
+        { value: o.store, path: ["shoppers", i, "activeOrders", j, "store"] },
+        { value: o.dropoff, path: ["shoppers", i, "activeOrders", j, "dropoff"] },
+      );
+    });
+  });
+  return out;
+}
+
+/**
+ * The instance in planar metres: as given when planar; a lat/lng instance projected around its first
+ * position (the frame's origin is also returned, null when planar).
+ */
+export function planarMatchInstance(inst: ParsedInstance): {
+  instance: MatchInstance;
+  origin: LatLng | null;
+} {
+  const first = positionsOf(inst)[0]?.value;
+  if (first === undefined || !("lat" in first)) return { instance: inst as MatchInstance, origin: null };
+  const origin: LatLng = { lat: first.lat, lng: first.lng };
+  const at = (p: Position): Point => projectLocal(p as LatLng, origin);
+  const order = <O extends ParsedInstance["orders"][number]>(o: O) => ({
+    ...o,
+    store: at(o.store),
+    dropoff: at(o.dropoff),
+  });
+  const instance = {
+    ...inst,
+    orders: inst.orders.map(order),
+    shoppers: inst.shoppers.map((sh) => ({
+      ...sh,
+      location: at(sh.location),
+      activeOrders: sh.activeOrders.map(order),
+    })),
+  } as MatchInstance;
+  return { instance, origin };
+}
 
 /** Parses and validates an instance file's text; bad JSON or fields raise InputError / ZodError with a path. */
 export function parseMatchInstance(text: string, source = "instance"): MatchInstance {
@@ -138,7 +216,7 @@ export function parseMatchInstance(text: string, source = "instance"): MatchInst
   } catch (error) {
     throw new InputError(source, `invalid JSON: ${(error as Error).message}`);
   }
-  const inst = matchInstanceSchema.parse(raw);
+  const inst = planarMatchInstance(matchInstanceSchema.parse(raw)).instance;
   const orderIds = new Set<string>();
   inst.orders.forEach((o, i) => {
     if (orderIds.has(o.id)) throw new InputError(`orders[${i}].id`, `duplicate order id '${o.id}'`);

@@ -10,7 +10,12 @@
 import { z } from "zod";
 import type { DispatchOrder, DispatchShopper } from "../../optimize/dispatch/model.js";
 import { dispatchTick } from "../../optimize/dispatch/tick.js";
-import { matchInstanceSchema, matchParams, matchReport } from "../feeds/match-instance.js";
+import {
+  matchInstanceSchema,
+  matchParams,
+  matchReport,
+  planarMatchInstance,
+} from "../feeds/match-instance.js";
 import { defineRoute, type RouteSpec } from "./route.js";
 
 /** One tick at 2,000 orders × 10,000 shoppers is ~60 ms CPU (docs/dispatch.md); these caps bound it. */
@@ -35,8 +40,9 @@ export const matchBody = matchInstanceSchema.superRefine((inst, ctx) => {
       message: `at most ${MATCH_SHOPPERS_MAX} shoppers per request`,
       path: ["shoppers"],
     });
-  const far = (p: { x: number; y: number }) =>
-    Math.abs(p.x) > COORDINATE_ABS_MAX || Math.abs(p.y) > COORDINATE_ABS_MAX;
+  // lat/lng positions are bounded by their schema; only planar ones can be absurdly far.
+  const far = (p: { x: number; y: number } | { lat: number; lng: number }) =>
+    "x" in p && (Math.abs(p.x) > COORDINATE_ABS_MAX || Math.abs(p.y) > COORDINATE_ABS_MAX);
   const tooFar = `coordinates beyond ±${COORDINATE_ABS_MAX} m`;
   const orderIds = new Set<string>();
   inst.orders.forEach((o, i) => {
@@ -119,16 +125,17 @@ export function matchRoutes(): RouteSpec[] {
         },
       },
       handle: async ({ body }) => {
-        const params = matchParams(body);
+        const inst = planarMatchInstance(body).instance;
+        const params = matchParams(inst);
         const result = dispatchTick(
           {
-            nowMs: body.nowMs,
-            orders: body.orders as DispatchOrder[],
-            shoppers: body.shoppers as DispatchShopper[],
+            nowMs: inst.nowMs,
+            orders: inst.orders as DispatchOrder[],
+            shoppers: inst.shoppers as DispatchShopper[],
           },
           params,
         );
-        return { status: 200, body: matchReport(body, params, result) };
+        return { status: 200, body: matchReport(inst, params, result) };
       },
     }),
   ];
