@@ -4,9 +4,9 @@
  * the H3 hexagons with their load and the OpenStreetMap credit. `compare-travel` runs both sources.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 const CLI = "dist/cli.js";
@@ -94,6 +94,40 @@ describe("scenarios/campo-grande.json", () => {
     expect(html).toContain("Zones (H3 hexagons) and their load");
     expect(html).toContain("© OpenStreetMap contributors");
   });
+
+  it(
+    "a sweep runs the real city on road travel: each cell equals lastmile run for its seed",
+    async () => {
+      const file = join(dir, "cg.sweep.json");
+      // Relative to the sweep file, as users write it; the network is the bundled one (by name).
+      const scenario = relative(dir, resolve("scenarios/campo-grande.json"));
+      writeFileSync(file, JSON.stringify({ name: "cg", scenario, seeds: [3, 4] }));
+      const out = join(dir, "sweep");
+      const r = await cliAsync(["sweep", file, "--workers", "2", "--out", out]);
+      expect(r.status, r.stderr).toBe(0);
+      const cells = JSON.parse(readFileSync(join(out, "results.json"), "utf8")).cells as {
+        seed: number;
+        eventsDigest: string;
+        kpis: Record<string, number>;
+      }[];
+      expect(cells.map((c) => c.seed)).toEqual([3, 4]);
+      const run = await cliAsync([
+        "run",
+        "scenarios/campo-grande.json",
+        "--seed",
+        "4",
+        "--json",
+        "--no-report",
+      ]);
+      expect(run.status, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout);
+      expect(summary.modules.travel).toMatch(/^road network/);
+      expect(cells[1]!.kpis.ordersDelivered).toBe(summary.kpis.ordersDelivered);
+      expect(cells[1]!.kpis.distancePerOrderKm).toBe(summary.kpis.distancePerOrderKm);
+      expect(cells[1]!.kpis.clickToDoorP50Min).toBe(summary.kpis.clickToDoorP50Min);
+    },
+    SLOW_MS,
+  );
 
   it(
     "compare-travel prints both KPI sets and the share of differing assignments",

@@ -45,6 +45,8 @@ export interface CellJob {
   readonly scenario: unknown;
   /** Hash of the replayed inputs; their content is in the `replays` table under it. */
   readonly replay: string;
+  /** The sweep machine's scenario directory (a road network given as a relative path is found from it). */
+  readonly scenarioDir?: string;
 }
 
 export interface FetchedJob {

@@ -30,6 +30,8 @@ export interface LoadedSweep {
   readonly file: SweepFile;
   readonly plan: SweepPlan;
   readonly scenarioName: string;
+  /** Directory of the base scenario (a road network given as a relative path is resolved from it). */
+  readonly scenarioDir: string;
 }
 
 export function loadSweep(path: string): LoadedSweep {
@@ -42,9 +44,10 @@ export function loadSweep(path: string): LoadedSweep {
   }
   const file = parseSweep(value);
   // The base scenario is relative to the sweep file, as a scenario's replay files are to the scenario.
-  const loaded = loadScenarioFile(resolve(dirname(path), file.scenario));
+  const scenarioPath = resolve(dirname(path), file.scenario);
+  const loaded = loadScenarioFile(scenarioPath);
   const plan = planSweep(file, loaded);
-  return { file, plan, scenarioName: loaded.scenario.name };
+  return { file, plan, scenarioName: loaded.scenario.name, scenarioDir: dirname(scenarioPath) };
 }
 
 export interface SweepRunOptions {
@@ -86,6 +89,7 @@ export async function runSweep(sweep: LoadedSweep, options: SweepRunOptions): Pr
         ...(options.workerUrl === undefined ? {} : { workerUrl: options.workerUrl }),
         ...(plan.replayOrders === undefined ? {} : { replayOrders: plan.replayOrders }),
         ...(plan.replayPos === undefined ? {} : { replayPos: plan.replayPos }),
+        scenarioDir: sweep.scenarioDir,
       },
       (index, summaryJson) => {
         const cell = plan.cells[index]!;

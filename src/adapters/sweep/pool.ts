@@ -29,6 +29,8 @@ export type CellAnswer =
 export interface PoolShared {
   readonly replayOrders?: readonly ReplayOrder[];
   readonly replayPos?: readonly ReplayPosUpdate[];
+  /** The base scenario's directory: a road network named by a relative path is found from it. */
+  readonly scenarioDir?: string;
 }
 
 export interface PoolOptions extends PoolShared {
@@ -60,6 +62,7 @@ export async function runCellsOnThreads(
   const shared: PoolShared = {
     ...(options.replayOrders === undefined ? {} : { replayOrders: options.replayOrders }),
     ...(options.replayPos === undefined ? {} : { replayPos: options.replayPos }),
+    ...(options.scenarioDir === undefined ? {} : { scenarioDir: options.scenarioDir }),
   };
   const threads = Math.min(options.workers, cells.length);
   let next = 0;

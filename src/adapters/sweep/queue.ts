@@ -12,6 +12,7 @@ import type { ReplayOrder, ReplayPosUpdate } from "../../sim/city/city-sim.js";
 import { parseScenario } from "../../sim/scenario/schema.js";
 import { runCell } from "../../sim/sweep/cell.js";
 import { cellKey, replayHashOf } from "../../sim/sweep/plan.js";
+import { geoRunOptions } from "../geo/travel-source.js";
 import type { CellJob, FetchedJob, SweepFarm } from "./farm.js";
 import { cellLabel, type LoadedSweep, type SweepRunResult, writeSweepResults } from "./index.js";
 import { summaryJsonOf } from "./pool.js";
@@ -59,6 +60,7 @@ export async function runSweepOnQueue(
       seed: c.seed,
       scenario: c.scenario,
       replay,
+      scenarioDir: sweep.scenarioDir,
     }));
   await farm.enqueue(jobs, options.jobTimeoutS);
   options.onCell?.(resumed, keys.length);
@@ -101,6 +103,11 @@ const cellJobSchema = z.object({
     .max(2 ** 31 - 1),
   scenario: z.unknown(),
   replay: z.string().regex(/^[0-9a-f]{64}$/),
+  /**
+   * The sweep machine's scenario directory: a road network given by a relative path is looked for there
+   * (bundled networks such as campo-grande are found on every machine).
+   */
+  scenarioDir: z.string().max(4096).optional(),
 });
 
 export type WorkerEvent =
@@ -189,7 +196,8 @@ async function processJob(
         "job",
         "its key does not match its definition here (is this worker the same lastmile version as the sweep?)",
       );
-    summaryJson = summaryJsonOf(runCell({ scenario, seed: data.seed, ...replay }));
+    const geo = await geoRunOptions(scenario, data.scenarioDir ?? process.cwd());
+    summaryJson = summaryJsonOf(runCell({ scenario, seed: data.seed, ...replay, ...geo }));
   } catch (error) {
     totals.failed++;
     const reason = error instanceof Error ? error.message : String(error);

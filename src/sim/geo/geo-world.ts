@@ -72,7 +72,7 @@ export function geoHooks(sc: CityScenario, options: GeoRunOptions = {}): GeoHook
     if (road === undefined)
       throw new InputError(
         "geo.travel.source",
-        'road travel needs the loaded network (RunOptions.roadTravel; `lastmile run` and `compare-travel` load it, `sweep` does not yet): use "straight" here',
+        'road travel needs the loaded network (RunOptions.roadTravel; `lastmile run`, `compare-travel` and `sweep` load it): use "straight" here',
       );
     return {
       samplePoint,

@@ -5,6 +5,7 @@
  */
 import type { ReplayOrder, ReplayPosUpdate } from "../city/city-sim.js";
 import { type RunSummary, runScenario } from "../city/run.js";
+import type { GeoRunOptions } from "../geo/geo-world.js";
 import type { Scenario } from "../scenario/schema.js";
 
 export interface CellInput {
@@ -12,6 +13,8 @@ export interface CellInput {
   readonly seed: number;
   readonly replayOrders?: readonly ReplayOrder[];
   readonly replayPos?: readonly ReplayPosUpdate[];
+  /** A real-city scenario on road travel: the loaded network (the adapter loads it; see geoRunOptions). */
+  readonly roadTravel?: GeoRunOptions["roadTravel"];
 }
 
 /** What a sweep stores per cell: the run's summary (byte-identical for a scenario and seed). */
@@ -21,6 +24,7 @@ export function runCell(input: CellInput): RunSummary {
     events: "hash",
     ...(input.replayOrders === undefined ? {} : { replayOrders: input.replayOrders }),
     ...(input.replayPos === undefined ? {} : { replayPos: input.replayPos }),
+    ...(input.roadTravel === undefined ? {} : { roadTravel: input.roadTravel }),
   }).summary;
 }
 
