@@ -8,9 +8,10 @@
  * to the SQLite file (WAL), or the PostgreSQL pool, in its own table (`availability_score`). A bulk read
  * is one statement: `IN (SELECT value FROM json_each(?))` on SQLite, `= ANY($2::text[])` on PostgreSQL.
  */
-import Database from "better-sqlite3";
-import pg from "pg";
+import type Database from "better-sqlite3";
+import type pg from "pg";
 import { assert } from "../../core/assert.js";
+import { createSchemaLocked, newPgPool, openSqliteFile } from "./connections.js";
 import type { StoreSpec } from "./open.js";
 
 export interface StoredScore {
@@ -253,11 +254,8 @@ export async function openScoreStore(spec: StoreSpec, options: ScoreStoreOptions
     case "memory":
       return new InMemoryScoreStore();
     case "sqlite": {
-      const db = new Database(spec.file);
+      const db = openSqliteFile(spec.file, options.sqliteSynchronous);
       try {
-        db.pragma("journal_mode = WAL");
-        db.pragma(`synchronous = ${options.sqliteSynchronous === "full" ? "FULL" : "NORMAL"}`);
-        db.pragma("busy_timeout = 5000");
         return new SqliteScoreStore(db, () => db.close());
       } catch (error) {
         db.close();
@@ -266,33 +264,13 @@ export async function openScoreStore(spec: StoreSpec, options: ScoreStoreOptions
     }
     case "postgres": {
       const own = options.pool === undefined;
-      const pool =
-        options.pool ??
-        new pg.Pool({
-          connectionString: spec.url,
-          max: options.poolSize ?? 2,
-          types: {
-            getTypeParser: ((oid: number, format?: "text" | "binary") =>
-              oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
-          },
-        });
-      if (own) pool.on("error", () => {});
-      const client = await pool.connect().catch(async (error: unknown) => {
-        if (own) await pool.end();
-        throw error;
-      });
+      const pool = options.pool ?? newPgPool(spec.url, options.poolSize ?? 2);
       try {
-        await client.query("BEGIN");
-        await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_ID]);
-        await client.query(POSTGRES_SCORE_SCHEMA);
-        await client.query("COMMIT");
+        await createSchemaLocked(pool, SCHEMA_LOCK_ID, [POSTGRES_SCORE_SCHEMA]);
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        client.release();
         if (own) await pool.end();
         throw error;
       }
-      client.release();
       return new PostgresScoreStore(pool, async () => {
         if (own) await pool.end();
       });

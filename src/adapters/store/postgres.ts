@@ -19,7 +19,7 @@
  * arrival order over one shared snapshot. On a 2-core machine a durable COMMIT's WAL flush took ~6 ms and
  * each operation was four round trips: the cost was per transaction, so transactions carry many requests.
  */
-import pg from "pg";
+import type pg from "pg";
 import { InputError } from "../../core/assert.js";
 import { Ledger } from "../../core/ledger/ledger.js";
 import {
@@ -43,6 +43,7 @@ import {
 } from "../../core/ledger/types.js";
 import type { Clock } from "../../core/ports.js";
 import type { LedgerBackend, LedgerSettings } from "./backend.js";
+import { createSchemaLocked, newPgPool } from "./connections.js";
 import { GroupCommitQueue, QueueFullError } from "./group-commit.js";
 import {
   type IdempotencyRow,
@@ -546,29 +547,12 @@ export class PostgresLedgerBackend implements LedgerBackend {
   private readonly lookups: GroupCommitQueue<KeyLookup> | undefined;
 
   static async open(url: string, options: PostgresBackendOptions): Promise<PostgresLedgerBackend> {
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: options.poolSize,
-      // BIGINT columns hold counts and millisecond times, all far below 2^53: read them as numbers.
-      types: {
-        getTypeParser: ((oid: number, format?: "text" | "binary") =>
-          oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
-      },
-    });
-    pool.on("error", () => {
-      // An idle client lost its connection; the pool replaces it. Queries in flight report their own error.
-    });
-    const client = await pool.connect();
+    const pool = newPgPool(url, options.poolSize);
     try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_ID]);
-      await client.query(SCHEMA);
-      await client.query("COMMIT");
+      await createSchemaLocked(pool, SCHEMA_LOCK_ID, [SCHEMA]);
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
+      await pool.end();
       throw error;
-    } finally {
-      client.release();
     }
     const batch = options.batch === false ? false : { ...DEFAULT_PG_BATCH, ...options.batch };
     return new PostgresLedgerBackend(pool, options.clock, options.settings ?? {}, batch);

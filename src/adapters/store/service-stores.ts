@@ -7,8 +7,7 @@
  *   - postgres://…: the ledger backend's pool when the service has one, else a small pool of its own
  *     (`lastmile keys`), with the tables created under the same advisory lock discipline.
  */
-import Database from "better-sqlite3";
-import pg from "pg";
+import type pg from "pg";
 import {
   type ApiKeyStore,
   InMemoryApiKeyStore,
@@ -23,6 +22,7 @@ import {
   PostgresBookingStore,
   SqliteBookingStore,
 } from "./bookings.js";
+import { createSchemaLocked, newPgPool, openSqliteFile } from "./connections.js";
 import type { StoreSpec } from "./open.js";
 
 export interface ServiceStores {
@@ -54,11 +54,8 @@ export async function openServiceStores(
     case "memory":
       return { keys: new InMemoryApiKeyStore(), bookings: new InMemoryBookingStore(), close: async () => {} };
     case "sqlite": {
-      const db = new Database(spec.file);
+      const db = openSqliteFile(spec.file, options.sqliteSynchronous);
       try {
-        db.pragma("journal_mode = WAL");
-        db.pragma(`synchronous = ${options.sqliteSynchronous === "full" ? "FULL" : "NORMAL"}`);
-        db.pragma("busy_timeout = 5000");
         const keys = new SqliteApiKeyStore(db);
         const bookings = new SqliteBookingStore(db);
         return { keys, bookings, close: async () => void db.close() };
@@ -69,19 +66,9 @@ export async function openServiceStores(
     }
     case "postgres": {
       const own = options.pool === undefined;
-      const pool =
-        options.pool ??
-        new pg.Pool({
-          connectionString: spec.url,
-          max: options.poolSize ?? 2,
-          types: {
-            getTypeParser: ((oid: number, format?: "text" | "binary") =>
-              oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
-          },
-        });
-      if (own) pool.on("error", () => {});
+      const pool = options.pool ?? newPgPool(spec.url, options.poolSize ?? 2);
       try {
-        await createPostgresSchema(pool);
+        await createSchemaLocked(pool, SCHEMA_LOCK_ID, [POSTGRES_API_KEY_SCHEMA, POSTGRES_BOOKING_SCHEMA]);
       } catch (error) {
         if (own) await pool.end();
         throw error;
@@ -94,21 +81,5 @@ export async function openServiceStores(
         },
       };
     }
-  }
-}
-
-async function createPostgresSchema(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_ID]);
-    await client.query(POSTGRES_API_KEY_SCHEMA);
-    await client.query(POSTGRES_BOOKING_SCHEMA);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
   }
 }
