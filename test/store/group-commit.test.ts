@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { LedgerBackend } from "../../src/adapters/store/backend.js";
 import { openBackend } from "../../src/adapters/store/open.js";
 import {
+  ContentionError,
   IdempotencyConflictError,
   InsufficientStockError,
   type PosUpdate,
@@ -106,6 +107,29 @@ describe.each(STORES)("group commit: %s", (name) => {
       name === "postgres" ? { available: 5, reserved: 0 } : { available: 4, reserved: 1 },
     );
   });
+
+  it("beyond the bound on waiting requests, the surplus is refused at once with a reason, the rest served", async () => {
+    const backend = await open(BATCH);
+    await backend.applyPos(counts("full", 1_000_000));
+    // 10,000 may wait (TICK_QUEUE_MAX / BATCH_QUEUE_MAX); all of these arrive in one tick.
+    const n = 10_300; // the first batches (up to 2 × 64) leave the queue at once
+    const answers = await Promise.allSettled(
+      Array.from({ length: n }, (_, i) =>
+        backend.reserve({ key: `q${i}`, storeId: DS, kind: "hard", lines: [{ sku: "a", qty: 1 }] }),
+      ),
+    );
+    const refused = answers
+      .filter((a) => a.status === "rejected")
+      .map((a) => (a as PromiseRejectedResult).reason);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.length).toBeLessThan(n);
+    for (const e of refused) {
+      expect(e).toBeInstanceOf(ContentionError);
+      expect((e as Error).message).toMatch(/more than \d+ operations waiting for the store/);
+    }
+    const [a] = await backend.rows(DS, ["a"]);
+    expect(a?.reserved).toBe(n - refused.length);
+  }, 60_000);
 
   it("a batch of concurrent requests answers as the same requests one by one in memory", async () => {
     const request = fc.record({

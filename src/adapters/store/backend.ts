@@ -191,7 +191,7 @@ export class EmbeddedLedgerBackend implements LedgerBackend {
       try {
         tick.push({ fn, resolve: resolve as (value: unknown) => void, reject });
       } catch (error) {
-        reject(error instanceof QueueFullError ? new ContentionError(0) : error);
+        reject(error instanceof QueueFullError ? new ContentionError(0, error.message) : error);
       }
     });
   }

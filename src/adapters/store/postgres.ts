@@ -592,7 +592,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
       try {
         queue.push({ plan, operation, resolve, reject });
       } catch (error) {
-        reject(error instanceof QueueFullError ? new ContentionError(0) : error);
+        reject(error instanceof QueueFullError ? new ContentionError(0, error.message) : error);
       }
     });
   }
@@ -751,7 +751,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
       try {
         lookups.push({ key, resolve, reject });
       } catch (error) {
-        reject(error instanceof QueueFullError ? new ContentionError(0) : error);
+        reject(error instanceof QueueFullError ? new ContentionError(0, error.message) : error);
       }
     });
   }

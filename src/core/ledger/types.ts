@@ -163,7 +163,7 @@ export function shortfallOf(row: StockRow): number {
 
 /** The same from the two counts, for a row state that was never built as an object. */
 export function shortfallQty(onHand: number, reserved: number): number {
-  const onShelf = onHand > 0 ? onHand : 0;
+  const onShelf = Math.max(0, onHand);
   return reserved > onShelf ? reserved - onShelf : 0;
 }
 
@@ -282,7 +282,11 @@ export class IllegalTransitionError extends LedgerError {
 /** The store kept reporting concurrent writers (version conflicts) beyond the retry bound. */
 export class ContentionError extends LedgerError {
   override name = "ContentionError";
-  constructor(readonly attempts: number) {
-    super("contention", `gave up after ${attempts} version conflicts`);
+  /** `reason` when the store refused for another cause than version conflicts (a full commit queue). */
+  constructor(
+    readonly attempts: number,
+    reason?: string,
+  ) {
+    super("contention", reason ?? `gave up after ${attempts} version conflicts`);
   }
 }
