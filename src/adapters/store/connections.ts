@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 
 /**
+ * @internal Driver types stay out of the published declarations.
  * A SQLite file in WAL mode. `normal` keeps every committed transaction across a process crash;
  * `full` also across power loss. Closed again if a pragma fails.
  */
@@ -23,7 +24,10 @@ export function openSqliteFile(file: string, synchronous: "normal" | "full" = "n
   }
 }
 
-/** A PostgreSQL pool whose BIGINT columns (counts, millisecond times, all far below 2^53) read as numbers. */
+/**
+ * @internal Driver types stay out of the published declarations.
+ * A PostgreSQL pool whose BIGINT columns (counts, millisecond times, all far below 2^53) read as numbers.
+ */
 export function newPgPool(url: string, poolSize: number): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
@@ -40,6 +44,7 @@ export function newPgPool(url: string, poolSize: number): pg.Pool {
 }
 
 /**
+ * @internal Driver types stay out of the published declarations.
  * Runs `statements` (CREATE … IF NOT EXISTS) in one transaction under an advisory lock, so that processes
  * starting together do not race on the catalog.
  */
