@@ -57,13 +57,13 @@ const LN2 = Math.LN2;
 const HOUR_MS = 3_600_000;
 const WEEK_HOURS = 168;
 
-/** Common bookkeeping: the catalog, each cell's last observation and count. */
-abstract class CellModel implements AvailabilityModel {
+/** The three ways in of a signal, all through `ingestCell` (one place interns ids and checks ranges). */
+abstract class CellIngest implements AvailabilityModel {
   abstract readonly name: string;
-  protected lastAtMs = new Float64Array(256).fill(Number.NaN);
-  protected count = new Float64Array(256);
-
-  constructor(readonly catalog: AvailabilityCatalog) {}
+  abstract readonly catalog: AvailabilityCatalog;
+  abstract ingestCell(cell: number, kind: number, atMs: number): void;
+  abstract score(store: string, item: string, atMs: number): AvailabilityScore;
+  abstract scoreCell(cell: number, atMs: number): number;
 
   ingest(signal: AvailabilitySignal): void {
     const cell = this.catalog.cell(signal.store, signal.item, signal.category);
@@ -76,6 +76,16 @@ abstract class CellModel implements AvailabilityModel {
     const kinds = columns.kind;
     const times = columns.atMs;
     for (let k = from; k < to; k++) this.ingestCell(cells[k]!, kinds[k]!, times[k]!);
+  }
+}
+
+/** Common bookkeeping: the catalog, each cell's last observation and count. */
+abstract class CellModel extends CellIngest {
+  protected lastAtMs = new Float64Array(256).fill(Number.NaN);
+  protected count = new Float64Array(256);
+
+  constructor(readonly catalog: AvailabilityCatalog) {
+    super();
   }
 
   ingestCell(cell: number, kind: number, atMs: number): void {
@@ -102,7 +112,6 @@ abstract class CellModel implements AvailabilityModel {
     return { p: this.scoreUnseen(s, c, sc, atMs), ageMs: null, n: 0 };
   }
 
-  abstract scoreCell(cell: number, atMs: number): number;
   /** A pair never observed: what the model knows of its store (-1: none), category and store×category. */
   protected abstract scoreUnseen(
     store: number,
@@ -419,7 +428,7 @@ export const RECALIBRATION_DEFAULTS: RecalibrationOptions = {
 };
 
 /** Online reliability correction of a base model (see the file comment). */
-class RecalibratedModel implements AvailabilityModel {
+class RecalibratedModel extends CellIngest {
   readonly name: string;
   readonly catalog: AvailabilityCatalog;
   private readonly o: RecalibrationOptions;
@@ -431,6 +440,7 @@ class RecalibratedModel implements AvailabilityModel {
     private readonly base: AvailabilityModel,
     options: Partial<RecalibrationOptions> = {},
   ) {
+    super();
     this.o = { ...RECALIBRATION_DEFAULTS, ...options };
     assert(Number.isInteger(this.o.bins) && this.o.bins >= 2 && this.o.bins <= 1000, "bins: 2..1000");
     this.name = `${base.name}+recalibrated`;
@@ -438,19 +448,6 @@ class RecalibratedModel implements AvailabilityModel {
     const scale = new DecayScale(this.o.halfLifeMs);
     this.hits = new DecayedCounts(this.o.bins, scale);
     this.preds = new DecayedCounts(this.o.bins, scale);
-  }
-
-  ingest(signal: AvailabilitySignal): void {
-    this.ingestCell(
-      this.catalog.cell(signal.store, signal.item, signal.category),
-      kindCode(signal.kind),
-      signal.atMs,
-    );
-  }
-
-  ingestColumns(columns: SignalColumns, from = 0, to = columns.length): void {
-    assert(from >= 0 && to <= columns.length && from <= to, "ingestColumns: bad range");
-    for (let k = from; k < to; k++) this.ingestCell(columns.cell[k]!, columns.kind[k]!, columns.atMs[k]!);
   }
 
   ingestCell(cell: number, kind: number, atMs: number): void {
@@ -516,7 +513,7 @@ export const RECENCY_DEFAULTS: RecencyOptions = {
  * since) per store, pooled over stores, each shrunk toward the level above and the table's root toward the
  * base score itself. Learning is prequential: the key is computed with what was known before the pick.
  */
-class RecencyModel implements AvailabilityModel {
+class RecencyModel extends CellIngest {
   readonly name: string;
   readonly catalog: AvailabilityCatalog;
   private readonly o: RecencyOptions;
@@ -531,6 +528,7 @@ class RecencyModel implements AvailabilityModel {
     private readonly base: AvailabilityModel,
     options: Partial<RecencyOptions> = {},
   ) {
+    super();
     this.o = { ...RECENCY_DEFAULTS, ...options };
     this.name = `recency(${base.name})`;
     this.catalog = base.catalog;
@@ -538,19 +536,6 @@ class RecencyModel implements AvailabilityModel {
     this.pooled = new DecayedCounts(RECENCY_KEYS, scale);
     this.pooledBase = new DecayedCounts(RECENCY_KEYS, scale);
     this.perStore = new DecayedCounts(16 * RECENCY_KEYS, scale);
-  }
-
-  ingest(signal: AvailabilitySignal): void {
-    this.ingestCell(
-      this.catalog.cell(signal.store, signal.item, signal.category),
-      kindCode(signal.kind),
-      signal.atMs,
-    );
-  }
-
-  ingestColumns(columns: SignalColumns, from = 0, to = columns.length): void {
-    assert(from >= 0 && to <= columns.length && from <= to, "ingestColumns: bad range");
-    for (let k = from; k < to; k++) this.ingestCell(columns.cell[k]!, columns.kind[k]!, columns.atMs[k]!);
   }
 
   ingestCell(cell: number, kind: number, atMs: number): void {
