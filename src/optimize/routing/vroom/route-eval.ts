@@ -115,21 +115,7 @@ function walk(model: VroomModel, v: Vehicle, route: readonly number[], out: Step
       if (b.windows.some(([, close]) => close >= finishS)) break;
       const doneS = takeBreak(b, timeS, load, dims);
       if (doneS < 0) return fail(out);
-      out?.push(
-        step(
-          "break",
-          nextBreak,
-          timeS,
-          doneS - b.serviceS - timeS,
-          0,
-          b.serviceS,
-          travelS,
-          distanceM,
-          load,
-          dims,
-          0,
-        ),
-      );
+      out?.push(breakStep(nextBreak, b.serviceS, timeS, doneS, travelS, distanceM, load, dims));
       timeS = doneS;
       nextBreak++;
     }
@@ -165,21 +151,7 @@ function walk(model: VroomModel, v: Vehicle, route: readonly number[], out: Step
     const b = breaks[nextBreak]!;
     const doneS = takeBreak(b, timeS, load, dims);
     if (doneS < 0) return fail(out);
-    out?.push(
-      step(
-        "break",
-        nextBreak,
-        timeS,
-        doneS - b.serviceS - timeS,
-        0,
-        b.serviceS,
-        travelS,
-        distanceM,
-        load,
-        dims,
-        0,
-      ),
-    );
+    out?.push(breakStep(nextBreak, b.serviceS, timeS, doneS, travelS, distanceM, load, dims));
     timeS = doneS;
   }
   if (v.end >= 0 && at >= 0) {
@@ -214,6 +186,20 @@ function takeBreak(b: Break, timeS: number, load: Float64Array, dims: number): n
   for (let d = 0; d < dims; d++) if (load[d]! > b.maxLoad[d]!) return -1;
   for (const [open, close] of b.windows) if (close >= timeS) return Math.max(timeS, open) + b.serviceS;
   return -1;
+}
+
+/** A break taken from `atS` and done at `doneS`: the wait before it is what its window made it idle. */
+function breakStep(
+  index: number,
+  serviceS: number,
+  atS: number,
+  doneS: number,
+  travelS: number,
+  distanceM: number,
+  load: Float64Array,
+  dims: number,
+): StepTimes {
+  return step("break", index, atS, doneS - serviceS - atS, 0, serviceS, travelS, distanceM, load, dims, 0);
 }
 
 function step(
