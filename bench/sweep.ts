@@ -79,6 +79,9 @@ export const sweepSuite: BenchSuite = {
       const queue1 = pgUrl === undefined ? null : await timedOnQueue(ctx, sweep, pgUrl, 1, join(dir, "q1"));
       const queue2 = pgUrl === undefined ? null : await timedOnQueue(ctx, sweep, pgUrl, 2, join(dir, "q2"));
       const jobMs = pgUrl === undefined ? null : await queueRoundTripMs(ctx, pgUrl, ctx.quick ? 50 : 200);
+      ctx.log("ceiling: the same cells in 1 and in every-core independent processes, no sweep machinery…");
+      const ceiling = (await partsMs(file, 1)) / (await partsMs(file, all));
+      const long = ctx.quick ? null : await longCells(ctx, dir, all);
       ctx.log("control: a fixed spin loop on 1 and on every thread…");
       const control = (await spinMs(1)) / (await spinMs(all));
       const identical = one.files.every((bytes, i) => bytes.equals(many.files[i]!));
@@ -118,6 +121,40 @@ export const sweepSuite: BenchSuite = {
                   ms_per_cell: round(jobMs, 2),
                   cores_used: null,
                   speedup_vs_1_worker: null,
+                },
+              ]),
+          {
+            run: "ceiling: the cells in independent processes, 1 vs every core (no threads, store or files)",
+            workers: all,
+            cells,
+            wall_s: null,
+            ms_per_cell: null,
+            cores_used: null,
+            speedup_vs_1_worker: round(ceiling, 2),
+          },
+          ...(long === null
+            ? []
+            : [
+                {
+                  ...row("long cells (grocery weekend, ~1 s): runSweep, 1 worker", 1, long.one, null),
+                  cells: long.cells,
+                  ms_per_cell: round(long.one / long.cells, 1),
+                  speedup_vs_1_worker: 1,
+                },
+                {
+                  ...row("long cells: runSweep, every core", all, long.many, null),
+                  cells: long.cells,
+                  ms_per_cell: round(long.many / long.cells, 1),
+                  speedup_vs_1_worker: round(long.one / long.many, 2),
+                },
+                {
+                  run: "long cells: ceiling, independent processes, 1 vs every core",
+                  workers: all,
+                  cells: long.cells,
+                  wall_s: null,
+                  ms_per_cell: null,
+                  cores_used: null,
+                  speedup_vs_1_worker: round(long.ceiling, 2),
                 },
               ]),
           {
@@ -178,6 +215,7 @@ export const sweepSuite: BenchSuite = {
           `Load average at the end (1 / 5 / 15 min): ${loadavg()
             .map((l) => l.toFixed(2))
             .join(" / ")}; cores_used = process CPU time / wall time, what the sweep got of the machine.`,
+          "ceiling rows: the same cells split over independent `node` processes that only run them (bench/sweep-part.ts), timed from spawn to exit, 1 process vs one per core: what two cores give this simulation before any sweep machinery; the spin-loop control shows the cores themselves are there, so the gap between the two is the simulation's own scaling (each V8 isolate compiles the simulator again, and two simulations share caches and memory bandwidth).",
           pgUrl === undefined
             ? "queue rows skipped: LASTMILE_PG_URL is not set (start one with: bash scripts/postgres.sh start)"
             : `--queue rows: \`lastmile worker\` processes started (and connected) before the clock starts; the clock covers enqueue → every cell in the PostgreSQL store → files written, as \`lastmile sweep --queue\` does. cores_used there is the workers' CPU (/proc) over wall time. Queue overhead per cell, two ways: outside the cells (the target) ${queue1 === null ? "-" : round(queue1.outsideCellMsPerCell, 1)} ms with 1 worker, ${queue2 === null ? "-" : round(queue2.outsideCellMsPerCell, 1)} ms with 2; wall difference to runSweep with 1 worker thread ${queue1 === null ? "-" : round((queue1.ms - one.ms) / cells, 1)} ms (includes JIT and load noise).`,
@@ -299,6 +337,61 @@ async function queueRoundTripMs(ctx: BenchContext, pgUrl: string, jobs: number):
     await farm.pool.query(`DROP SCHEMA IF EXISTS ${farm.target.bossSchema} CASCADE`).catch(() => {});
     await farm.close();
   }
+}
+
+/** Wall time for `parts` independent processes, each running every parts-th cell of `file` inline. */
+async function partsMs(file: string, parts: number): Promise<number> {
+  const script = fileURLToPath(new URL("./sweep-part.js", import.meta.url));
+  const t = performance.now();
+  await Promise.all(
+    Array.from(
+      { length: parts },
+      (_, part) =>
+        new Promise<void>((done, fail) => {
+          const child = spawn(process.execPath, [script, file, String(part), String(parts)], {
+            stdio: ["ignore", "ignore", "inherit"],
+          });
+          child.once("exit", (code) =>
+            code === 0 ? done() : fail(new Error(`sweep-part exited with ${code}`)),
+          );
+        }),
+    ),
+  );
+  return performance.now() - t;
+}
+
+/**
+ * The same comparison on cells of about a second (the bundled grocery weekend, 2 demand levels × 2 batch
+ * sizes × 10 seeds): the isolate warm-up is then a small share of each thread's work.
+ */
+async function longCells(
+  ctx: BenchContext,
+  dir: string,
+  all: number,
+): Promise<{ cells: number; one: number; many: number; ceiling: number }> {
+  const file = join(dir, "long.sweep.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: "bench-long",
+      scenario: resolve("scenarios/grocery-weekend.json"),
+      parameters: { "demand.ordersPerDay": { multiply: [1, 1.25] } },
+      policies: { pairs: { "dispatch.batchMaxOrders": 2 }, triples: { "dispatch.batchMaxOrders": 3 } },
+      seeds: { count: 10 },
+    }),
+  );
+  const sweep = loadSweep(file);
+  const timed = async (workers: number) => {
+    ctx.log(`long cells: runSweep with ${workers} worker thread(s)…`);
+    const t = performance.now();
+    await runSweep(sweep, { workers, outDir: join(dir, `long-w${workers}`) });
+    return performance.now() - t;
+  };
+  const one = await timed(1);
+  const many = await timed(all);
+  ctx.log("long cells: ceiling…");
+  const ceiling = (await partsMs(file, 1)) / (await partsMs(file, all));
+  return { cells: sweep.plan.cells.length, one, many, ceiling };
 }
 
 /** User + system CPU of a process from /proc (Linux; clock ticks of 10 ms, the kernel's USER_HZ = 100). */
