@@ -320,6 +320,9 @@ describe("service", () => {
     // Hold a request open: the body is sent slowly, so the handler has not run when close() starts.
     const { request } = await import("node:http");
     const port = Number(new URL(url).port);
+    // close() must start after the server has the request (headers parsed, body pending): a fixed sleep
+    // raced the accept on a loaded machine, and a connection not yet accepted is refused, not drained.
+    const received = new Promise<void>((resolve) => s.app.server.once("request", () => resolve()));
     const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(
         {
@@ -339,7 +342,7 @@ describe("service", () => {
       req.write('{"store":"DS1",');
       setTimeout(() => req.end('"lines":[{"sku":"milk","qty":1}]}'), 200);
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await received;
     const closed = s.close();
     const res = await answered;
     await closed;
