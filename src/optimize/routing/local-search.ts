@@ -45,7 +45,7 @@ const MAX_SWEEPS = 10_000;
  * this-many granular neighbours in the other (HGS uses overlapping polar sectors, which need coordinates
  * and ignore time windows; the correlation neighbours know both).
  */
-const SWAP_STAR_NEIGHBOURS = 10;
+export const DEFAULT_SWAP_STAR_WIDTH = 10;
 
 export class LocalSearch {
   private readonly order: Int32Array;
@@ -72,10 +72,11 @@ export class LocalSearch {
     private readonly ctx: MoveContext,
     private readonly neighbours: Int32Array,
     private readonly k: number,
-    swapStar = true,
+    /** SWAP*'s route-pair width (0: no SWAP*). */
+    private readonly swapStarWidth = DEFAULT_SWAP_STAR_WIDTH,
   ) {
     const n = ctx.rs.n;
-    this.swapStar = swapStar ? new SwapStar(ctx) : null;
+    this.swapStar = swapStarWidth > 0 ? new SwapStar(ctx) : null;
     this.routeMark = new Int32Array(ctx.rs.maxRoutes);
     this.scannedAt = new Float64Array(ctx.rs.maxRoutes);
     this.order = new Int32Array(Math.max(0, n - 1));
@@ -140,7 +141,7 @@ export class LocalSearch {
     const rs = this.ctx.rs;
     const swapStar = this.swapStar!;
     const maxRoutes = rs.maxRoutes;
-    const width = Math.min(this.k, SWAP_STAR_NEIGHBOURS);
+    const width = Math.min(this.k, this.swapStarWidth);
     let improved = false;
     for (let r1 = 0; r1 < maxRoutes; r1++) {
       const len1 = rs.len[r1]!;

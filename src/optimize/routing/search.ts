@@ -14,7 +14,7 @@ import { RandomStream } from "../../core/random.js";
 import { checkSolution, unservableCustomers } from "./evaluate.js";
 import { insertCustomers } from "./insert.js";
 import type { RoutingInstance } from "./instance.js";
-import { LocalSearch } from "./local-search.js";
+import { DEFAULT_SWAP_STAR_WIDTH, LocalSearch } from "./local-search.js";
 import { granularNeighbours } from "./neighbours.js";
 import { PenaltyManager } from "./penalties.js";
 import { ruinStrings } from "./ruin.js";
@@ -40,6 +40,17 @@ export interface SolveOptions {
   readonly neighbours?: number;
   /** Mean customers removed per ruin (SISR's c̄). */
   readonly meanRemoved?: number;
+  /** Longest string cut from one route per ruin (SISR's L_max, default 10). */
+  readonly maxStringLength?: number;
+  /**
+   * Share of recreates that open a route first when the fleet allows (default 0.1; see `insertCustomers`).
+   */
+  readonly openRouteRate?: number;
+  /**
+   * SWAP* tries route pairs where a customer of one has one of its first this-many granular neighbours in
+   * the other (default 10; 0 turns SWAP* off).
+   */
+  readonly swapStarWidth?: number;
   /** Called with each new best feasible solution (for gap-versus-time curves). */
   readonly onImprovement?: (best: { distance: number; vehicles: number; iteration: number }) => void;
   /**
@@ -87,7 +98,9 @@ const DEFAULT_ITERATIONS = 2000;
  * Gehring–Homberger R2/RC2, where the distance-best solutions use more vehicles than greedy insertion ends
  * with.
  */
-const OPEN_ROUTE_RATE = 0.1;
+export const DEFAULT_OPEN_ROUTE_RATE = 0.1;
+/** SISR's L_max (Christiaens & Vanden Berghe use 10). */
+export const DEFAULT_MAX_STRING_LENGTH = 10;
 
 interface Snapshot {
   nodes: Int32Array;
@@ -155,12 +168,14 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     scheduleFrom >= 0 && scheduleFrom < scheduleTo && scheduleTo <= 1,
     "solveVrptw: schedule must satisfy 0 <= from < to <= 1",
   );
-  const ls = new LocalSearch(ctx, table, k);
+  const openRouteRate = options.openRouteRate ?? DEFAULT_OPEN_ROUTE_RATE;
+  assert(openRouteRate >= 0 && openRouteRate <= 1, "solveVrptw: openRouteRate must be in [0, 1]");
+  const ls = new LocalSearch(ctx, table, k, options.swapStarWidth ?? DEFAULT_SWAP_STAR_WIDTH);
   const removed = new Int32Array(customers);
   const routeTouched = new Uint8Array(rs.maxRoutes);
   const ruinParams = {
     meanRemoved: Math.min(customers, options.meanRemoved ?? Math.max(5, Math.min(20, customers * 0.2))),
-    maxStringLength: 10,
+    maxStringLength: Math.max(1, Math.floor(options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH)),
   };
 
   let routeLimit = fleetLimit;
@@ -220,7 +235,7 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     }
     const count = ruinStrings(ctx, ruinParams, byDistance.table, byDistance.k, rng, removed, routeTouched);
     sortForInsertion(removed, count);
-    const open = rs.usedRoutes() < routeLimit && rng.next() < OPEN_ROUTE_RATE;
+    const open = rs.usedRoutes() < routeLimit && rng.next() < openRouteRate;
     insertCustomers(ctx, removed, count, routeLimit, rng, open);
     ls.run(rng, routeLimit);
     penalties.register(rs.loadFeasible(), rs.timeFeasible());
