@@ -47,6 +47,11 @@ export interface SolveOptions {
    */
   readonly openRouteRate?: number;
   /**
+   * What the repair step (local search at 10× penalties when the solution is infeasible) searches again:
+   * "routes" (default) the infeasible routes, "all" the whole solution.
+   */
+  readonly repairScope?: "routes" | "all";
+  /**
    * SWAP* tries route pairs where a customer of one has one of its first this-many granular neighbours in
    * the other (default 10; 0 turns SWAP* off).
    */
@@ -172,6 +177,8 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
   assert(openRouteRate >= 0 && openRouteRate <= 1, "solveVrptw: openRouteRate must be in [0, 1]");
   const ls = new LocalSearch(ctx, table, k, options.swapStarWidth ?? DEFAULT_SWAP_STAR_WIDTH);
   const removed = new Int32Array(customers);
+  const repairScope = options.repairScope ?? "routes";
+  const repairMark = new Uint8Array(rs.maxRoutes);
   const routeTouched = new Uint8Array(rs.maxRoutes);
   const ruinParams = {
     meanRemoved: Math.min(customers, options.meanRemoved ?? Math.max(5, Math.min(20, customers * 0.2))),
@@ -354,18 +361,29 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     if (alsoInto !== s) snapshot(alsoInto);
   }
 
-  /** When the local search ends infeasible, retry once with 10× penalties (HGS's repair step). */
+  /**
+   * When the local search ends infeasible, retry once with 10× penalties (HGS's repair step). Only the
+   * infeasible routes are searched again (`repairScope` "routes"): elsewhere the raised weights change
+   * nothing a move could gain. "all" re-examines the whole solution, before and after (the old behaviour).
+   */
   function repairIfNeeded(): void {
     if (rs.isFeasible() || rng.next() < 0.5) return;
     const load = penalties.loadWeight;
     const warp = penalties.timeWarpWeight;
+    const scoped = repairScope === "routes";
+    if (scoped)
+      for (let r = 0; r < rs.maxRoutes; r++)
+        repairMark[r] = rs.len[r]! > 0 && (rs.routeTimeWarp(r) > 0 || rs.routeExcessLoad(r) > 0) ? 1 : 0;
     penalties.loadWeight = load * 10;
     penalties.timeWarpWeight = warp * 10;
-    ls.reset();
+    if (scoped) ls.resetRoutes(repairMark);
+    else ls.reset();
     ls.run(rng, routeLimit);
     penalties.loadWeight = load;
     penalties.timeWarpWeight = warp;
-    ls.reset();
+    // Moves refused under the raised weights may pay at the normal ones, where the repair looked.
+    if (scoped) ls.resetRoutes(repairMark);
+    else ls.reset();
   }
 
   /** Drops the best solution's shortest route and re-inserts its customers into the others. */
