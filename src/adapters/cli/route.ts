@@ -92,7 +92,7 @@ export function registerRoute(program: Command): void {
       "Solomon / VRPLIB: SWAP* route pairs from each customer's first n granular neighbours (default 10; 0 = off)",
     )
     .option("--string-length <n>", "Solomon / VRPLIB: longest string one ruin cuts from a route (default 10)")
-    .option("--epochs <n>", "with --threads > 1: exchanges of the best solution (default 10)")
+    .option("--epochs <n>", "with --threads > 1: exchanges of the best solution (default 20)")
     .option(
       "--no-decompose",
       "with --threads > 1: every thread searches the whole instance (default: one sector of routes each)",

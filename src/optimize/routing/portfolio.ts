@@ -56,7 +56,7 @@ export interface PortfolioOptions extends Omit<SolveOptions, "initial" | "schedu
   readonly nowMs?: () => number;
   /** Threads (≥ 1); each runs the whole iteration budget or time limit. */
   readonly threads: number;
-  /** Exchanges of the best solution (default 10; 1 = independent runs, best one kept). */
+  /** Exchanges of the best solution (default 20; 1 = independent runs, best one kept). */
   readonly epochs?: number;
   /**
    * With two threads or more, after the first epoch: each epoch cuts the best solution's routes into one
@@ -75,7 +75,11 @@ export interface PortfolioResult extends SolveResult {
   readonly epochs: number;
 }
 
-export const DEFAULT_EPOCHS = 10;
+/**
+ * 20 rather than 10: with the decomposition, more epochs move the sector boundaries more often (two threads,
+ * 72 s of CPU each: RC1_10_1 1.821 % with 20 against 1.963 % with 10, RC2_10_1 1.682 % against 1.901 %).
+ */
+export const DEFAULT_EPOCHS = 20;
 /** An epoch shorter than this many iterations would spend more on restarting than on searching. */
 const MIN_EPOCH_ITERATIONS = 50;
 /** Decomposition only when every thread's part has at least this many customers. */
