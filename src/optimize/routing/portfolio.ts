@@ -76,8 +76,9 @@ export interface PortfolioResult extends SolveResult {
 }
 
 /**
- * 20 rather than 10: with the decomposition, more epochs move the sector boundaries more often (two threads,
- * 72 s of CPU each: RC1_10_1 1.821 % with 20 against 1.963 % with 10, RC2_10_1 1.682 % against 1.901 %).
+ * 20 rather than 10: with the decomposition, more epochs move the sector boundaries more often. Measured on
+ * two threads at 72 s of CPU each (docs/routing.md): better on RC1/RC2_10_1 in one pair of runs, worse on
+ * RC2_10_1 in another; single-seed runs do not separate 10 from 20 clearly.
  */
 export const DEFAULT_EPOCHS = 20;
 /** An epoch shorter than this many iterations would spend more on restarting than on searching. */
