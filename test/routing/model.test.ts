@@ -1002,6 +1002,7 @@ describe.skipIf(!existsSync(CLI))("lastmile route (CLI) on a mixed-fleet JSON in
       "routes",
       "vehicleTypes",
       "seconds",
+      "iterations",
       "feasible",
     ]);
     const inst = loadInstance("mixed.json", JSON.stringify(MIXED_JSON)).instance;

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { inlineRunner, solveOnThreads } from "../../src/adapters/routing/portfolio-threads.js";
 import { RandomStream } from "../../src/core/random.js";
+import { routeSectors, subInstance } from "../../src/optimize/routing/decompose.js";
 import { generateRoutingInstance } from "../../src/optimize/routing/generate.js";
 import {
   buildInstance,
@@ -82,6 +83,65 @@ describe("portfolio search", () => {
     expect(result.epochs).toBe(6); // 300 iterations, at least 50 per epoch
     expect(result.feasible).toBe(true);
     expect(checkSolution(inst, result.routes, result.vehicleTypes).feasible).toBe(true);
+  });
+});
+
+describe("decomposition (threads work on sectors of the best solution)", () => {
+  it("same seed, budget and threads: the same routes; every customer once, feasible", async () => {
+    const inst = generate(5, 220);
+    // Two epochs: the second is a decomposed one (the first constructs on the whole instance).
+    const options = { seed: 2, threads: 2, maxIterations: 100, epochs: 2 };
+    const a = await solveVrptwPortfolio(options, inlineRunner(inst), inst);
+    const b = await solveVrptwPortfolio(options, inlineRunner(inst), inst);
+    expect(a.epochs).toBe(2);
+    expect(b.routes).toEqual(a.routes);
+    expect(b.cost).toBe(a.cost);
+    const check = checkSolution(inst, a.routes, a.vehicleTypes);
+    expect(check.violations).toEqual([]);
+    expect(a.totalIterations).toBe(100 * 2);
+  });
+
+  it.skipIf(!existsSync(WORKER))("worker threads give the answer of the in-thread run", async () => {
+    const inst = generate(8, 220);
+    const options = { seed: 4, threads: 2, maxIterations: 100, epochs: 2 };
+    const inline = await solveVrptwPortfolio(options, inlineRunner(inst), inst);
+    const threaded = await solveOnThreads(inst, options, WORKER);
+    expect(threaded.routes).toEqual(inline.routes);
+    expect(threaded.cost).toBe(inline.cost);
+  });
+
+  it("sectors cover every route once, with balanced customers and the spare fleet shared out", () => {
+    const inst = generate(3, 240);
+    const r = solveVrptw(inst, { seed: 1, maxIterations: 20 });
+    for (const turn of [0, 0.25, 0.7]) {
+      const groups = routeSectors(inst, r.routes, 2, turn);
+      const all = groups.flatMap((g) => g.customers).sort((a, b) => a - b);
+      expect(all).toEqual(Array.from({ length: 240 }, (_, i) => i + 1));
+      for (const g of groups) expect(g.customers.length).toBeGreaterThan(60);
+      const limits = groups.reduce((sum, g) => sum + g.routeLimit, 0);
+      expect(limits).toBeLessThanOrEqual(inst.fleetLimit);
+    }
+  });
+
+  it("a sub-instance prices its routes as the whole instance does", () => {
+    const inst = generate(3, 240);
+    const r = solveVrptw(inst, { seed: 1, maxIterations: 20 });
+    const [group] = routeSectors(inst, r.routes, 2, 0);
+    const sub = subInstance(inst, group!.customers, group!.routeLimit);
+    const local = new Map(group!.customers.map((c, i) => [c, i + 1]));
+    const mine = r.routes.filter((route) => local.has(route[0]!));
+    const whole = checkSolution(
+      inst,
+      mine,
+      mine.map(() => 0),
+    );
+    const part = checkSolution(
+      sub,
+      mine.map((route) => route.map((c) => local.get(c)!)),
+      mine.map(() => 0),
+    );
+    expect(part.distance).toBeCloseTo(whole.distance, 9);
+    expect(part.feasible).toBe(r.feasible); // the whole check also asks for the other sector's customers
   });
 });
 

@@ -506,6 +506,7 @@ describe.skipIf(!existsSync(CLI))("lastmile route (CLI)", () => {
       "cost",
       "routes",
       "seconds",
+      "iterations",
       "feasible",
     ]);
     expect(out.instance).toBe("R101.25");

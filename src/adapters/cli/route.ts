@@ -54,6 +54,11 @@ interface RouteOpts {
   network?: string;
   depart?: string;
   threads?: string;
+  openRouteRate?: string;
+  swapStarWidth?: string;
+  stringLength?: string;
+  epochs?: string;
+  decompose: boolean;
 }
 
 const ROUNDINGS: readonly Rounding[] = ["none", "dimacs", "integer"];
@@ -77,6 +82,20 @@ export function registerRoute(program: Command): void {
       "--threads <n>",
       "Solomon / VRPLIB: portfolio search on n worker threads exchanging the best solution at fixed " +
         "epochs (default: all cores; 1 = the single-thread search)",
+    )
+    .option(
+      "--open-route-rate <p>",
+      "Solomon / VRPLIB: share of recreates that open a route first when the fleet allows (default 0.1)",
+    )
+    .option(
+      "--swap-star-width <n>",
+      "Solomon / VRPLIB: SWAP* route pairs from each customer's first n granular neighbours (default 10; 0 = off)",
+    )
+    .option("--string-length <n>", "Solomon / VRPLIB: longest string one ruin cuts from a route (default 10)")
+    .option("--epochs <n>", "with --threads > 1: exchanges of the best solution (default 20)")
+    .option(
+      "--no-decompose",
+      "with --threads > 1: every thread searches the whole instance (default: one sector of routes each)",
     )
     .option("--seed <n>", "seed of the search", "1")
     .option("--json", "Solomon / VRPLIB: print one JSON object (VROOM problems always answer in JSON)", false)
@@ -178,10 +197,45 @@ export function registerRoute(program: Command): void {
       }
       await solveFile(
         instance,
-        { seed, objective, iterations, timeLimitS, json: opts.json, threads },
+        { seed, objective, iterations, timeLimitS, json: opts.json, threads, knobs: searchKnobs(opts) },
         progress,
       );
     });
+}
+
+/** The search parameters given on the command line (the solver's defaults for the others). */
+function searchKnobs(opts: RouteOpts): SearchKnobs {
+  const number = (flag: string, text: string | undefined, ok: (v: number) => boolean, expected: string) => {
+    if (text === undefined) return undefined;
+    const v = Number(text);
+    if (!ok(v)) throw new InputError(flag, `expected ${expected}, got '${text}'`);
+    return v;
+  };
+  const int = (lo: number) => (v: number) => Number.isSafeInteger(v) && v >= lo;
+  const openRouteRate = number(
+    "--open-route-rate",
+    opts.openRouteRate,
+    (v) => v >= 0 && v <= 1,
+    "a share from 0 to 1",
+  );
+  const swapStarWidth = number("--swap-star-width", opts.swapStarWidth, int(0), "an integer >= 0");
+  const maxStringLength = number("--string-length", opts.stringLength, int(1), "an integer >= 1");
+  const epochs = number("--epochs", opts.epochs, int(1), "an integer >= 1");
+  return {
+    ...(openRouteRate === undefined ? {} : { openRouteRate }),
+    ...(swapStarWidth === undefined ? {} : { swapStarWidth }),
+    ...(maxStringLength === undefined ? {} : { maxStringLength }),
+    ...(epochs === undefined ? {} : { epochs }),
+    ...(opts.decompose ? {} : { decompose: false }),
+  };
+}
+
+interface SearchKnobs {
+  readonly openRouteRate?: number;
+  readonly swapStarWidth?: number;
+  readonly maxStringLength?: number;
+  readonly epochs?: number;
+  readonly decompose?: boolean;
 }
 
 /** `--network`: road matrices for a located problem (the same conversion as POST /v1/route). */
@@ -212,6 +266,7 @@ interface FileSolve {
   readonly timeLimitS: number;
   readonly json: boolean;
   readonly threads: number;
+  readonly knobs: SearchKnobs;
 }
 
 /** Solomon, VRPLIB and the deprecated JSON: the CVRPTW search, or the exact enumeration when tiny. */
@@ -225,17 +280,29 @@ async function solveFile(instance: RoutingInstance, o: FileSolve, progress: Rout
       : undefined;
   let result: Pick<
     SolveResult,
-    "feasible" | "routes" | "vehicleTypes" | "distance" | "cost" | "lateness" | "vehicles" | "reasons"
+    | "feasible"
+    | "routes"
+    | "vehicleTypes"
+    | "distance"
+    | "cost"
+    | "lateness"
+    | "vehicles"
+    | "reasons"
+    | "iterations"
   >;
+  const { epochs, decompose, ...searchKnobs } = o.knobs;
   if (exact?.feasible === true) {
     const check = checkSolution(instance, exact.routes, exact.vehicleTypes);
-    result = { ...check, routes: exact.routes, vehicleTypes: exact.vehicleTypes, reasons: [] };
+    result = { ...check, routes: exact.routes, vehicleTypes: exact.vehicleTypes, reasons: [], iterations: 0 };
   } else if (o.threads > 1) {
     progress.clock(o.iterations === undefined ? o.timeLimitS * 1000 : undefined);
     result = await solveOnThreads(instance, {
       threads: o.threads,
       seed: o.seed,
       objective: o.objective,
+      ...searchKnobs,
+      ...(epochs === undefined ? {} : { epochs }),
+      ...(decompose === undefined ? {} : { decompose }),
       ...(o.iterations !== undefined
         ? { maxIterations: o.iterations }
         : { timeLimitMs: o.timeLimitS * 1000 }),
@@ -246,6 +313,7 @@ async function solveFile(instance: RoutingInstance, o: FileSolve, progress: Rout
     result = solveVrptw(instance, {
       seed: o.seed,
       objective: o.objective,
+      ...searchKnobs,
       ...(o.iterations !== undefined
         ? { maxIterations: o.iterations }
         : { timeLimitMs: o.timeLimitS * 1000, nowMs: clock }),
@@ -271,6 +339,7 @@ async function solveFile(instance: RoutingInstance, o: FileSolve, progress: Rout
       ? { vehicleTypes: result.vehicleTypes.map((t) => instance.types.names[t] ?? String(t)) }
       : {}),
     seconds,
+    iterations: result.iterations,
     feasible: result.feasible,
     ...(result.feasible ? {} : { reasons: result.reasons }),
   };
@@ -284,7 +353,7 @@ async function solveFile(instance: RoutingInstance, o: FileSolve, progress: Rout
       ? "proven optimal"
       : `${instance.rounding} rounding, ${o.objective} objective, seed ${o.seed}, ${o.threads} thread${o.threads > 1 ? "s" : ""}`;
   process.stdout.write(
-    `${out.instance}: ${out.feasible ? "feasible" : "INFEASIBLE"}, ${out.vehicles} vehicles, distance ${out.distance}, cost ${cost}${late}, ${seconds} s (${how})\n`,
+    `${out.instance}: ${out.feasible ? "feasible" : "INFEASIBLE"}, ${out.vehicles} vehicles, distance ${out.distance}, cost ${cost}${late}, ${seconds} s, ${result.iterations} iterations (${how})\n`,
   );
   for (const [i, r] of out.routes.entries()) {
     const type = out.vehicleTypes === undefined ? "" : ` (${out.vehicleTypes[i]})`;

@@ -77,7 +77,7 @@ export async function solveOnThreads(
   const runner: EpochRunner = (tasks) =>
     Promise.race([Promise.all(tasks.map((task) => runOne(workers[task.thread]!, task))), failed]);
   try {
-    return await solveVrptwPortfolio({ nowMs: () => performance.now(), ...options }, runner);
+    return await solveVrptwPortfolio({ nowMs: () => performance.now(), ...options }, runner, inst);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

@@ -45,7 +45,7 @@ const MAX_SWEEPS = 10_000;
  * this-many granular neighbours in the other (HGS uses overlapping polar sectors, which need coordinates
  * and ignore time windows; the correlation neighbours know both).
  */
-const SWAP_STAR_NEIGHBOURS = 10;
+export const DEFAULT_SWAP_STAR_WIDTH = 10;
 
 export class LocalSearch {
   private readonly order: Int32Array;
@@ -72,10 +72,11 @@ export class LocalSearch {
     private readonly ctx: MoveContext,
     private readonly neighbours: Int32Array,
     private readonly k: number,
-    swapStar = true,
+    /** SWAP*'s route-pair width (0: no SWAP*). */
+    private readonly swapStarWidth = DEFAULT_SWAP_STAR_WIDTH,
   ) {
     const n = ctx.rs.n;
-    this.swapStar = swapStar ? new SwapStar(ctx) : null;
+    this.swapStar = swapStarWidth > 0 ? new SwapStar(ctx) : null;
     this.routeMark = new Int32Array(ctx.rs.maxRoutes);
     this.scannedAt = new Float64Array(ctx.rs.maxRoutes);
     this.order = new Int32Array(Math.max(0, n - 1));
@@ -90,6 +91,23 @@ export class LocalSearch {
     this.lastTested.fill(0);
     this.pairTested.clear();
     this.scannedAt.fill(0);
+  }
+
+  /**
+   * Forget what was tested in the marked routes only (`mark[r] === 1`): their customers' node moves and
+   * their SWAP* pairs are tried again. The repair step raises the weights where routes are infeasible; a
+   * full `reset` there made every repair (and the search after it) re-examine the whole solution, which took
+   * most of the search time on 1000-customer instances.
+   */
+  resetRoutes(mark: Uint8Array): void {
+    const rs = this.ctx.rs;
+    for (let r = 0; r < rs.maxRoutes; r++) {
+      if (mark[r] !== 1) continue;
+      this.scannedAt[r] = 0;
+      const len = rs.len[r]!;
+      for (let p = 1; p <= len; p++) this.lastTested[rs.nodeAt(r, p)] = 0;
+    }
+    this.pairTested.clear();
   }
 
   run(rng: RandomStream, routeLimit: number): void {
@@ -140,7 +158,7 @@ export class LocalSearch {
     const rs = this.ctx.rs;
     const swapStar = this.swapStar!;
     const maxRoutes = rs.maxRoutes;
-    const width = Math.min(this.k, SWAP_STAR_NEIGHBOURS);
+    const width = Math.min(this.k, this.swapStarWidth);
     let improved = false;
     for (let r1 = 0; r1 < maxRoutes; r1++) {
       const len1 = rs.len[r1]!;

@@ -15,6 +15,8 @@
  */
 import { assert } from "../../core/assert.js";
 import { RandomStream } from "../../core/random.js";
+import { canDecompose, routeSectors, subInstance } from "./decompose.js";
+import { checkSolution } from "./evaluate.js";
 import type { RoutingInstance } from "./instance.js";
 import { type RoutingObjective, type SolveOptions, type SolveResult, solveVrptw } from "./search.js";
 
@@ -29,6 +31,14 @@ export interface EpochTask {
   readonly vehicleCost?: number;
   readonly neighbours?: number;
   readonly meanRemoved?: number;
+  readonly maxStringLength?: number;
+  readonly openRouteRate?: number;
+  readonly swapStarWidth?: number;
+  /**
+   * Decomposition epochs: the task searches only these customers (ascending; `initial` holds just their
+   * routes), as a sub-instance with at most `routeLimit` routes.
+   */
+  readonly part?: { readonly customers: readonly number[]; readonly routeLimit: number };
   readonly initial?: SolveOptions["initial"];
   readonly penalties?: SolveOptions["penalties"];
   readonly schedule: { readonly from: number; readonly to: number };
@@ -46,8 +56,16 @@ export interface PortfolioOptions extends Omit<SolveOptions, "initial" | "schedu
   readonly nowMs?: () => number;
   /** Threads (≥ 1); each runs the whole iteration budget or time limit. */
   readonly threads: number;
-  /** Exchanges of the best solution (default 10; 1 = independent runs, best one kept). */
+  /** Exchanges of the best solution (default 20; 1 = independent runs, best one kept). */
   readonly epochs?: number;
+  /**
+   * With two threads or more, after the first epoch: each epoch cuts the best solution's routes into one
+   * polar sector per thread and each thread improves its own sector as a sub-instance (`decompose.ts`);
+   * the parts are merged. Default true; applies only where `canDecompose` holds, and needs the instance
+   * (`solveVrptwPortfolio`'s third argument). false: every thread searches the whole instance from the
+   * epoch's best solution.
+   */
+  readonly decompose?: boolean;
 }
 
 export interface PortfolioResult extends SolveResult {
@@ -57,9 +75,18 @@ export interface PortfolioResult extends SolveResult {
   readonly epochs: number;
 }
 
-export const DEFAULT_EPOCHS = 10;
+/**
+ * 20 rather than 10: with the decomposition, more epochs move the sector boundaries more often. Measured on
+ * two threads at 72 s of CPU each (docs/routing.md): better on RC1/RC2_10_1 in one pair of runs, worse on
+ * RC2_10_1 in another; single-seed runs do not separate 10 from 20 clearly.
+ */
+export const DEFAULT_EPOCHS = 20;
 /** An epoch shorter than this many iterations would spend more on restarting than on searching. */
 const MIN_EPOCH_ITERATIONS = 50;
+/** Decomposition only when every thread's part has at least this many customers. */
+const MIN_PART_CUSTOMERS = 100;
+/** The sector cut turns by this much each epoch (golden ratio: boundaries never repeat for long). */
+const GOLDEN_TURN = 0.381966;
 
 /** The seed of one thread in one epoch (thread 0 of epoch 0 keeps the user's seed). */
 export function epochSeed(seed: number, thread: number, epoch: number): number {
@@ -114,6 +141,7 @@ export function epochTasks(
       ...(options.vehicleCost === undefined ? {} : { vehicleCost: options.vehicleCost }),
       ...(options.neighbours === undefined ? {} : { neighbours: options.neighbours }),
       ...(options.meanRemoved === undefined ? {} : { meanRemoved: options.meanRemoved }),
+      ...searchKnobs(options),
       ...(start === undefined ? {} : { initial: { routes: start.routes, vehicleTypes: start.vehicleTypes } }),
       ...(mine?.penalties === undefined ? {} : { penalties: mine.penalties }),
       schedule: { from: epoch / epochs, to: (epoch + 1) / epochs },
@@ -122,8 +150,20 @@ export function epochTasks(
   return tasks;
 }
 
+/** The optional search parameters a task passes on unchanged. */
+function searchKnobs(
+  o: Pick<SolveOptions, "maxStringLength" | "openRouteRate" | "swapStarWidth">,
+): Pick<SolveOptions, "maxStringLength" | "openRouteRate" | "swapStarWidth"> {
+  return {
+    ...(o.maxStringLength === undefined ? {} : { maxStringLength: o.maxStringLength }),
+    ...(o.openRouteRate === undefined ? {} : { openRouteRate: o.openRouteRate }),
+    ...(o.swapStarWidth === undefined ? {} : { swapStarWidth: o.swapStarWidth }),
+  };
+}
+
 /** Runs one task in this thread (what a worker does with it; `nowMs` is the worker's own clock). */
 export function runEpochTask(inst: RoutingInstance, task: EpochTask, nowMs?: () => number): SolveResult {
+  if (task.part !== undefined) return runPartTask(inst, task, task.part, nowMs);
   return solveVrptw(inst, {
     seed: task.seed,
     objective: task.objective,
@@ -137,13 +177,38 @@ export function runEpochTask(inst: RoutingInstance, task: EpochTask, nowMs?: () 
     ...(task.meanRemoved === undefined ? {} : { meanRemoved: task.meanRemoved }),
     ...(task.initial === undefined ? {} : { initial: task.initial }),
     ...(task.penalties === undefined ? {} : { penalties: task.penalties }),
+    ...searchKnobs(task),
   });
+}
+
+/**
+ * A decomposition task: the sub-instance of the part's customers, solved from their routes; the answer is
+ * numbered as in the whole instance (its distance and cost are the part's).
+ */
+function runPartTask(
+  inst: RoutingInstance,
+  task: EpochTask,
+  part: NonNullable<EpochTask["part"]>,
+  nowMs?: () => number,
+): SolveResult {
+  assert(task.initial !== undefined, "portfolio: a part task continues from routes");
+  const sub = subInstance(inst, part.customers, part.routeLimit);
+  const local = new Int32Array(inst.n).fill(-1);
+  for (const [i, c] of part.customers.entries()) local[c] = i + 1;
+  const routes = task.initial.routes.map((route) => route.map((c) => local[c]!));
+  const result = runEpochTask(
+    sub,
+    { ...task, part: undefined, initial: { routes, vehicleTypes: task.initial.vehicleTypes } },
+    nowMs,
+  );
+  return { ...result, routes: result.routes.map((route) => route.map((c) => part.customers[c - 1]!)) };
 }
 
 /** The portfolio search; `run` executes each epoch's tasks (worker threads in the CLI, inline in tests). */
 export async function solveVrptwPortfolio(
   options: PortfolioOptions,
   run: EpochRunner,
+  instance?: RoutingInstance,
 ): Promise<PortfolioResult> {
   assert(Number.isSafeInteger(options.threads) && options.threads >= 1, "portfolio: threads must be >= 1");
   assert(
@@ -154,8 +219,14 @@ export async function solveVrptwPortfolio(
   let epochs = Math.max(1, Math.floor(options.epochs ?? DEFAULT_EPOCHS));
   if (options.maxIterations !== undefined)
     epochs = Math.max(1, Math.min(epochs, Math.floor(options.maxIterations / MIN_EPOCH_ITERATIONS)));
+  const decompose =
+    (options.decompose ?? true) &&
+    options.threads > 1 &&
+    instance !== undefined &&
+    canDecompose(instance) &&
+    instance.n - 1 >= options.threads * MIN_PART_CUSTOMERS;
   let start: SolveResult | undefined;
-  let previous: readonly SolveResult[] | undefined;
+  let previous: SolveResult[] | undefined;
   let totalIterations = 0;
   const startedMs = options.nowMs?.() ?? 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -167,6 +238,19 @@ export async function solveVrptwPortfolio(
       timeLeftMs = (options.timeLimitMs * (epoch + 1)) / epochs - elapsedMs;
     }
     const tasks = epochTasks(options, epoch, epochs, start, previous, timeLeftMs);
+    if (decompose && start?.feasible === true) {
+      const merged = await runParts(instance!, tasks, start, epoch);
+      if (better(merged, start, objective)) {
+        if (merged.feasible)
+          options.onImprovement?.({
+            distance: merged.distance,
+            vehicles: merged.vehicles,
+            iteration: totalIterations,
+          });
+        start = merged;
+      }
+      continue;
+    }
     const results = await run(tasks);
     assert(results.length === tasks.length, "portfolio: one result per task");
     for (const r of results) totalIterations += r.iterations;
@@ -182,9 +266,55 @@ export async function solveVrptwPortfolio(
         });
       start = winner;
     }
-    previous = results;
+    previous = [...results];
   }
   return finish(start!);
+
+  /**
+   * One decomposition epoch: the routes of `from` in one sector per thread (the cut turns by the golden
+   * ratio each epoch, so boundaries move), each thread improves its sector, and the parts are merged and
+   * checked on the whole instance.
+   */
+  async function runParts(
+    inst: RoutingInstance,
+    tasks: readonly EpochTask[],
+    from: SolveResult,
+    epoch: number,
+  ): Promise<SolveResult> {
+    const groups = routeSectors(inst, from.routes, tasks.length, (epoch * GOLDEN_TURN) % 1);
+    const routeOf = new Int32Array(inst.n).fill(-1);
+    for (const [g, group] of groups.entries()) for (const c of group.customers) routeOf[c] = g;
+    const partTasks = groups.map((group, g) => {
+      const routes = from.routes.filter((route) => route.length > 0 && routeOf[route[0]!] === g);
+      const { initial: _whole, ...task } = tasks[g]!;
+      return {
+        ...task,
+        part: { customers: group.customers, routeLimit: group.routeLimit },
+        initial: { routes, vehicleTypes: routes.map(() => 0) },
+      };
+    });
+    const results = await run(partTasks);
+    assert(results.length === partTasks.length, "portfolio: one result per task");
+    const routes: number[][] = [];
+    for (const [g, r] of results.entries()) {
+      totalIterations += r.iterations;
+      if (previous !== undefined && r.penalties !== undefined) previous[g] = r;
+      for (const route of r.routes) if (route.length > 0) routes.push(route);
+    }
+    const vehicleTypes = routes.map(() => 0);
+    const check = checkSolution(inst, routes, vehicleTypes);
+    return {
+      feasible: check.feasible,
+      routes,
+      vehicleTypes,
+      distance: check.distance,
+      cost: check.cost,
+      lateness: check.lateness,
+      vehicles: check.vehicles,
+      iterations: results.reduce((sum, r) => sum + r.iterations, 0),
+      reasons: check.feasible ? [] : [...check.violations],
+    };
+  }
 
   function finish(result: SolveResult): PortfolioResult {
     return { ...result, iterations: totalIterations, totalIterations, threads: options.threads, epochs };

@@ -14,7 +14,7 @@ import { RandomStream } from "../../core/random.js";
 import { checkSolution, unservableCustomers } from "./evaluate.js";
 import { insertCustomers } from "./insert.js";
 import type { RoutingInstance } from "./instance.js";
-import { LocalSearch } from "./local-search.js";
+import { DEFAULT_SWAP_STAR_WIDTH, LocalSearch } from "./local-search.js";
 import { granularNeighbours } from "./neighbours.js";
 import { PenaltyManager } from "./penalties.js";
 import { ruinStrings } from "./ruin.js";
@@ -40,6 +40,22 @@ export interface SolveOptions {
   readonly neighbours?: number;
   /** Mean customers removed per ruin (SISR's c̄). */
   readonly meanRemoved?: number;
+  /** Longest string cut from one route per ruin (SISR's L_max, default 10). */
+  readonly maxStringLength?: number;
+  /**
+   * Share of recreates that open a route first when the fleet allows (default 0.1; see `insertCustomers`).
+   */
+  readonly openRouteRate?: number;
+  /**
+   * What the repair step (local search at 10× penalties when the solution is infeasible) searches again:
+   * "routes" (default) the infeasible routes, "all" the whole solution.
+   */
+  readonly repairScope?: "routes" | "all";
+  /**
+   * SWAP* tries route pairs where a customer of one has one of its first this-many granular neighbours in
+   * the other (default 10; 0 turns SWAP* off).
+   */
+  readonly swapStarWidth?: number;
   /** Called with each new best feasible solution (for gap-versus-time curves). */
   readonly onImprovement?: (best: { distance: number; vehicles: number; iteration: number }) => void;
   /**
@@ -87,7 +103,9 @@ const DEFAULT_ITERATIONS = 2000;
  * Gehring–Homberger R2/RC2, where the distance-best solutions use more vehicles than greedy insertion ends
  * with.
  */
-const OPEN_ROUTE_RATE = 0.1;
+export const DEFAULT_OPEN_ROUTE_RATE = 0.1;
+/** SISR's L_max (Christiaens & Vanden Berghe use 10). */
+export const DEFAULT_MAX_STRING_LENGTH = 10;
 
 interface Snapshot {
   nodes: Int32Array;
@@ -155,12 +173,16 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     scheduleFrom >= 0 && scheduleFrom < scheduleTo && scheduleTo <= 1,
     "solveVrptw: schedule must satisfy 0 <= from < to <= 1",
   );
-  const ls = new LocalSearch(ctx, table, k);
+  const openRouteRate = options.openRouteRate ?? DEFAULT_OPEN_ROUTE_RATE;
+  assert(openRouteRate >= 0 && openRouteRate <= 1, "solveVrptw: openRouteRate must be in [0, 1]");
+  const ls = new LocalSearch(ctx, table, k, options.swapStarWidth ?? DEFAULT_SWAP_STAR_WIDTH);
   const removed = new Int32Array(customers);
+  const repairScope = options.repairScope ?? "routes";
+  const repairMark = new Uint8Array(rs.maxRoutes);
   const routeTouched = new Uint8Array(rs.maxRoutes);
   const ruinParams = {
     meanRemoved: Math.min(customers, options.meanRemoved ?? Math.max(5, Math.min(20, customers * 0.2))),
-    maxStringLength: 10,
+    maxStringLength: Math.max(1, Math.floor(options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH)),
   };
 
   let routeLimit = fleetLimit;
@@ -220,7 +242,7 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     }
     const count = ruinStrings(ctx, ruinParams, byDistance.table, byDistance.k, rng, removed, routeTouched);
     sortForInsertion(removed, count);
-    const open = rs.usedRoutes() < routeLimit && rng.next() < OPEN_ROUTE_RATE;
+    const open = rs.usedRoutes() < routeLimit && rng.next() < openRouteRate;
     insertCustomers(ctx, removed, count, routeLimit, rng, open);
     ls.run(rng, routeLimit);
     penalties.register(rs.loadFeasible(), rs.timeFeasible());
@@ -339,18 +361,29 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
     if (alsoInto !== s) snapshot(alsoInto);
   }
 
-  /** When the local search ends infeasible, retry once with 10× penalties (HGS's repair step). */
+  /**
+   * When the local search ends infeasible, retry once with 10× penalties (HGS's repair step). Only the
+   * infeasible routes are searched again (`repairScope` "routes"): elsewhere the raised weights change
+   * nothing a move could gain. "all" re-examines the whole solution, before and after (the old behaviour).
+   */
   function repairIfNeeded(): void {
     if (rs.isFeasible() || rng.next() < 0.5) return;
     const load = penalties.loadWeight;
     const warp = penalties.timeWarpWeight;
+    const scoped = repairScope === "routes";
+    if (scoped)
+      for (let r = 0; r < rs.maxRoutes; r++)
+        repairMark[r] = rs.len[r]! > 0 && (rs.routeTimeWarp(r) > 0 || rs.routeExcessLoad(r) > 0) ? 1 : 0;
     penalties.loadWeight = load * 10;
     penalties.timeWarpWeight = warp * 10;
-    ls.reset();
+    if (scoped) ls.resetRoutes(repairMark);
+    else ls.reset();
     ls.run(rng, routeLimit);
     penalties.loadWeight = load;
     penalties.timeWarpWeight = warp;
-    ls.reset();
+    // Moves refused under the raised weights may pay at the normal ones, where the repair looked.
+    if (scoped) ls.resetRoutes(repairMark);
+    else ls.reset();
   }
 
   /** Drops the best solution's shortest route and re-inserts its customers into the others. */

@@ -32,6 +32,8 @@ export class SwapStar {
   private readonly pos: Int32Array;
   private readonly cost: Float64Array;
   private readonly cached: boolean;
+  /** Penalised cost of route rv without its customer at each position (scratch of `evaluate`). */
+  private readonly withoutV: Float64Array;
 
   constructor(private readonly ctx: MoveContext) {
     const rs = ctx.rs;
@@ -42,6 +44,7 @@ export class SwapStar {
     this.stamp = new Float64Array(cells).fill(Number.NaN);
     this.pos = new Int32Array(cells * TOP);
     this.cost = new Float64Array(cells * TOP);
+    this.withoutV = new Float64Array(rs.n + 1);
   }
 
   /** Index of the top-3 cell of customer c in route r, refreshed if r changed since it was computed. */
@@ -89,28 +92,34 @@ export class SwapStar {
     const lenU = rs.len[ru]!;
     const lenV = rs.len[rv]!;
     if (ru === rv || lenU === 0 || lenV === 0) return this.bestDelta;
-    // What a move could at best remove besides distance: the penalties and lateness both routes pay now.
-    const penalties = ctx.routePenalty(ru) + ctx.routePenalty(rv);
     const oldCost = ctx.routeCost(ru) + ctx.routeCost(rv);
     const baseU = ru * rs.stride;
     const baseV = rv * rs.stride;
+    // Bound: each route's exact cost without the customer it gives up, plus the other's cheapest added
+    // distance. Adding a stop never lowers distance (triangle inequality), load or, in practice, time warp,
+    // so the penalties the removal leaves in place stay in the bound; a bound that assumed every penalty
+    // could vanish prunes nothing in infeasible routes (the repair step), where exact pricing of every
+    // (u, v) then took most of the search time.
+    const withoutV = this.withoutV;
+    for (let pv = 1; pv <= lenV; pv++) withoutV[pv] = this.costWithout(rv, pv, lenV);
     for (let pu = 1; pu <= lenU; pu++) {
       const u = rs.nodes[baseU + pu]!;
       if (inst.partner[u]! >= 0) continue;
-      const removeU = ctx.detour(ru, rs.nodes[baseU + pu - 1]!, u, rs.nodes[baseU + pu + 1]!);
+      const withoutU = this.costWithout(ru, pu, lenU);
       const cellU = this.top(u, rv);
       for (let pv = 1; pv <= lenV; pv++) {
         const v = rs.nodes[baseV + pv]!;
         if (inst.partner[v]! >= 0) continue;
-        const removeV = ctx.detour(rv, rs.nodes[baseV + pv - 1]!, v, rs.nodes[baseV + pv + 1]!);
         const cellV = this.top(v, ru);
-        // Cheap bound: distances only, each side at its distance-best candidate.
         const insV = this.bestInsertDistance(cellV, ru, pu, v);
         const insU = this.bestInsertDistance(cellU, rv, pv, u);
-        if (insV + insU - removeU - removeV - penalties >= this.bestDelta) continue;
-        if (insV + insU - removeU - removeV - penalties >= 0) continue;
+        const bound = withoutU + withoutV[pv]! + insV + insU - oldCost;
+        if (bound >= this.bestDelta || bound >= 0) continue;
         const newU = this.bestSide(cellV, ru, pu, v);
         const afterV = this.sideAfter;
+        // The same bound with ru's side exact.
+        const half = newU + withoutV[pv]! + insU - oldCost;
+        if (half >= this.bestDelta || half >= 0) continue;
         const newV = this.bestSide(cellU, rv, pv, u);
         const afterU = this.sideAfter;
         const delta = newU + newV - oldCost;
@@ -124,6 +133,13 @@ export class SwapStar {
       }
     }
     return this.bestDelta;
+  }
+
+  /** Penalised cost of route r without its customer at position p (0 when that empties it). */
+  private costWithout(r: number, p: number, len: number): number {
+    const ctx = this.ctx;
+    ctx.seg.prefix(r, p - 1).suffix(r, p + 1);
+    return ctx.builtCost(len - 1);
   }
 
   /** Applies the move `evaluate` found (u to rv after bestUAfter, v to ru after bestVAfter). */
