@@ -51,6 +51,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`lastmile route … | head`) closes the pipe: the output is no longer wanted,
+// which is not a failure of the command. Without this, the write's EPIPE is an unhandled 'error' event.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 main(process.argv).then((code) => {
   process.exitCode = code;
 });

@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VERSION } from "../../src/version.js";
 
@@ -59,5 +61,24 @@ describe("CLI", () => {
     const b = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8" })) as { hash: string };
     expect(a.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(a.hash).toBe(b.hash);
+  });
+
+  it("a reader that closes the pipe early ends the command quietly (no EPIPE crash)", () => {
+    // A 200-point straight-line matrix is ~0.5 MB of JSON, far beyond a pipe's buffer: `head -c 1` exits
+    // after one byte while the command is still writing.
+    const dir = mkdtempSync(join(tmpdir(), "lastmile-epipe-"));
+    try {
+      const points = Array.from({ length: 200 }, (_, i) => ({
+        lat: -20.4 - (i % 20) * 0.003,
+        lng: -54.6 + Math.floor(i / 20) * 0.003,
+      }));
+      writeFileSync(join(dir, "points.json"), JSON.stringify(points));
+      const cmd = `'${process.execPath}' ${CLI} matrix --points '${join(dir, "points.json")}' | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+      const r = spawnSync("bash", ["-c", cmd], { encoding: "utf8" });
+      expect(r.stderr).not.toContain("EPIPE");
+      expect(r.stdout.trim()).toBe("0");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
