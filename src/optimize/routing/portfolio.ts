@@ -240,15 +240,7 @@ export async function solveVrptwPortfolio(
     const tasks = epochTasks(options, epoch, epochs, start, previous, timeLeftMs);
     if (decompose && start?.feasible === true) {
       const merged = await runParts(instance!, tasks, start, epoch);
-      if (better(merged, start, objective)) {
-        if (merged.feasible)
-          options.onImprovement?.({
-            distance: merged.distance,
-            vehicles: merged.vehicles,
-            iteration: totalIterations,
-          });
-        start = merged;
-      }
+      if (better(merged, start, objective)) start = adopt(merged);
       continue;
     }
     const results = await run(tasks);
@@ -257,18 +249,21 @@ export async function solveVrptwPortfolio(
     const winner = results[bestResultIndex(results, objective)]!;
     // An unservable instance answers at once, the same in every thread: nothing to continue.
     if (winner.routes.length === 0 && !winner.feasible) return finish(winner);
-    if (start === undefined || better(winner, start, objective)) {
-      if (winner.feasible)
-        options.onImprovement?.({
-          distance: winner.distance,
-          vehicles: winner.vehicles,
-          iteration: totalIterations,
-        });
-      start = winner;
-    }
+    if (start === undefined || better(winner, start, objective)) start = adopt(winner);
     previous = [...results];
   }
   return finish(start!);
+
+  /** The new shared best: reported when feasible (same callback, whichever way the epoch ran). */
+  function adopt(next: SolveResult): SolveResult {
+    if (next.feasible)
+      options.onImprovement?.({
+        distance: next.distance,
+        vehicles: next.vehicles,
+        iteration: totalIterations,
+      });
+    return next;
+  }
 
   /**
    * One decomposition epoch: the routes of `from` in one sector per thread (the cut turns by the golden
