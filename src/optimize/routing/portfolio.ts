@@ -16,9 +16,14 @@
 import { assert } from "../../core/assert.js";
 import { RandomStream } from "../../core/random.js";
 import { canDecompose, routeSectors, subInstance } from "./decompose.js";
-import { checkSolution } from "./evaluate.js";
 import type { RoutingInstance } from "./instance.js";
-import { type RoutingObjective, type SolveOptions, type SolveResult, solveVrptw } from "./search.js";
+import {
+  checkedResult,
+  type RoutingObjective,
+  type SolveOptions,
+  type SolveResult,
+  solveVrptw,
+} from "./search.js";
 
 /** What one thread runs in one epoch: plain data (it crosses to a worker thread by structured clone). */
 export interface EpochTask {
@@ -296,19 +301,13 @@ export async function solveVrptwPortfolio(
       if (previous !== undefined && r.penalties !== undefined) previous[g] = r;
       for (const route of r.routes) if (route.length > 0) routes.push(route);
     }
-    const vehicleTypes = routes.map(() => 0);
-    const check = checkSolution(inst, routes, vehicleTypes);
-    return {
-      feasible: check.feasible,
+    const iterations = results.reduce((sum, r) => sum + r.iterations, 0);
+    return checkedResult(
+      inst,
       routes,
-      vehicleTypes,
-      distance: check.distance,
-      cost: check.cost,
-      lateness: check.lateness,
-      vehicles: check.vehicles,
-      iterations: results.reduce((sum, r) => sum + r.iterations, 0),
-      reasons: check.feasible ? [] : [...check.violations],
-    };
+      routes.map(() => 0),
+      iterations,
+    );
   }
 
   function finish(result: SolveResult): PortfolioResult {

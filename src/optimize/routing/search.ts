@@ -271,17 +271,8 @@ export function solveVrptw(inst: RoutingInstance, options: SolveOptions): SolveR
   restore(final, current);
   const routes = rs.toRoutes();
   const vehicleTypes = rs.toRouteTypes();
-  const check = checkSolution(inst, routes, vehicleTypes);
   return {
-    feasible: check.feasible,
-    routes,
-    vehicleTypes,
-    distance: check.distance,
-    cost: check.cost,
-    lateness: check.lateness,
-    vehicles: check.vehicles,
-    iterations: iteration,
-    reasons: check.feasible ? [] : [...check.violations],
+    ...checkedResult(inst, routes, vehicleTypes, iteration),
     penalties: { loadWeight: penalties.loadWeight, timeWarpWeight: penalties.timeWarpWeight },
   };
 
@@ -481,4 +472,25 @@ function distanceOrder(inst: RoutingInstance, kWanted: number): { k: number; tab
     for (let q = 0; q < k; q++) table[i * k + q] = q < m ? order[q]! : i;
   }
   return { k, table };
+}
+
+/** A solution as the search answers it, every figure taken from the independent checker. */
+export function checkedResult(
+  inst: RoutingInstance,
+  routes: number[][],
+  vehicleTypes: number[],
+  iterations: number,
+): SolveResult {
+  const check = checkSolution(inst, routes, vehicleTypes);
+  return {
+    feasible: check.feasible,
+    routes,
+    vehicleTypes,
+    distance: check.distance,
+    cost: check.cost,
+    lateness: check.lateness,
+    vehicles: check.vehicles,
+    iterations,
+    reasons: check.feasible ? [] : [...check.violations],
+  };
 }
