@@ -27,6 +27,7 @@ import { type LoadedSweep, loadSweep, runSweep } from "../src/adapters/sweep/ind
 import { runSweepOnQueue } from "../src/adapters/sweep/queue.js";
 import { parseQueueUrl } from "../src/adapters/sweep/queue-url.js";
 import { runCell } from "../src/sim/sweep/cell.js";
+import { procCpuMs } from "./cpu.js";
 import type { BenchContext, BenchRow, BenchSuite, SuiteResult } from "./types.js";
 
 const RESULT_FILES = ["results.json", "groups.csv", "comparisons.csv", "report.html"];
@@ -392,19 +393,6 @@ async function longCells(
   ctx.log("long cells: ceiling…");
   const ceiling = (await partsMs(file, 1)) / (await partsMs(file, all));
   return { cells: sweep.plan.cells.length, one, many, ceiling };
-}
-
-/** User + system CPU of a process from /proc (Linux; clock ticks of 10 ms, the kernel's USER_HZ = 100). */
-function procCpuMs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are 14, 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
 }
 
 /** Spin iterations per thread: about half a second on this project's machine when it is idle. */
