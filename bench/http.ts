@@ -8,22 +8,29 @@
  *     autocannon's overallRate, which sends each second's budget in a burst at full speed;
  *   - availability (the "search" read) paced at 2,000 requests/s;
  *   - reserve→commit closed loop on 32 autocannon connections, for the ceiling.
+ * Every paced row splits the machine's CPU per request: the client's, the server processes', and the rest
+ * (PostgreSQL's backends and anything else running; cpu.ts). After the stores, floor rows give what the
+ * cheapest parts cost at PostgreSQL's target rate: bare node:http (bare-server.ts), the service on the
+ * memory store, and PostgreSQL doing a minimal ledger's writes under pgbench (pg-floor.sql).
  * Targets (issue 7): reserve→commit p99 < 10 ms at 2,000 req/s on SQLite; the seeds' floor: order
  * placement p99 < 500 ms and search p99 < 200 ms on every store. PostgreSQL runs when LASTMILE_PG_URL is
  * set (a throwaway cluster: scripts/postgres.sh), beside SQLite.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import os, { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import autocannon from "autocannon";
+import pg from "pg";
 import { createApiKey } from "../src/adapters/http/auth.js";
 import { parseStoreSpec } from "../src/adapters/store/open.js";
+import { LEDGER_SCHEMA } from "../src/adapters/store/postgres.js";
 import { openServiceStores } from "../src/adapters/store/service-stores.js";
+import { type CpuColumns, cpuBudget, cpuColumns, cpuMark, reapedChildrenCpuMs } from "./cpu.js";
 import type { PacedResult, PacedSpec } from "./paced-client.js";
-import type { BenchRow, BenchSuite } from "./types.js";
+import type { BenchContext, BenchRow, BenchSuite } from "./types.js";
 
 const RATE_REQ_PER_S = 2000;
 /** Issue 21: PostgreSQL reserve→commit at this rate with p99 < PG_TARGET_P99_MS, over two processes. */
@@ -36,9 +43,15 @@ const ORDER_FLOOR_P99_MS = 500;
 const SEARCH_FLOOR_P99_MS = 200;
 /** PostgreSQL connections per server process (`--pool-size`), for both builds. */
 const PG_POOL_SIZE = 16;
+/** HTTP requests per pgbench transaction of pg-floor.sql: 4 reserves + 4 commits. */
+const PG_FLOOR_REQUESTS_PER_TX = 8;
+/** pgbench clients for the PostgreSQL floor (the script's reservation ids fit int4 up to 21). */
+const PG_FLOOR_CLIENTS = 2;
 
 interface Server {
   readonly url: string;
+  /** The child's process id, for its CPU (/proc/PID/stat). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -63,14 +76,11 @@ interface Config {
  *   LASTMILE_BENCH_HTTP_BASELINE     root of a built baseline checkout (e.g. main's, built in /tmp): every
  *                                    durable store also runs on it, in the same run, for an A/B;
  *   LASTMILE_BENCH_HTTP_STORES       comma list among memory, sqlite, postgres (default: all available);
- *   LASTMILE_BENCH_HTTP_SERVE_ARGS   extra `serve` flags for this build (e.g. "--pg-batch-max 0").
+ *   LASTMILE_BENCH_HTTP_SERVE_ARGS   extra `serve` flags for this build (e.g. "--pg-batch-max 0");
+ *   LASTMILE_BENCH_HTTP_FLOORS       "0" leaves out the floor rows.
  */
 function configs(dir: string, notes: string[]): Config[] {
-  const here: Build = {
-    label: "this",
-    root: new URL("../..", import.meta.url).pathname,
-    extraArgs: (process.env.LASTMILE_BENCH_HTTP_SERVE_ARGS ?? "").split(" ").filter((a) => a !== ""),
-  };
+  const here = thisBuild();
   const baselineRoot = process.env.LASTMILE_BENCH_HTTP_BASELINE;
   const baseline: Build | undefined =
     baselineRoot === undefined
@@ -92,6 +102,15 @@ function configs(dir: string, notes: string[]): Config[] {
   return out;
 }
 
+/** This checkout's `serve` (dist/bench/http.js sits two levels below the root). */
+function thisBuild(): Build {
+  return {
+    label: "this",
+    root: new URL("../..", import.meta.url).pathname,
+    extraArgs: (process.env.LASTMILE_BENCH_HTTP_SERVE_ARGS ?? "").split(" ").filter((a) => a !== ""),
+  };
+}
+
 export const httpSuite: BenchSuite = {
   name: "http",
   description: "lastmile serve under autocannon on loopback: reserve→commit and availability, per store",
@@ -106,6 +125,13 @@ export const httpSuite: BenchSuite = {
       "sqlite: WAL, synchronous=NORMAL (durable across a process crash; `--sqlite-synchronous full` for power loss)",
       `postgres: --pool-size ${PG_POOL_SIZE} per process; fsync and synchronous_commit as the cluster has them`,
       "load1: the 1-minute load average when the row's load started (the machine may be shared)",
+      "CPU per request answered, on paced rows (Linux /proc, 10 ms ticks; '-' elsewhere and on max rows): " +
+        "client_cpu_us_per_req = the paced client's own user+system CPU over its measured span; " +
+        "serve_cpu_us_per_req = the server child processes' (/proc/PID/stat utime+stime before and after the " +
+        "phase); rest_cpu_us_per_req = the machine's busy CPU over the phase (/proc/stat user+nice+system+irq+" +
+        "softirq) minus the servers and the client's whole process: PostgreSQL's backends plus anything else " +
+        "running (another job on the machine shows here, and in load1); cores_busy = machine busy CPU ÷ wall " +
+        `time (of ${os.cpus().length} cores)`,
     ];
     const dir = mkdtempSync(join(tmpdir(), "lastmile-bench-http-"));
     // Paced phases run 20 s: a p99 over 40,000 requests is not decided by one stall of the shared host.
@@ -122,29 +148,27 @@ export const httpSuite: BenchSuite = {
           // JIT, page cache, pool, connections: a paced phase like the measured ones (a closed-loop burst here
           // would leave its backlog — WAL checkpoints, garbage — to the first measured phase).
           await paced_(urls, "reserve-commit", `${run}-warm`, ctx.quick ? 1 : 3, RATE_REQ_PER_S);
-          const measure = async (workload: string, rate: number | "max", go: () => Promise<LoadResult>) => {
+          const label = { store: name, build: config.build.label, processes: config.processes };
+          const measure = async (
+            workload: PacedSpec["workload"],
+            rate: number,
+            keyPrefix: string,
+          ): Promise<LoadResult> => {
             const load1 = os.loadavg()[0]!;
-            const result = await go();
-            rows.push(row(name, config, workload, rate, result, load1));
-            return result;
+            const { load, cpu } = await pacedPhase(servers, workload, keyPrefix, seconds, rate);
+            rows.push(row(label, WORKLOADS[workload], rate, load, load1, cpu));
+            return load;
           };
           const rates = config.store === "postgres" ? [RATE_REQ_PER_S, PG_RATE_REQ_PER_S] : [RATE_REQ_PER_S];
           const paced: LoadResult[] = [];
-          for (const rate of rates)
-            paced.push(
-              await measure("reserve→commit", rate, () =>
-                paced_(urls, "reserve-commit", `${run}-paced${rate}`, seconds, rate),
-              ),
-            );
+          for (const rate of rates) paced.push(await measure("reserve-commit", rate, `${run}-paced${rate}`));
           const search =
             config.processes === 1
-              ? await measure("availability", RATE_REQ_PER_S, () =>
-                  paced_(urls, "availability", `${run}-search`, seconds, RATE_REQ_PER_S),
-                )
+              ? await measure("availability", RATE_REQ_PER_S, `${run}-search`)
               : undefined;
-          await measure("reserve→commit", "max", async () =>
-            fromAutocannon(await load(urls, run, "open", seconds)),
-          );
+          const load1 = os.loadavg()[0]!;
+          const ceiling = fromAutocannon(await load(urls, run, "open", seconds));
+          rows.push(row(label, WORKLOADS["reserve-commit"], "max", ceiling, load1, undefined));
           if (config.build.label !== "this") continue;
           const at2000 = paced[0]!;
           if (config.store === "sqlite") {
@@ -187,6 +211,7 @@ export const httpSuite: BenchSuite = {
           for (const server of servers) await server.stop();
         }
       }
+      if (process.env.LASTMILE_BENCH_HTTP_FLOORS !== "0") await floors(ctx, seconds, rows, notes);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -198,18 +223,21 @@ export const httpSuite: BenchSuite = {
   },
 };
 
+const WORKLOADS: Readonly<Record<PacedSpec["workload"], string>> = {
+  "reserve-commit": "reserve→commit",
+  availability: "availability",
+};
+
 function row(
-  store: string,
-  config: Config,
+  label: { store: string; build: string; processes: number | null },
   workload: string,
   rate: number | string,
   r: LoadResult,
   load1: number,
+  cpu: CpuColumns | undefined,
 ): BenchRow {
   return {
-    store,
-    build: config.build.label,
-    processes: config.processes,
+    ...label,
     workload,
     rate_req_per_s: rate,
     achieved_req_per_s: r.achievedReqPerS,
@@ -219,6 +247,7 @@ function row(
     requests: r.requests,
     non_2xx: r.non2xx,
     errors: r.errors,
+    ...cpu,
     load1: Math.round(load1 * 100) / 100,
   };
 }
@@ -234,7 +263,7 @@ function sustained(r: LoadResult, rate: number): boolean {
 }
 
 /** What a row reports, from either client. */
-type LoadResult = Omit<PacedResult, "unsent">;
+type LoadResult = Omit<PacedResult, "unsent" | "cpuUs" | "processCpuUs">;
 
 function fromAutocannon(r: autocannon.Result): LoadResult {
   return {
@@ -248,6 +277,37 @@ function fromAutocannon(r: autocannon.Result): LoadResult {
   };
 }
 
+/**
+ * A paced phase with its CPU split per request: the servers' CPU is read before and after it, the client
+ * reports its own, the machine's busy time is read around the client's whole life.
+ */
+async function pacedPhase(
+  servers: readonly Server[],
+  workload: PacedSpec["workload"],
+  keyPrefix: string,
+  seconds: number,
+  ratePerS: number,
+): Promise<{ load: LoadResult; cpu: CpuColumns }> {
+  const pids = servers.map((s) => s.pid);
+  const before = cpuMark(pids);
+  const r = await paced_(
+    servers.map((s) => s.url),
+    workload,
+    keyPrefix,
+    seconds,
+    ratePerS,
+  );
+  const after = cpuMark(pids);
+  const cpu = cpuColumns({
+    requests: r.requests,
+    before,
+    after,
+    clientSpanMs: r.cpuUs / 1000,
+    clientPhaseMs: r.processCpuUs / 1000,
+  });
+  return { load: r, cpu };
+}
+
 /** A paced (open-loop) run in its own process: see paced-client.ts for why not autocannon's overallRate. */
 function paced_(
   urls: readonly string[],
@@ -255,7 +315,7 @@ function paced_(
   keyPrefix: string,
   seconds: number,
   ratePerS: number,
-): Promise<LoadResult> {
+): Promise<PacedResult> {
   const spec: PacedSpec = {
     urls,
     headers: authOf(urls[0]!),
@@ -433,20 +493,21 @@ registerServe(program);
 try { await program.parseAsync(process.argv.slice(1), { from: "user" }); }
 catch (error) { process.stderr.write("error: " + (error?.message ?? error) + "\\n"); process.exit(1); }
 `;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      "--input-type=module",
-      "-e",
-      source,
-      "serve",
-      ...["--port", "0", "--store", store, "--log-level", "warn", "--pool-size", String(PG_POOL_SIZE)],
-      ...["--rate-limit-per-minute", "100000000"],
-      ...(token === undefined ? ["--insecure"] : []),
-      ...config.build.extraArgs,
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
+  return spawnServer([
+    "--input-type=module",
+    "-e",
+    source,
+    "serve",
+    ...["--port", "0", "--store", store, "--log-level", "warn", "--pool-size", String(PG_POOL_SIZE)],
+    ...["--rate-limit-per-minute", "100000000"],
+    ...(token === undefined ? ["--insecure"] : []),
+    ...config.build.extraArgs,
+  ]);
+}
+
+/** A node child process that prints "listening on <url>" on stderr once it serves. */
+async function spawnServer(args: readonly string[]): Promise<Server> {
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   const url = await new Promise<string>((ok, fail) => {
@@ -466,9 +527,222 @@ catch (error) { process.stderr.write("error: " + (error?.message ?? error) + "\\
   });
   return {
     url,
+    pid: child.pid,
     async stop() {
       child.kill("SIGTERM");
       await exited;
     },
   };
+}
+
+/** What one HTTP floor row costs, for the budget note. */
+export interface HttpFloor {
+  readonly label: string;
+  readonly cpu: CpuColumns;
+}
+
+/**
+ * Floor rows, at PostgreSQL's target rate: what the cheapest possible parts cost on this machine, with
+ * the same paced client and columns as the stores — bare node:http, the service on the memory store (one
+ * process), and PostgreSQL alone under pgbench — then the sum as a note.
+ */
+async function floors(ctx: BenchContext, seconds: number, rows: BenchRow[], notes: string[]): Promise<void> {
+  const rate = PG_RATE_REQ_PER_S;
+  const warmS = ctx.quick ? 1 : 3;
+  const http: HttpFloor[] = [];
+  const measure = async (label: string, servers: readonly Server[], run: string): Promise<void> => {
+    await paced_(
+      servers.map((s) => s.url),
+      "reserve-commit",
+      `${run}-warm`,
+      warmS,
+      rate,
+    );
+    const load1 = os.loadavg()[0]!;
+    const { load, cpu } = await pacedPhase(servers, "reserve-commit", `${run}-paced`, seconds, rate);
+    rows.push(
+      row({ store: label, build: "this", processes: 1 }, WORKLOADS["reserve-commit"], rate, load, load1, cpu),
+    );
+    http.push({ label, cpu });
+  };
+
+  ctx.log("http: floor: bare node:http");
+  const bare = await spawnServer([fileURLToPath(new URL("./bare-server.js", import.meta.url))]);
+  try {
+    await measure("floor: bare node:http", [bare], `bare-${process.pid}`);
+  } finally {
+    await bare.stop();
+  }
+
+  ctx.log("http: floor: memory");
+  const memory = await startServers({ store: "memory", spec: "memory", build: thisBuild(), processes: 1 });
+  try {
+    const run = `floor-memory-${process.pid}-${Date.now()}`;
+    await seed(memory[0]!.url, run);
+    await measure("floor: memory", memory, run);
+  } finally {
+    for (const server of memory) await server.stop();
+  }
+
+  const pgUrl = process.env.LASTMILE_PG_URL;
+  let pgUsPerReq: number | null = null;
+  if (pgUrl === undefined) notes.push("floor: PostgreSQL (pgbench): skipped (LASTMILE_PG_URL not set)");
+  else {
+    ctx.log("http: floor: PostgreSQL (pgbench)");
+    const floor = await pgbenchFloor(pgUrl, ctx.quick ? 3 : 10, notes);
+    if (floor !== undefined) {
+      rows.push(floor);
+      pgUsPerReq = (floor.rest_cpu_us_per_req as number | null | undefined) ?? null;
+    }
+  }
+  notes.push(
+    `floor rows: reserve→commit paced at ${rate.toLocaleString("en-US")} req/s (PostgreSQL's target). ` +
+      "'floor: bare node:http' is bench/bare-server.ts (node:http, no framework: reads the body, answers 200 " +
+      "with a fixed 157-byte JSON) — HTTP alone; 'floor: memory' is `lastmile serve` on the memory store — the " +
+      "full HTTP path and ledger without storage; 'floor: PostgreSQL (pgbench)' runs bench/pg-floor.sql " +
+      `unthrottled (pgbench -M prepared -c ${PG_FLOOR_CLIENTS}) in a throwaway schema of the ledger's tables: a ` +
+      `transaction is a minimal ledger's set-based writes for ${PG_FLOOR_REQUESTS_PER_TX} HTTP requests (4 ` +
+      "reserves + 4 commits), requests = 8 × transactions, its client column is pgbench's own CPU and its rest " +
+      "column PostgreSQL's CPU per HTTP request",
+  );
+  notes.push(...floorBudgetNotes(http, pgUsPerReq, rate, os.cpus().length));
+}
+
+/** The sum of the floors' CPU per request and its share of the machine at `rate`, one line per HTTP floor. */
+export function floorBudgetNotes(
+  http: readonly HttpFloor[],
+  pgUsPerReq: number | null,
+  rate: number,
+  cores: number,
+): string[] {
+  const out: string[] = [];
+  const us = (x: number) => x.toFixed(1);
+  for (const f of http) {
+    const serve = f.cpu.serve_cpu_us_per_req;
+    const client = f.cpu.client_cpu_us_per_req;
+    if (serve === null || client === null) continue;
+    const parts = pgUsPerReq === null ? [serve, client] : [serve, pgUsPerReq, client];
+    const b = cpuBudget(parts, rate, cores);
+    const pgPart =
+      pgUsPerReq === null ? "(PostgreSQL floor not measured) " : `+ ${us(pgUsPerReq)} PostgreSQL (pgbench) `;
+    out.push(
+      `floor sum with ${f.label.replace(/^floor: /, "")}: ${us(serve)} server ${pgPart}+ ${us(client)} paced client = ` +
+        `${us(b.usPerReq)} µs CPU per request; at ${rate.toLocaleString("en-US")} req/s that is ` +
+        `${b.coresAtRate.toFixed(2)} cores, ${Math.round(b.fractionOfCores * 100)}% of ${cores}`,
+    );
+  }
+  return out;
+}
+
+/**
+ * PostgreSQL's floor: pgbench runs bench/pg-floor.sql against the ledger's own tables (LEDGER_SCHEMA) in
+ * a throwaway schema, dropped after. pgbench's CPU is read from this process's reaped-children time (it
+ * has exited by then); the machine's busy time minus pgbench's is PostgreSQL's (and anything else running).
+ */
+async function pgbenchFloor(pgUrl: string, seconds: number, notes: string[]): Promise<BenchRow | undefined> {
+  const label = "floor: PostgreSQL (pgbench)";
+  const bin = findPgbench();
+  if (bin === undefined) {
+    notes.push(`${label}: skipped (no pgbench on PATH or in /usr/lib/postgresql/*/bin)`);
+    return undefined;
+  }
+  const script = fileURLToPath(new URL("../../bench/pg-floor.sql", import.meta.url));
+  if (!existsSync(script)) {
+    notes.push(`${label}: skipped (${script} not found: run from a checkout)`);
+    return undefined;
+  }
+  const schema = `bench_floor_${process.pid}`;
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA ${schema}`);
+    await client.query(`SET search_path TO ${schema}`);
+    await client.query(LEDGER_SCHEMA);
+    await client.query(
+      "INSERT INTO ledger_stock (store_id, sku, on_hand, available, reserved, damaged, in_transit, version) " +
+        `SELECT 'DS1', 'sku-' || i, 1000000000, 1000000000, 0, 0, 0, 1 FROM generate_series(0, ${SKU_COUNT - 1}) i`,
+    );
+    const args = ["-n", "-M", "prepared", "-c", String(PG_FLOOR_CLIENTS), "-j", "1", "-T", String(seconds)];
+    const load1 = os.loadavg()[0]!;
+    const before = cpuMark([]);
+    const pgbench0 = reapedChildrenCpuMs();
+    const out = await runToEnd(bin, [...args, "-D", "base=0", "-f", script, pgUrl], {
+      ...process.env,
+      PGOPTIONS: `-c search_path=${schema}`,
+    });
+    const after = cpuMark([]);
+    const pgbench1 = reapedChildrenCpuMs();
+    const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out.stdout)?.[1]);
+    const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out.stdout)?.[1]);
+    if (out.code !== 0 || !(transactions > 0) || !Number.isFinite(tps)) {
+      notes.push(
+        `${label}: failed (exit ${out.code}): ${out.stderr.trim().split("\n").slice(-2).join(" / ")}`,
+      );
+      return undefined;
+    }
+    const requests = transactions * PG_FLOOR_REQUESTS_PER_TX;
+    const pgbenchMs = pgbench0 === null || pgbench1 === null ? null : pgbench1 - pgbench0;
+    const cpu = cpuColumns({ requests, before, after, clientSpanMs: pgbenchMs, clientPhaseMs: pgbenchMs });
+    const load: LoadResult = {
+      requests,
+      achievedReqPerS: Math.round(tps * PG_FLOOR_REQUESTS_PER_TX),
+      p50Ms: Number.NaN,
+      p99Ms: Number.NaN,
+      maxMs: Number.NaN,
+      non2xx: 0,
+      errors: Number(/number of failed transactions: (\d+)/.exec(out.stdout)?.[1] ?? 0),
+    };
+    const r = row(
+      { store: label, build: "this", processes: PG_FLOOR_CLIENTS },
+      "4 reserves + 4 commits per transaction",
+      "max",
+      load,
+      load1,
+      cpu,
+    );
+    // No server process; pgbench times transactions, not HTTP requests: those cells are left out ("-").
+    const { serve_cpu_us_per_req: _serve, p50_ms: _p50, p99_ms: _p99, max_ms: _max, ...kept } = r;
+    return kept;
+  } finally {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+    await client.end();
+  }
+}
+
+/** pgbench on PATH, else the newest /usr/lib/postgresql/<major>/bin/pgbench (Debian's layout). */
+function findPgbench(): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter))
+    if (dir !== "" && existsSync(join(dir, "pgbench"))) return join(dir, "pgbench");
+  let majors: string[];
+  try {
+    majors = readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a));
+  } catch {
+    return undefined;
+  }
+  for (const major of majors) {
+    const bin = join("/usr/lib/postgresql", major, "bin", "pgbench");
+    if (existsSync(bin)) return bin;
+  }
+  return undefined;
+}
+
+function runToEnd(
+  bin: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr!.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.once("error", reject);
+    // "close", not "exit": the pipes are drained by then.
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -47,6 +47,10 @@ export interface PacedResult {
   readonly errors: number;
   /** Work still unsent when the run ended (the server could not keep up): counted in `errors` too. */
   readonly unsent: number;
+  /** This process's user + system CPU (µs) over the measured span: first due time to the last answer's wait. */
+  readonly cpuUs: number;
+  /** This process's user + system CPU (µs) over its whole life so far, start-up and connections included. */
+  readonly processCpuUs: number;
 }
 
 /** Waiting for the last answers after the last unit is due: longer counts as an error. */
@@ -203,6 +207,7 @@ export async function runPaced(spec: PacedSpec): Promise<PacedResult> {
   while (opening > 0) await new Promise((r) => setTimeout(r, 1));
 
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const intervalMs = 1000 / unitsPerS;
   let nextUnit = 0;
   await new Promise<void>((resolve) => {
@@ -222,6 +227,7 @@ export async function runPaced(spec: PacedSpec): Promise<PacedResult> {
   const expected = latencies.length;
   const drainUntil = performance.now() + DRAIN_LIMIT_MS;
   while (answered < expected && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
+  const cpu = process.cpuUsage(cpu0);
   const unsent = queue.length - queueHead;
   for (const c of conns) c.socket.destroy();
   const done = latencies.subarray(0, answered).sort();
@@ -237,7 +243,14 @@ export async function runPaced(spec: PacedSpec): Promise<PacedResult> {
     non2xx,
     errors: errors + (expected - answered),
     unsent,
+    cpuUs: cpu.user + cpu.system,
+    processCpuUs: processCpuUs(),
   };
+}
+
+function processCpuUs(): number {
+  const all = process.cpuUsage();
+  return all.user + all.system;
 }
 
 /**

@@ -58,7 +58,11 @@ import {
   stockFromRecord,
 } from "./rows.js";
 
-const SCHEMA = `
+/**
+ * @internal The ledger's tables and functions (idempotent). Exported for bench http's PostgreSQL floor,
+ * which runs pgbench against exactly these tables in a throwaway schema.
+ */
+export const LEDGER_SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_stock (
   store_id TEXT NOT NULL, sku TEXT NOT NULL, on_hand BIGINT,
   available BIGINT NOT NULL, reserved BIGINT NOT NULL, damaged BIGINT NOT NULL, in_transit BIGINT NOT NULL,
@@ -549,7 +553,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
   static async open(url: string, options: PostgresBackendOptions): Promise<PostgresLedgerBackend> {
     const pool = newPgPool(url, options.poolSize);
     try {
-      await createSchemaLocked(pool, SCHEMA_LOCK_ID, [SCHEMA]);
+      await createSchemaLocked(pool, SCHEMA_LOCK_ID, [LEDGER_SCHEMA]);
     } catch (error) {
       await pool.end();
       throw error;
