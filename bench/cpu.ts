@@ -57,15 +57,8 @@ export function parseMachineBusyMs(text: string): number | null {
   if (line === undefined) return null;
   const t = line.trim().split(/\s+/).map(Number);
   if (t.length < 7 || t.slice(0, 7).some((x) => !Number.isFinite(x))) return null;
-  const [user, nice, system, , , irq, softirq] = t as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  // Length checked above: the defaults never apply.
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = t;
   return (user + nice + system + irq + softirq) * MS_PER_TICK;
 }
 

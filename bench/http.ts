@@ -309,7 +309,7 @@ async function pacedPhase(
 }
 
 /** A paced (open-loop) run in its own process: see paced-client.ts for why not autocannon's overallRate. */
-function paced_(
+async function paced_(
   urls: readonly string[],
   workload: PacedSpec["workload"],
   keyPrefix: string,
@@ -327,24 +327,9 @@ function paced_(
     skuCount: SKU_COUNT,
   };
   const script = fileURLToPath(new URL("./paced-client.js", import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, JSON.stringify(spec)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr!.on("data", (c: Buffer) => {
-      err += c.toString();
-    });
-    child.once("exit", (code) => {
-      if (code !== 0) return reject(new Error(`paced client exited with ${code}: ${err}`));
-      const r = JSON.parse(out) as PacedResult;
-      resolve(r);
-    });
-  });
+  const r = await runToEnd(process.execPath, [script, JSON.stringify(spec)], process.env);
+  if (r.code !== 0) throw new Error(`paced client exited with ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as PacedResult;
 }
 
 /** Closed loop (the ceiling): reserve then commit, per connection, as fast as answered; fresh keys. */
