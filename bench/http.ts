@@ -30,6 +30,7 @@ import { LEDGER_SCHEMA } from "../src/adapters/store/postgres.js";
 import { openServiceStores } from "../src/adapters/store/service-stores.js";
 import { type CpuColumns, cpuBudget, cpuColumns, cpuMark, reapedChildrenCpuMs } from "./cpu.js";
 import type { PacedResult, PacedSpec } from "./paced-client.js";
+import type { PgClientFloorResult } from "./pg-client-floor.js";
 import type { BenchContext, BenchRow, BenchSuite } from "./types.js";
 
 const RATE_REQ_PER_S = 2000;
@@ -571,13 +572,18 @@ async function floors(ctx: BenchContext, seconds: number, rows: BenchRow[], note
 
   const pgUrl = process.env.LASTMILE_PG_URL;
   let pgUsPerReq: number | null = null;
+  let pgClientUsPerReq: number | null = null;
   if (pgUrl === undefined) notes.push("floor: PostgreSQL (pgbench): skipped (LASTMILE_PG_URL not set)");
   else {
     ctx.log("http: floor: PostgreSQL (pgbench)");
     const floor = await pgbenchFloor(pgUrl, ctx.quick ? 3 : 10, notes);
     if (floor !== undefined) {
-      rows.push(floor);
-      pgUsPerReq = (floor.rest_cpu_us_per_req as number | null | undefined) ?? null;
+      rows.push(floor.pgbench);
+      pgUsPerReq = (floor.pgbench.rest_cpu_us_per_req as number | null | undefined) ?? null;
+      if (floor.nodeClient !== undefined) {
+        rows.push(floor.nodeClient);
+        pgClientUsPerReq = (floor.nodeClient.serve_cpu_us_per_req as number | null | undefined) ?? null;
+      }
     }
   }
   notes.push(
@@ -588,9 +594,12 @@ async function floors(ctx: BenchContext, seconds: number, rows: BenchRow[], note
       `unthrottled (pgbench -M prepared -c ${PG_FLOOR_CLIENTS}) in a throwaway schema of the ledger's tables: a ` +
       `transaction is a minimal ledger's set-based writes for ${PG_FLOOR_REQUESTS_PER_TX} HTTP requests (4 ` +
       "reserves + 4 commits), requests = 8 × transactions, its client column is pgbench's own CPU and its rest " +
-      "column PostgreSQL's CPU per HTTP request",
+      "column PostgreSQL's CPU per HTTP request; 'floor: PostgreSQL via node-postgres' sends the same " +
+      "transaction from Node (bench/pg-client-floor.ts: the driver `serve` uses, one simple-protocol round trip " +
+      "per transaction, as group commit does), its serve column is that process's CPU per HTTP request — the " +
+      "driver and socket work any PostgreSQL-backed Node service adds to its HTTP path",
   );
-  notes.push(...floorBudgetNotes(http, pgUsPerReq, rate, os.cpus().length));
+  notes.push(...floorBudgetNotes(http, pgUsPerReq, rate, os.cpus().length, pgClientUsPerReq));
 }
 
 /** The sum of the floors' CPU per request and its share of the machine at `rate`, one line per HTTP floor. */
@@ -599,6 +608,7 @@ export function floorBudgetNotes(
   pgUsPerReq: number | null,
   rate: number,
   cores: number,
+  pgClientUsPerReq: number | null = null,
 ): string[] {
   const out: string[] = [];
   const us = (x: number) => x.toFixed(1);
@@ -606,10 +616,17 @@ export function floorBudgetNotes(
     const serve = f.cpu.serve_cpu_us_per_req;
     const client = f.cpu.client_cpu_us_per_req;
     if (serve === null || client === null) continue;
-    const parts = pgUsPerReq === null ? [serve, client] : [serve, pgUsPerReq, client];
+    const parts = [serve, client];
+    let pgPart = "(PostgreSQL floor not measured) ";
+    if (pgUsPerReq !== null) {
+      parts.push(pgUsPerReq);
+      pgPart = `+ ${us(pgUsPerReq)} PostgreSQL (pgbench) `;
+      if (pgClientUsPerReq !== null) {
+        parts.push(pgClientUsPerReq);
+        pgPart += `+ ${us(pgClientUsPerReq)} node-postgres driver `;
+      }
+    }
     const b = cpuBudget(parts, rate, cores);
-    const pgPart =
-      pgUsPerReq === null ? "(PostgreSQL floor not measured) " : `+ ${us(pgUsPerReq)} PostgreSQL (pgbench) `;
     out.push(
       `floor sum with ${f.label.replace(/^floor: /, "")}: ${us(serve)} server ${pgPart}+ ${us(client)} paced client = ` +
         `${us(b.usPerReq)} µs CPU per request; at ${rate.toLocaleString("en-US")} req/s that is ` +
@@ -624,7 +641,11 @@ export function floorBudgetNotes(
  * a throwaway schema, dropped after. pgbench's CPU is read from this process's reaped-children time (it
  * has exited by then); the machine's busy time minus pgbench's is PostgreSQL's (and anything else running).
  */
-async function pgbenchFloor(pgUrl: string, seconds: number, notes: string[]): Promise<BenchRow | undefined> {
+async function pgbenchFloor(
+  pgUrl: string,
+  seconds: number,
+  notes: string[],
+): Promise<{ pgbench: BenchRow; nodeClient: BenchRow | undefined } | undefined> {
   const label = "floor: PostgreSQL (pgbench)";
   const bin = findPgbench();
   if (bin === undefined) {
@@ -687,11 +708,66 @@ async function pgbenchFloor(pgUrl: string, seconds: number, notes: string[]): Pr
     );
     // No server process; pgbench times transactions, not HTTP requests: those cells are left out ("-").
     const { serve_cpu_us_per_req: _serve, p50_ms: _p50, p99_ms: _p99, max_ms: _max, ...kept } = r;
-    return kept;
+    return { pgbench: kept, nodeClient: await nodeClientFloor(pgUrl, schema, seconds, script, notes) };
   } finally {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
     await client.end();
   }
+}
+
+/**
+ * The same transaction sent from Node by node-postgres (bench/pg-client-floor.ts) into the pgbench floor's
+ * schema: the child's CPU per HTTP request is the driver's share (serve column), the machine's busy time
+ * minus the child's is PostgreSQL's (rest column).
+ */
+async function nodeClientFloor(
+  pgUrl: string,
+  schema: string,
+  seconds: number,
+  script: string,
+  notes: string[],
+): Promise<BenchRow | undefined> {
+  const label = "floor: PostgreSQL via node-postgres";
+  const child = fileURLToPath(new URL("./pg-client-floor.js", import.meta.url));
+  const load1 = os.loadavg()[0]!;
+  const before = cpuMark([]);
+  const reaped0 = reapedChildrenCpuMs();
+  const out = await runToEnd(
+    process.execPath,
+    [child, pgUrl, schema, String(seconds), String(PG_FLOOR_CLIENTS), script],
+    process.env,
+  );
+  const after = cpuMark([]);
+  const reaped1 = reapedChildrenCpuMs();
+  if (out.code !== 0) {
+    notes.push(`${label}: failed (exit ${out.code}): ${out.stderr.trim().split("\n").slice(-2).join(" / ")}`);
+    return undefined;
+  }
+  const r = JSON.parse(out.stdout) as PgClientFloorResult;
+  const requests = r.transactions * PG_FLOOR_REQUESTS_PER_TX;
+  // The child's whole life (start-up included) is not PostgreSQL's; its timed loop is the driver's share.
+  const childMs = reaped0 === null || reaped1 === null ? r.cpuUs / 1000 : reaped1 - reaped0;
+  const cpu = cpuColumns({ requests, before, after, clientSpanMs: r.cpuUs / 1000, clientPhaseMs: childMs });
+  const load: LoadResult = {
+    requests,
+    achievedReqPerS: Math.round(requests / r.seconds),
+    p50Ms: Number.NaN,
+    p99Ms: Number.NaN,
+    maxMs: Number.NaN,
+    non2xx: 0,
+    errors: 0,
+  };
+  const row_ = row(
+    { store: label, build: "this", processes: PG_FLOOR_CLIENTS },
+    "4 reserves + 4 commits per transaction",
+    "max",
+    load,
+    load1,
+    // The driver stands where the service would: its CPU goes in the serve column.
+    { ...cpu, serve_cpu_us_per_req: cpu.client_cpu_us_per_req, client_cpu_us_per_req: null },
+  );
+  const { p50_ms: _p50, p99_ms: _p99, max_ms: _max, ...kept } = row_;
+  return kept;
 }
 
 /** pgbench on PATH, else the newest /usr/lib/postgresql/<major>/bin/pgbench (Debian's layout). */
