@@ -15,6 +15,9 @@
  * than the next ten, the optimizing compiler running on a second core), so with tiny cells the warm-up
  * of a second isolate eats most of what the second core brings on a 2-core machine.
  * Each runSweep starts from an empty store. Their result files must be byte-identical.
+ * The ceiling rows and the spin-loop control run LASTMILE_BENCH_SWEEP_REPEATS times (default 3, 1 with
+ * --quick), 1 and every core interleaved, and print the ratio's median (the headline) with its min, max and
+ * the raw times: on a shared machine one pair of timings can land anywhere in a wide range (bench/repeats.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -28,6 +31,14 @@ import { runSweepOnQueue } from "../src/adapters/sweep/queue.js";
 import { parseQueueUrl } from "../src/adapters/sweep/queue-url.js";
 import { runCell } from "../src/sim/sweep/cell.js";
 import { procCpuMs } from "./cpu.js";
+import {
+  formatRepetitions,
+  measureInterleaved,
+  REPEATS_ENV,
+  type Repetition,
+  ratioSpread,
+  sweepRepeats,
+} from "./repeats.js";
 import type { BenchContext, BenchRow, BenchSuite, SuiteResult } from "./types.js";
 
 const RESULT_FILES = ["results.json", "groups.csv", "comparisons.csv", "report.html"];
@@ -37,6 +48,8 @@ export const sweepSuite: BenchSuite = {
   description:
     "40-cell scenario sweep: inline vs 1 worker thread vs every core, overhead per cell, identical bytes",
   async run(ctx): Promise<SuiteResult> {
+    // Read before anything runs: a bad value fails at once, not after minutes of timing.
+    const repeats = sweepRepeats(process.env[REPEATS_ENV], ctx.quick);
     const seeds = ctx.quick ? 2 : 10;
     const dir = mkdtempSync(join(tmpdir(), "lastmile-bench-sweep-"));
     try {
@@ -80,11 +93,21 @@ export const sweepSuite: BenchSuite = {
       const queue1 = pgUrl === undefined ? null : await timedOnQueue(ctx, sweep, pgUrl, 1, join(dir, "q1"));
       const queue2 = pgUrl === undefined ? null : await timedOnQueue(ctx, sweep, pgUrl, 2, join(dir, "q2"));
       const jobMs = pgUrl === undefined ? null : await queueRoundTripMs(ctx, pgUrl, ctx.quick ? 50 : 200);
-      ctx.log("ceiling: the same cells in 1 and in every-core independent processes, no sweep machinery…");
-      const ceiling = (await partsMs(file, 1)) / (await partsMs(file, all));
-      const long = ctx.quick ? null : await longCells(ctx, dir, all);
-      ctx.log("control: a fixed spin loop on 1 and on every thread…");
-      const control = (await spinMs(1)) / (await spinMs(all));
+      ctx.log(
+        `ceiling: the same cells in 1 and in every-core independent processes, no sweep machinery, ×${repeats}…`,
+      );
+      const ceiling = await measureInterleaved(
+        repeats,
+        () => partsMs(file, 1),
+        () => partsMs(file, all),
+      );
+      const long = ctx.quick ? null : await longCells(ctx, dir, all, repeats);
+      ctx.log(`control: a fixed spin loop on 1 and on every thread, ×${repeats}…`);
+      const control = await measureInterleaved(
+        repeats,
+        () => spinMs(1),
+        () => spinMs(all),
+      );
       const identical = one.files.every((bytes, i) => bytes.equals(many.files[i]!));
       const queueIdentical = [queue1, queue2].every(
         (q) => q === null || q.files.every((bytes, i) => bytes.equals(one.files[i]!)),
@@ -131,7 +154,7 @@ export const sweepSuite: BenchSuite = {
             wall_s: null,
             ms_per_cell: null,
             cores_used: null,
-            speedup_vs_1_worker: round(ceiling, 2),
+            ...spreadColumns(ceiling, 1),
           },
           ...(long === null
             ? []
@@ -155,7 +178,7 @@ export const sweepSuite: BenchSuite = {
                   wall_s: null,
                   ms_per_cell: null,
                   cores_used: null,
-                  speedup_vs_1_worker: round(long.ceiling, 2),
+                  ...spreadColumns(long.ceiling, 1),
                 },
               ]),
           {
@@ -165,7 +188,7 @@ export const sweepSuite: BenchSuite = {
             wall_s: null,
             ms_per_cell: null,
             cores_used: null,
-            speedup_vs_1_worker: round(control * all, 2),
+            ...spreadColumns(control, all),
           },
         ],
         targets: [
@@ -216,6 +239,7 @@ export const sweepSuite: BenchSuite = {
           `Load average at the end (1 / 5 / 15 min): ${loadavg()
             .map((l) => l.toFixed(2))
             .join(" / ")}; cores_used = process CPU time / wall time, what the sweep got of the machine.`,
+          `ceiling and control rows: each side ran ${repeats} time(s) (${REPEATS_ENV}; default 3, 1 with --quick), interleaved 1, every core, 1, every core, … so a slow minute hits both sides; speedup_vs_1_worker is the median of the per-repetition ratios (the single figure it always was), ratio_min / ratio_median / ratio_max their spread on the same scale, repetitions each repetition's raw wall times in ms as 1-side/every-core-side (processes for the ceilings, threads for the control). The targets are unchanged (the sweep on every core's threads, and on 2 queue workers, against the sweep on 1 worker thread, each timed once); the spread says how far the machine moved while they ran.`,
           "ceiling rows: the same cells split over independent `node` processes that only run them (bench/sweep-part.ts), timed from spawn to exit, 1 process vs one per core: what two cores give this simulation before any sweep machinery; the spin-loop control shows the cores themselves are there, so the gap between the two is the simulation's own scaling (each V8 isolate compiles the simulator again, and two simulations share caches and memory bandwidth).",
           pgUrl === undefined
             ? "queue rows skipped: LASTMILE_PG_URL is not set (start one with: bash scripts/postgres.sh start)"
@@ -369,7 +393,8 @@ async function longCells(
   ctx: BenchContext,
   dir: string,
   all: number,
-): Promise<{ cells: number; one: number; many: number; ceiling: number }> {
+  repeats: number,
+): Promise<{ cells: number; one: number; many: number; ceiling: Repetition[] }> {
   const file = join(dir, "long.sweep.json");
   writeFileSync(
     file,
@@ -390,8 +415,12 @@ async function longCells(
   };
   const one = await timed(1);
   const many = await timed(all);
-  ctx.log("long cells: ceiling…");
-  const ceiling = (await partsMs(file, 1)) / (await partsMs(file, all));
+  ctx.log(`long cells: ceiling, ×${repeats}…`);
+  const ceiling = await measureInterleaved(
+    repeats,
+    () => partsMs(file, 1),
+    () => partsMs(file, all),
+  );
   return { cells: sweep.plan.cells.length, one, many, ceiling };
 }
 
@@ -419,6 +448,21 @@ require("node:worker_threads").parentPort.postMessage(x);`;
     ),
   );
   return performance.now() - t;
+}
+
+/**
+ * The headline speed-up (the median, where one run's ratio used to be) and its spread over the repetitions;
+ * scale as in ratioSpread (the thread count for the spin control, whose threads each do the full work).
+ */
+function spreadColumns(repetitions: readonly Repetition[], scale: number): BenchRow {
+  const spread = ratioSpread(repetitions, scale);
+  return {
+    speedup_vs_1_worker: round(spread.median, 2),
+    ratio_min: round(spread.min, 2),
+    ratio_median: round(spread.median, 2),
+    ratio_max: round(spread.max, 2),
+    repetitions: formatRepetitions(repetitions),
+  };
 }
 
 function round(x: number, digits: number): number {
