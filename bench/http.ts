@@ -689,25 +689,16 @@ async function pgbenchFloor(
     const requests = transactions * PG_FLOOR_REQUESTS_PER_TX;
     const pgbenchMs = pgbench0 === null || pgbench1 === null ? null : pgbench1 - pgbench0;
     const cpu = cpuColumns({ requests, before, after, clientSpanMs: pgbenchMs, clientPhaseMs: pgbenchMs });
-    const load: LoadResult = {
+    const errors = Number(/number of failed transactions: (\d+)/.exec(out.stdout)?.[1] ?? 0);
+    // No server process; pgbench times transactions, not HTTP requests: those cells are left out ("-").
+    const { serve_cpu_us_per_req: _serve, ...kept } = floorRow(
+      label,
       requests,
-      achievedReqPerS: Math.round(tps * PG_FLOOR_REQUESTS_PER_TX),
-      p50Ms: Number.NaN,
-      p99Ms: Number.NaN,
-      maxMs: Number.NaN,
-      non2xx: 0,
-      errors: Number(/number of failed transactions: (\d+)/.exec(out.stdout)?.[1] ?? 0),
-    };
-    const r = row(
-      { store: label, build: "this", processes: PG_FLOOR_CLIENTS },
-      "4 reserves + 4 commits per transaction",
-      "max",
-      load,
+      tps * PG_FLOOR_REQUESTS_PER_TX,
+      errors,
       load1,
       cpu,
     );
-    // No server process; pgbench times transactions, not HTTP requests: those cells are left out ("-").
-    const { serve_cpu_us_per_req: _serve, p50_ms: _p50, p99_ms: _p99, max_ms: _max, ...kept } = r;
     return { pgbench: kept, nodeClient: await nodeClientFloor(pgUrl, schema, seconds, script, notes) };
   } finally {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
@@ -748,25 +739,41 @@ async function nodeClientFloor(
   // The child's whole life (start-up included) is not PostgreSQL's; its timed loop is the driver's share.
   const childMs = reaped0 === null || reaped1 === null ? r.cpuUs / 1000 : reaped1 - reaped0;
   const cpu = cpuColumns({ requests, before, after, clientSpanMs: r.cpuUs / 1000, clientPhaseMs: childMs });
+  // The driver stands where the service would: its CPU goes in the serve column.
+  return floorRow(label, requests, requests / r.seconds, 0, load1, {
+    ...cpu,
+    serve_cpu_us_per_req: cpu.client_cpu_us_per_req,
+    client_cpu_us_per_req: null,
+  });
+}
+
+/** A floor row of a load without HTTP latencies (pgbench, the driver): those cells are left out ("-"). */
+function floorRow(
+  label: string,
+  requests: number,
+  reqPerS: number,
+  errors: number,
+  load1: number,
+  cpu: CpuColumns,
+): BenchRow {
   const load: LoadResult = {
     requests,
-    achievedReqPerS: Math.round(requests / r.seconds),
+    achievedReqPerS: Math.round(reqPerS),
     p50Ms: Number.NaN,
     p99Ms: Number.NaN,
     maxMs: Number.NaN,
     non2xx: 0,
-    errors: 0,
+    errors,
   };
-  const row_ = row(
+  const r = row(
     { store: label, build: "this", processes: PG_FLOOR_CLIENTS },
     "4 reserves + 4 commits per transaction",
     "max",
     load,
     load1,
-    // The driver stands where the service would: its CPU goes in the serve column.
-    { ...cpu, serve_cpu_us_per_req: cpu.client_cpu_us_per_req, client_cpu_us_per_req: null },
+    cpu,
   );
-  const { p50_ms: _p50, p99_ms: _p99, max_ms: _max, ...kept } = row_;
+  const { p50_ms: _p50, p99_ms: _p99, max_ms: _max, ...kept } = r;
   return kept;
 }
 
