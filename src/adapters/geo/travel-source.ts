@@ -5,14 +5,15 @@
  * `RunOptions.roadTravel` (src/sim/geo/geo-world.ts).
  */
 import { resolve } from "node:path";
-import { InputError } from "../../core/assert.js";
-import { euclideanM, type LatLng, type Point } from "../../core/geo.js";
+import type { LatLng } from "../../core/geo.js";
 import {
   buildRoadNetwork,
   DEFAULT_HOUR_PROFILE,
+  type GuardedTravel,
   type HourProfile,
   ROAD_CLASSES,
   roadTravelTime,
+  withOffRoadFallback,
 } from "../../optimize/network/index.js";
 import type { RoadNetwork } from "../../optimize/network/network.js";
 import type { TimedTravel } from "../../sim/geo/geo-world.js";
@@ -23,9 +24,6 @@ import { readOsmFile } from "../osm/read.js";
 
 /** The network a scenario names when it names none. */
 export const DEFAULT_NETWORK = "campo-grande";
-/** A point the network cannot snap (no road within 500 m) travels straight × this at this speed. */
-const OFF_ROAD_DETOUR = 1.3;
-const OFF_ROAD_MS_PER_M = 3600 / 25;
 
 /** Networks already loaded in this process, by resolved path (a sweep or a comparison loads once). */
 const loaded = new Map<string, Promise<RoadNetwork>>();
@@ -50,12 +48,12 @@ export function networkProfile(profile: TravelSpec["profile"]): HourProfile | un
   return { name: "custom", factors: ROAD_CLASSES.map(() => speed) };
 }
 
-export interface RoadTravel extends TimedTravel {
-  /** Legs priced off-road (an end more than the snapping radius from any road). */
-  readonly offRoadLegs: number;
-}
+export type RoadTravel = TimedTravel & GuardedTravel;
 
-/** Road travel of a frame; an end the network cannot snap travels straight × 1.3 at 25 km/h (counted). */
+/**
+ * Road travel of a frame; an end the network cannot snap travels off-road (withOffRoadFallback: straight ×
+ * 1.3 at 25 km/h, counted).
+ */
 export async function loadRoadTravel(
   origin: LatLng,
   travel: TravelSpec,
@@ -66,36 +64,7 @@ export async function loadRoadTravel(
   // Contract the profile's hour metrics now rather than at the first leg of each hour mid-run.
   if (profile !== undefined) network.prepareProfile(profile);
   const road = roadTravelTime(network, { origin, ...(profile === undefined ? {} : { profile }) });
-  let offRoad = 0;
-  const guarded = <T>(f: () => number, a: Point, b: Point, straight: (m: number) => T): number | T => {
-    try {
-      const v = f();
-      if (Number.isFinite(v)) return v;
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-    }
-    offRoad++;
-    return straight(euclideanM(a, b) * OFF_ROAD_DETOUR);
-  };
-  return {
-    get offRoadLegs() {
-      return offRoad;
-    },
-    distanceM: (a, b) =>
-      guarded(
-        () => road.distanceM(a, b),
-        a,
-        b,
-        (m) => m,
-      ),
-    durationMs: (a, b, departAtMs) =>
-      guarded(
-        () => road.durationMs(a, b, departAtMs),
-        a,
-        b,
-        (m) => Math.round(m * OFF_ROAD_MS_PER_M),
-      ),
-  };
+  return withOffRoadFallback(road);
 }
 
 /** What `runScenario` needs besides the scenario to run it on its travel source. */

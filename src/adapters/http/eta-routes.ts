@@ -4,17 +4,25 @@
  * same `estimateEta` (src/optimize/eta/eta.ts) the simulator re-estimates with all day. Parameters default
  * to `ETA_DEFAULTS`; any of them may be given. Pure: nothing is stored, the Idempotency-Key is optional and
  * ignored, the same body always gives the same answer.
+ *
+ * Travel: on a server started with `--network`, a lat/lng body's legs are priced on the road network by
+ * default, through the same road travel and off-road fallback the simulator prices a real city with
+ * (`roadTravelTime` + `withOffRoadFallback`), free-flow speeds; `travel: "straight"` asks for the state's
+ * straight line × detourFactor at msPerMetre, the only travel without a network or with x/y bodies.
  */
 import { z } from "zod";
 import { type LatLng, type Point, projectLocal } from "../../core/geo.js";
 import {
+  type DriveMs,
   ETA_DEFAULTS,
   type EtaParams,
   type EtaState,
   estimateDepartureMs,
   estimateEta,
 } from "../../optimize/eta/eta.js";
+import { type RoadNetwork, roadTravelTime, withOffRoadFallback } from "../../optimize/network/index.js";
 import { latLngSchema } from "../../sim/scenario/geo.js";
+import { HttpError } from "./errors.js";
 import { defineRoute, type RouteSpec } from "./route.js";
 
 /** One batch has at most a handful of stops; this bounds a request's work and its answer. */
@@ -85,10 +93,22 @@ export const etaBody = z
       .partial()
       .strict()
       .default({}),
+    travel: z
+      .enum(["road", "straight"])
+      .optional()
+      .meta({
+        description:
+          "road: legs on the server's road network (`serve --network`; lat/lng bodies only), free-flow speeds, " +
+          "an end with no road within 500 m straight × 1.3 at 25 km/h, as the simulator prices a real city; " +
+          "straight: straight line × state.detourFactor at state.msPerMetre. Default: road when the server has " +
+          "a network and the body is lat/lng, else straight",
+      }),
   })
   .strict();
 
 const etaView = z.object({
+  travel: z.enum(["road", "straight"]).meta({ description: "how the legs were priced" }),
+  offRoadLegs: z.int().meta({ description: "road travel: legs priced off-road (an end far from any road)" }),
   departureMs: z.number().meta({ description: "mean time the shopper leaves the store (now if delivering)" }),
   estimates: z.array(
     z.object({
@@ -101,7 +121,12 @@ const etaView = z.object({
   ),
 });
 
-export function etaRoutes(): RouteSpec[] {
+export interface EtaRouteOptions {
+  /** Road network for lat/lng bodies (`serve --network`); absent: straight line only. */
+  readonly network?: RoadNetwork;
+}
+
+export function etaRoutes(options: EtaRouteOptions = {}): RouteSpec[] {
   return [
     defineRoute({
       method: "POST",
@@ -117,11 +142,18 @@ export function etaRoutes(): RouteSpec[] {
       handle: async ({ body }) => {
         const params: EtaParams = { ...ETA_DEFAULTS, ...body.params };
         const state = planarState(body.state);
+        const road = roadLegs(body, options.network);
+        const drive: DriveMs | undefined =
+          road === undefined ? undefined : (a, b, departAtMs) => road.durationMs(a, b, departAtMs);
+        const departureMs = Math.round(estimateDepartureMs(state, params, drive));
+        const estimates = estimateEta(state, params, drive);
         return {
           status: 200,
           body: {
-            departureMs: Math.round(estimateDepartureMs(state, params)),
-            estimates: estimateEta(state, params),
+            travel: road === undefined ? "straight" : "road",
+            offRoadLegs: road?.offRoadLegs ?? 0,
+            departureMs,
+            estimates,
           },
         };
       },
@@ -130,6 +162,29 @@ export function etaRoutes(): RouteSpec[] {
 }
 
 type BodyPoint = Point | LatLng;
+
+/**
+ * The road legs of a body, in the frame `planarState` projects it to (around the current location), or
+ * undefined for the straight line. A new pair cache per request: a body has at most ETA_STOPS_MAX + 2 points.
+ */
+function roadLegs(body: z.infer<typeof etaBody>, network: RoadNetwork | undefined) {
+  const located = "lat" in body.state.location;
+  const travel = body.travel ?? (network !== undefined && located ? "road" : "straight");
+  if (travel === "straight") return undefined;
+  if (network === undefined)
+    throw new HttpError(
+      400,
+      "invalid_request",
+      "body.travel: road travel needs a server started with --network",
+    );
+  if (!located)
+    throw new HttpError(
+      400,
+      "invalid_request",
+      "body.travel: road travel needs lat/lng points, not x/y metres",
+    );
+  return withOffRoadFallback(roadTravelTime(network, { origin: body.state.location as LatLng }));
+}
 
 /** The state with lat/lng points projected to metres around its current location (planar: as given). */
 function planarState(st: z.infer<typeof etaBody>["state"]): EtaState {

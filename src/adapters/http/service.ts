@@ -157,7 +157,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
           : { posFutureSkewMsMax: options.posFutureSkewMsMax }),
       }),
       ...withScope("dispatch", matchRoutes()),
-      ...withScope("dispatch", etaRoutes()),
+      ...withScope("dispatch", etaRoutes(options.network === undefined ? {} : { network: options.network })),
       ...withScope(
         "route",
         routingRoutes({

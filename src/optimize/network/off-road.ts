@@ -1,0 +1,72 @@
+/**
+ * Road travel that prices every leg: an end the network cannot snap (no road within the snapping radius,
+ * which `RoadNetwork.snap` reports as an InputError) travels the straight line × `detourFactor` at
+ * `msPerMetre`, and the leg is counted. The simulator's real city (`lastmile run` on a road scenario) and
+ * POST /v1/eta on a server with a network both price legs through this one function, so a leg that leaves
+ * the map costs the same in both. Any other error is a bug and propagates.
+ */
+import { InputError } from "../../core/assert.js";
+import { euclideanM, type Point } from "../../core/geo.js";
+
+export const OFF_ROAD_DEFAULTS = {
+  /** Straight line × this: the detour of a road the network does not have. */
+  detourFactor: 1.3,
+  /** 25 km/h: slow local streets. */
+  msPerMetre: 3600 / 25,
+} as const;
+
+export interface OffRoadOptions {
+  readonly detourFactor?: number;
+  readonly msPerMetre?: number;
+}
+
+/** A travel source in a planar frame, departure-aware (road travel with an hour profile, say). */
+export interface LegTravel {
+  distanceM(from: Point, to: Point): number;
+  durationMs(from: Point, to: Point, departAtMs?: number): number;
+}
+
+export interface GuardedTravel extends LegTravel {
+  /** Legs priced off-road so far. */
+  readonly offRoadLegs: number;
+}
+
+export function withOffRoadFallback(road: LegTravel, options: OffRoadOptions = {}): GuardedTravel {
+  const detour = options.detourFactor ?? OFF_ROAD_DEFAULTS.detourFactor;
+  const msPerMetre = options.msPerMetre ?? OFF_ROAD_DEFAULTS.msPerMetre;
+  if (!(Number.isFinite(detour) && detour >= 1))
+    throw new InputError("detourFactor", `must be a finite number ≥ 1, got ${detour}`);
+  if (!(Number.isFinite(msPerMetre) && msPerMetre > 0))
+    throw new InputError("msPerMetre", `must be a finite number > 0, got ${msPerMetre}`);
+  let offRoad = 0;
+  const guarded = (price: () => number, a: Point, b: Point, straight: (m: number) => number): number => {
+    try {
+      const v = price();
+      // Unreachable within the network (two disconnected parts) is off-road too.
+      if (Number.isFinite(v)) return v;
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+    }
+    offRoad++;
+    return straight(euclideanM(a, b) * detour);
+  };
+  return {
+    get offRoadLegs() {
+      return offRoad;
+    },
+    distanceM: (a, b) =>
+      guarded(
+        () => road.distanceM(a, b),
+        a,
+        b,
+        (m) => m,
+      ),
+    durationMs: (a, b, departAtMs) =>
+      guarded(
+        () => road.durationMs(a, b, departAtMs),
+        a,
+        b,
+        (m) => Math.round(m * msPerMetre),
+      ),
+  };
+}
