@@ -91,6 +91,25 @@ describe("roadTravelTime (planar points in a frame)", () => {
     expect(travel.matrix([a], [b]).durationsMs[0]).toBe(rush);
   });
 
+  it("caches of any size give the network's answers; an off-road point keeps failing the same way", () => {
+    const big = roadTravelTime(net, { origin });
+    const offRoad = projectLocal({ lat: 10.04, lng: 20.0 }, origin);
+    for (const cacheEntriesMax of [1, 2, 3, 5]) {
+      const small = roadTravelTime(net, { origin, cacheEntriesMax });
+      // Every pair twice in a scrambled order, so entries are evicted between a pair's two asks.
+      for (let round = 0; round < 2; round++)
+        for (let k = 0; k < planar.length * planar.length; k++) {
+          const i = (k * 7 + round) % planar.length;
+          const j = (k * 3 + 1) % planar.length;
+          expect(small.durationMs(planar[i]!, planar[j]!)).toBe(big.durationMs(planar[i]!, planar[j]!));
+          expect(small.distanceM(planar[j]!, planar[i]!)).toBe(big.distanceM(planar[j]!, planar[i]!));
+          expect(() => small.durationMs(offRoad, planar[i]!)).toThrow(/no road within 500 m/);
+        }
+    }
+    expect(() => roadTravelTime(net, { origin, cacheEntriesMax: 0 })).toThrow(/^cacheEntriesMax: /);
+    expect(() => roadTravelTime(net, { origin, cacheEntriesMax: 2 ** 22 })).toThrow(/^cacheEntriesMax: /);
+  });
+
   it("the straight-line TravelTime has the same matrix interface (pairwise)", () => {
     const straight = new EuclideanTravelTime(25, 1.3);
     const m = straight.matrix(planar, planar.slice(1));
