@@ -37,7 +37,7 @@ export function loadScenarioFile(path: string): LoadedScenario {
     scenario,
   };
   if (scenario.demand.kind === "replay")
-    out.replayOrders = readOrdersFile(resolve(dir, scenario.demand.ordersFile));
+    out.replayOrders = readOrdersFile(resolve(dir, scenario.demand.ordersFile), scenario.geo?.origin);
   if (scenario.posFeed.replayFile !== undefined) {
     const catalog = new Map(scenario.stores.map((s) => [s.id, s.catalog.skus]));
     out.replayPos = readPosFile(resolve(dir, scenario.posFeed.replayFile), catalog);

@@ -1,0 +1,117 @@
+/**
+ * Replayed orders in latitude/longitude (a real city's order history): projected around the scenario's
+ * geo.origin exactly as its stores are, so a lat/lng file runs byte-identically to the same orders given in
+ * x/y metres; lat/lng without geo, or a file mixing forms, is refused naming the line.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseOrdersCsv, parseOrdersJsonl } from "../../src/adapters/feeds/orders.js";
+import { loadScenarioFile } from "../../src/adapters/feeds/scenario-file.js";
+import { InputError } from "../../src/core/assert.js";
+import { projectLocal } from "../../src/core/geo.js";
+import { runScenario } from "../../src/sim/city/run.js";
+
+const dir = mkdtempSync(join(tmpdir(), "lastmile-replay-geo-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const origin = { lat: -20.47, lng: -54.57 };
+/** 24 orders over the day around the city centre, deterministic. */
+const orders = Array.from({ length: 24 }, (_, i) => ({
+  id: `r${i}`,
+  placedMin: 480 + i * 20,
+  lat: -20.47 + ((i * 37) % 11) * 0.003 - 0.015,
+  lng: -54.57 + ((i * 53) % 13) * 0.003 - 0.018,
+  items: `sku${String(1 + (i % 9)).padStart(5, "0")}:${1 + (i % 3)}`,
+}));
+
+function errorOf(f: () => unknown): InputError {
+  try {
+    f();
+  } catch (error) {
+    if (error instanceof InputError) return error;
+    throw error;
+  }
+  throw new Error("no InputError");
+}
+
+describe("replayed orders in lat/lng", () => {
+  it("CSV and JSONL lat/lng are projected around the origin, as stores are", () => {
+    const csv = `order_id,placed_min,lat,lng,items\nr1,480,-20.46,-54.58,sku00001:2\n`;
+    const [o] = parseOrdersCsv(csv, "orders.csv", origin);
+    const p = projectLocal({ lat: -20.46, lng: -54.58 }, origin);
+    expect(o).toEqual({
+      id: "r1",
+      placedMs: 480 * 60_000,
+      x: p.x,
+      y: p.y,
+      lines: [{ sku: "sku00001", qty: 2 }],
+    });
+    const jsonl =
+      '{"id":"r1","placedMin":480,"lat":-20.46,"lng":-54.58,"items":[{"sku":"sku00001","qty":2}]}\n';
+    expect(parseOrdersJsonl(jsonl, "orders.jsonl", origin)).toEqual([o]);
+  });
+
+  it("refuses lat/lng without a geo scenario, mixed forms and half pairs, naming the line and field", () => {
+    const csv = `order_id,placed_min,lat,lng,items\nr1,480,-20.46,-54.58,sku00001:2\n`;
+    const e1 = errorOf(() => parseOrdersCsv(csv, "orders.csv"));
+    expect(e1.path).toBe("orders.csv:2");
+    expect(e1.reason).toMatch(/geo\.origin/);
+    const mixed =
+      '{"placedMin":1,"x":0,"y":0,"items":[{"sku":"a","qty":1}]}\n' +
+      '{"placedMin":2,"lat":-20.46,"lng":-54.58,"items":[{"sku":"a","qty":1}]}\n';
+    const e2 = errorOf(() => parseOrdersJsonl(mixed, "o.jsonl", origin));
+    expect(e2.path).toBe("o.jsonl:2");
+    expect(e2.reason).toMatch(/one form per file/);
+    const half = '{"placedMin":1,"lat":-20.46,"items":[{"sku":"a","qty":1}]}\n';
+    expect(errorOf(() => parseOrdersJsonl(half, "o.jsonl", origin)).path).toBe("o.jsonl:1:lng");
+    const both = '{"placedMin":1,"lat":-20.46,"lng":-54.58,"x":1,"y":1,"items":[{"sku":"a","qty":1}]}\n';
+    expect(errorOf(() => parseOrdersJsonl(both, "o.jsonl", origin)).reason).toMatch(/not both/);
+    expect(errorOf(() => parseOrdersCsv("order_id,placed_min,lon,lat,items\n", "o.csv")).path).toBe(
+      "o.csv:1",
+    );
+  });
+
+  it("a real-city run from a lat/lng file is byte-identical to the same orders in x/y metres", () => {
+    const base = JSON.parse(readFileSync("scenarios/campo-grande.json", "utf8"));
+    const scenario = {
+      ...base,
+      geo: { ...base.geo, travel: { source: "straight", profile: "rush-hour" } },
+      demand: { kind: "replay", ordersFile: "orders.csv" },
+    };
+    const run = (sub: string, header: string, row: (o: (typeof orders)[number]) => string) => {
+      const d = join(dir, sub);
+      rmSync(d, { recursive: true, force: true });
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, "scenario.json"), JSON.stringify(scenario));
+      writeFileSync(join(d, "orders.csv"), `${header}\n${orders.map(row).join("\n")}\n`);
+      const loaded = loadScenarioFile(join(d, "scenario.json"));
+      const lines: string[] = [];
+      const out = runScenario(loaded.scenario, {
+        seed: 1,
+        events: "lines",
+        onEventLine: (l) => lines.push(l),
+        replayOrders: loaded.replayOrders!,
+      });
+      return { summary: JSON.stringify(out.summary), events: lines.join("\n") };
+    };
+    const located = run("latlng", "order_id,placed_min,lat,lng,items", (o) =>
+      [o.id, o.placedMin, o.lat, o.lng, o.items].join(","),
+    );
+    const planar = run("xy", "order_id,placed_min,x,y,items", (o) => {
+      const p = projectLocal({ lat: o.lat, lng: o.lng }, base.geo.origin);
+      return [o.id, o.placedMin, p.x, p.y, o.items].join(",");
+    });
+    // Events carry the file's own coordinates back (the projection round-trips).
+    const placed = located.events
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; orderId?: string; lat?: number; lng?: number })
+      .find((e) => e.type === "order.placed" && e.orderId === "r0");
+    expect(placed?.lat).toBeCloseTo(orders[0]!.lat, 6);
+    expect(placed?.lng).toBeCloseTo(orders[0]!.lng, 6);
+    expect(located.events.split("\n").length).toBeGreaterThan(100);
+    expect(located.summary).toBe(planar.summary);
+    expect(located.events).toBe(planar.events);
+  });
+});
