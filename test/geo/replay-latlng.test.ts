@@ -36,6 +36,32 @@ function errorOf(f: () => unknown): InputError {
   throw new Error("no InputError");
 }
 
+/** The bundled real city on straight travel (no network to load), its demand replayed from a file. */
+const base = JSON.parse(readFileSync("scenarios/campo-grande.json", "utf8"));
+const scenario = {
+  ...base,
+  geo: { ...base.geo, travel: { source: "straight", profile: "rush-hour" } },
+  demand: { kind: "replay", ordersFile: "orders.csv" },
+};
+const run = (sub: string, header: string, row: (o: (typeof orders)[number]) => string, shifts?: string) => {
+  const d = join(dir, sub);
+  rmSync(d, { recursive: true, force: true });
+  mkdirSync(d, { recursive: true });
+  const withShifts = shifts === undefined ? scenario : { ...scenario, workforceFile: "shifts.csv" };
+  writeFileSync(join(d, "scenario.json"), JSON.stringify(withShifts));
+  if (shifts !== undefined) writeFileSync(join(d, "shifts.csv"), shifts);
+  writeFileSync(join(d, "orders.csv"), `${header}\n${orders.map(row).join("\n")}\n`);
+  const loaded = loadScenarioFile(join(d, "scenario.json"));
+  const lines: string[] = [];
+  const out = runScenario(loaded.scenario, {
+    seed: 1,
+    events: "lines",
+    onEventLine: (l) => lines.push(l),
+    replayOrders: loaded.replayOrders!,
+  });
+  return { summary: JSON.stringify(out.summary), events: lines.join("\n") };
+};
+
 describe("replayed orders in lat/lng", () => {
   it("CSV and JSONL lat/lng are projected around the origin, as stores are", () => {
     const csv = `order_id,placed_min,lat,lng,items\nr1,480,-20.46,-54.58,sku00001:2\n`;
@@ -74,33 +100,11 @@ describe("replayed orders in lat/lng", () => {
   });
 
   it("a real-city run from a lat/lng file is byte-identical to the same orders in x/y metres", () => {
-    const base = JSON.parse(readFileSync("scenarios/campo-grande.json", "utf8"));
-    const scenario = {
-      ...base,
-      geo: { ...base.geo, travel: { source: "straight", profile: "rush-hour" } },
-      demand: { kind: "replay", ordersFile: "orders.csv" },
-    };
-    const run = (sub: string, header: string, row: (o: (typeof orders)[number]) => string) => {
-      const d = join(dir, sub);
-      rmSync(d, { recursive: true, force: true });
-      mkdirSync(d, { recursive: true });
-      writeFileSync(join(d, "scenario.json"), JSON.stringify(scenario));
-      writeFileSync(join(d, "orders.csv"), `${header}\n${orders.map(row).join("\n")}\n`);
-      const loaded = loadScenarioFile(join(d, "scenario.json"));
-      const lines: string[] = [];
-      const out = runScenario(loaded.scenario, {
-        seed: 1,
-        events: "lines",
-        onEventLine: (l) => lines.push(l),
-        replayOrders: loaded.replayOrders!,
-      });
-      return { summary: JSON.stringify(out.summary), events: lines.join("\n") };
-    };
     const located = run("latlng", "order_id,placed_min,lat,lng,items", (o) =>
       [o.id, o.placedMin, o.lat, o.lng, o.items].join(","),
     );
     const planar = run("xy", "order_id,placed_min,x,y,items", (o) => {
-      const p = projectLocal({ lat: o.lat, lng: o.lng }, base.geo.origin);
+      const p = projectLocal({ lat: o.lat, lng: o.lng }, origin);
       return [o.id, o.placedMin, p.x, p.y, o.items].join(",");
     });
     // Events carry the file's own coordinates back (the projection round-trips).
@@ -113,5 +117,24 @@ describe("replayed orders in lat/lng", () => {
     expect(located.events.split("\n").length).toBeGreaterThan(100);
     expect(located.summary).toBe(planar.summary);
     expect(located.events).toBe(planar.events);
+  });
+
+  it("a shift file's start in lat/lng runs as the same start in x/y metres", () => {
+    const at = { lat: -20.455, lng: -54.6 };
+    const p = projectLocal(at, origin);
+    const header = "order_id,placed_min,lat,lng,items";
+    const row = (o: (typeof orders)[number]) => [o.id, o.placedMin, o.lat, o.lng, o.items].join(",");
+    const shifts = (cols: string, start: string) =>
+      `id,count,start_min,end_min,speed_kmh,${cols}\nextra,3,470,1000,30,${start}\n`;
+    const located = run("shift-latlng", header, row, shifts("lat,lng", `${at.lat},${at.lng}`));
+    const planar = run("shift-xy", header, row, shifts("x,y", `${p.x},${p.y}`));
+    expect(located.events).toContain('"extra-1"');
+    // The scenario hash covers the input as written (the shift's start in degrees or metres); all else equal.
+    const unhashed = (summary: string) => ({ ...JSON.parse(summary), scenarioHash: undefined });
+    expect(located.summary).not.toBe(planar.summary);
+    expect(unhashed(located.summary)).toEqual(unhashed(planar.summary));
+    expect(located.events === planar.events).toBe(true);
+    const bad = shifts("lat,lng", "-95,-54.6");
+    expect(() => run("shift-bad", header, row, bad)).toThrow(/shifts\.csv:2:start/);
   });
 });

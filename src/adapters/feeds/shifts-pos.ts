@@ -3,7 +3,7 @@
  *
  * Shifts, one per record, the same fields as a `workforce[]` entry:
  *   CSV  `id,count,role,start_min,end_min,store_id,x,y,speed_kmh,accept_probability,no_show_probability`
- *        (any subset of these columns, in any order);
+ *        (any subset of these columns, in any order; `lat,lng` instead of `x,y` in a real-city scenario);
  *   JSONL {"id":"eve","count":4,"role":"shopper","startMin":1000,"endMin":1380,"storeId":"north-market"}.
  * POS records: at `t_min` the shelf of (store, sku) changes by `delta` (negative: sold or lost); the POS
  * then reports it through the scenario's feed model (latency, duplicates):
@@ -12,7 +12,7 @@
 import { z } from "zod";
 import { InputError } from "../../core/assert.js";
 import type { ReplayPosUpdate } from "../../sim/city/city-sim.js";
-import { shiftSchema } from "../../sim/scenario/schema.js";
+import { shiftRecordSchema } from "../../sim/scenario/schema.js";
 import { readRecords } from "./records.js";
 
 const SHIFT_COLUMNS = {
@@ -24,6 +24,8 @@ const SHIFT_COLUMNS = {
   store_id: "storeId",
   x: "start.x",
   y: "start.y",
+  lat: "start.lat",
+  lng: "start.lng",
   speed_kmh: "speedKmh",
   vehicle: "vehicle",
   rating: "rating",
@@ -35,7 +37,7 @@ const SHIFT_COLUMNS = {
 
 /** Raw shift objects (validated per record; defaults are filled when the whole scenario is parsed). */
 export function readShiftsFile(path: string): unknown[] {
-  const rows = readRecords(path, shiftSchema, SHIFT_COLUMNS);
+  const rows = readRecords(path, shiftRecordSchema, SHIFT_COLUMNS);
   return rows;
 }
 

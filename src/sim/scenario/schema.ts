@@ -13,7 +13,7 @@
 import { z } from "zod";
 import { InputError } from "../../core/assert.js";
 import { H3ZoneIndex } from "../../optimize/zones/h3-zones.js";
-import { geoSchema, resolveGeoScenario } from "./geo.js";
+import { geoSchema, latLngSchema, resolveGeoScenario } from "./geo.js";
 
 const id = z.string().min(1).max(64);
 const coord = z.number().min(-1e8).max(1e8);
@@ -170,36 +170,46 @@ const zoneSchema = z.object({
 
 const pointSchema = z.object({ x: coord, y: coord });
 
-export const shiftSchema = z
-  .object({
-    /** Prefix of the workers' ids: `<id>-1`, `<id>-2`, … */
-    id,
-    count: z.number().int().min(1).max(100_000).default(1),
-    role: z.enum(["shopper", "picker", "rider"]).default("shopper"),
-    startMin: minuteOfDay,
-    endMin: minuteOfDay,
-    /** Where the shift starts: a store (pickers must) or a point. */
-    storeId: id.optional(),
-    start: pointSchema.optional(),
-    speedKmh: z.number().positive().max(200).default(25),
-    vehicle: z.enum(["car", "bike", "scooter", "foot"]).default("car"),
-    rating: z.number().min(1).max(5).default(4.8),
-    /** Probability of accepting an offer (the rest decline or time out). */
-    acceptProbability: probability.default(0.9),
-    /** Of the offers not accepted, the share that time out instead of being declined. */
-    timeoutShare: probability.default(0.3),
-    /** Probability the worker never comes online for this shift. */
-    noShowProbability: probability.default(0),
-    capacityOrders: z.number().int().min(1).max(12).default(3),
-  })
-  .superRefine((s, ctx) => {
-    if (s.endMin <= s.startMin)
-      ctx.addIssue({ code: "custom", path: ["endMin"], message: "must be after startMin" });
-    if (s.storeId === undefined && s.start === undefined)
-      ctx.addIssue({ code: "custom", path: ["storeId"], message: "give storeId or start" });
-    if (s.role === "picker" && s.storeId === undefined)
-      ctx.addIssue({ code: "custom", path: ["storeId"], message: "a picker works in a store" });
-  });
+/** A shift whose `start` is a point of the given schema (planar in a scenario; files may use lat/lng). */
+function shiftWith<S extends z.ZodType<object>>(startSchema: S) {
+  return z
+    .object({
+      /** Prefix of the workers' ids: `<id>-1`, `<id>-2`, … */
+      id,
+      count: z.number().int().min(1).max(100_000).default(1),
+      role: z.enum(["shopper", "picker", "rider"]).default("shopper"),
+      startMin: minuteOfDay,
+      endMin: minuteOfDay,
+      /** Where the shift starts: a store (pickers must) or a point. */
+      storeId: id.optional(),
+      start: startSchema.optional(),
+      speedKmh: z.number().positive().max(200).default(25),
+      vehicle: z.enum(["car", "bike", "scooter", "foot"]).default("car"),
+      rating: z.number().min(1).max(5).default(4.8),
+      /** Probability of accepting an offer (the rest decline or time out). */
+      acceptProbability: probability.default(0.9),
+      /** Of the offers not accepted, the share that time out instead of being declined. */
+      timeoutShare: probability.default(0.3),
+      /** Probability the worker never comes online for this shift. */
+      noShowProbability: probability.default(0),
+      capacityOrders: z.number().int().min(1).max(12).default(3),
+    })
+    .superRefine((s, ctx) => {
+      if (s.endMin <= s.startMin)
+        ctx.addIssue({ code: "custom", path: ["endMin"], message: "must be after startMin" });
+      if (s.storeId === undefined && s.start === undefined)
+        ctx.addIssue({ code: "custom", path: ["storeId"], message: "give storeId or start" });
+      if (s.role === "picker" && s.storeId === undefined)
+        ctx.addIssue({ code: "custom", path: ["storeId"], message: "a picker works in a store" });
+    });
+}
+
+export const shiftSchema = shiftWith(pointSchema);
+/**
+ * A record of a shift file (`workforceFile`): `start` may also be `{ lat, lng }`, projected with the rest of
+ * the scenario around `geo.origin` (./geo.ts), as an inline `workforce[]` entry's may.
+ */
+export const shiftRecordSchema = shiftWith(z.union([pointSchema, latLngSchema]));
 
 const demandSchema = z.discriminatedUnion("kind", [
   z.object({
