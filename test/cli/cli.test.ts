@@ -49,6 +49,18 @@ describe("CLI", () => {
     expect(queue.stderr).toContain("--route-queue-max");
   });
 
+  it("serve validates its travel-profile flags before opening a store", () => {
+    const noNetwork = run(["serve", "--store", "memory", "--network-profile", "rush-hour"]);
+    expect(noNetwork.status).toBe(2);
+    expect(noNetwork.stderr).toContain("--network-profile: needs --network");
+    const name = run(["serve", "--store", "memory", "--network-profile", "evening"]);
+    expect(name.status).toBe(2);
+    expect(name.stderr).toContain("--network-profile: expected none or rush-hour");
+    const offset = run(["serve", "--store", "memory", "--utc-offset-min", "900"]);
+    expect(offset.status).toBe(2);
+    expect(offset.stderr).toContain("--utc-offset-min: expected an integer in -720..840, got '900'");
+  });
+
   it("an unknown bench suite is a usage error", () => {
     const r = run(["bench", "nope"]);
     expect(r.status).toBe(2);

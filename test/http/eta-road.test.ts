@@ -11,6 +11,7 @@ import { parseOsmXml } from "../../src/index.js";
 import { ETA_DEFAULTS, estimateEta } from "../../src/optimize/eta/eta.js";
 import {
   buildRoadNetwork,
+  DEFAULT_HOUR_PROFILE,
   OFF_ROAD_DEFAULTS,
   roadTravelTime,
   withOffRoadFallback,
@@ -114,5 +115,55 @@ describe("POST /v1/eta with a server-side road network", () => {
     const r4 = await post(road.app, "/v1/eta", { state: state(stops), travel: "bus" }, null);
     expect(r4.status).toBe(400);
     expect(r4.body.error.issues[0].path).toBe("body.travel");
+  });
+
+  it("with an hour profile and a UTC offset, rush hour is priced at local time, as the library prices it", async () => {
+    const utcOffsetMs = -4 * 3_600_000; // UTC−4
+    const timed = await memoryService({ network: net, travelProfile: DEFAULT_HOUR_PROFILE, utcOffsetMs });
+    try {
+      const day = Date.UTC(2026, 11, 7);
+      // 08:00 and 03:00 local are 12:00 and 07:00 UTC.
+      const at = (localHour: number) => day + localHour * 3_600_000 - utcOffsetMs;
+      const ask = async (localHour: number) => {
+        const res = await post(
+          timed.app,
+          "/v1/eta",
+          { state: { ...state(stops), nowMs: at(localHour) } },
+          null,
+        );
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        return res.body.estimates as { p50Ms: number }[];
+      };
+      const rush = await ask(8);
+      const night = await ask(3);
+      const last = (e: { p50Ms: number }[], localHour: number) => e[e.length - 1]!.p50Ms - at(localHour);
+      expect(last(rush, 8)).toBeGreaterThan(last(night, 3));
+      const legs = withOffRoadFallback(
+        roadTravelTime(net, { origin: here, profile: DEFAULT_HOUR_PROFILE, clockOffsetMs: utcOffsetMs }),
+      );
+      const plane = (p: LatLng) => projectLocal(p, here);
+      const direct = estimateEta(
+        {
+          ...state(stops),
+          nowMs: at(8),
+          legElapsedMs: 0,
+          detourFactor: 1.3,
+          pickSpeedFactor: 1,
+          checkoutMs: 0,
+          location: plane(here),
+          store: plane(store),
+          stops: stops.map((p, i) => ({ id: `o${i}`, point: plane(p), earliestMs: 0 })),
+        },
+        ETA_DEFAULTS,
+        (a, b, t) => legs.durationMs(a, b, t),
+      );
+      expect(rush).toEqual(JSON.parse(JSON.stringify(direct)));
+      // The server without a profile prices both hours the same (free flow).
+      const free = await post(road.app, "/v1/eta", { state: { ...state(stops), nowMs: at(8) } }, null);
+      const freeNight = await post(road.app, "/v1/eta", { state: { ...state(stops), nowMs: at(3) } }, null);
+      expect(last(free.body.estimates, 8)).toBe(last(freeNight.body.estimates, 3));
+    } finally {
+      await timed.close();
+    }
   });
 });

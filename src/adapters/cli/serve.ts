@@ -7,6 +7,7 @@
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { DEFAULT_HOUR_PROFILE } from "../../optimize/network/index.js";
 import { DEFAULT_POS_FUTURE_SKEW_MS_MAX } from "../http/ledger-routes.js";
 import { DEFAULT_ROUTE_QUEUE_MAX } from "../http/route-pool.js";
 import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS } from "../http/server.js";
@@ -40,6 +41,8 @@ interface ServeOptions {
   pgBatchInFlight: string;
   sqliteBatchMax: string;
   network?: string;
+  networkProfile: string;
+  utcOffsetMin: string;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -112,7 +115,17 @@ export function registerServe(program: Command): void {
     )
     .option(
       "--network <file|name>",
-      "road network for POST /v1/route with located stops (lastmile network build, or campo-grande)",
+      "road network for POST /v1/route with located stops and POST /v1/eta (lastmile network build, or campo-grande)",
+    )
+    .option(
+      "--network-profile <name>",
+      "POST /v1/eta on the network: none (free flow) | rush-hour (the simulator's hour factors)",
+      "none",
+    )
+    .option(
+      "--utc-offset-min <n>",
+      "local time = UTC + this many minutes, for the hour profile (e.g. -240 for Campo Grande)",
+      "0",
     )
     .action(async (opts: ServeOptions) => {
       const port = integer(opts.port, "--port", 0, 65535);
@@ -136,7 +149,16 @@ export function registerServe(program: Command): void {
         throw new CliUsageError(`--log-level: expected one of ${LOG_LEVELS.join(", ")}`);
       if (opts.sqliteSynchronous !== "normal" && opts.sqliteSynchronous !== "full")
         throw new CliUsageError("--sqlite-synchronous: expected normal or full");
+      if (opts.networkProfile !== "none" && opts.networkProfile !== "rush-hour")
+        throw new CliUsageError("--network-profile: expected none or rush-hour");
+      // Whole minutes from UTC−12:00 to UTC+14:00, the range of real time zones.
+      const utcOffsetMin = integer(opts.utcOffsetMin, "--utc-offset-min", -720, 840);
+      if (opts.networkProfile !== "none" && opts.network === undefined)
+        throw new CliUsageError("--network-profile: needs --network");
       const network = opts.network === undefined ? undefined : loadRoadNetwork(opts.network);
+      const travelProfile = opts.networkProfile === "rush-hour" ? DEFAULT_HOUR_PROFILE : undefined;
+      // Contract the profile's hour metrics now, not in the first rush-hour request.
+      if (network !== undefined && travelProfile !== undefined) network.prepareProfile(travelProfile);
       if (network !== undefined)
         process.stderr.write(`lastmile serve: road network ${opts.network} (${OSM_CREDIT})\n`);
       const store = parseStoreSpec(opts.store);
@@ -160,6 +182,8 @@ export function registerServe(program: Command): void {
         requestTimeoutMs,
         ...(slots === undefined ? {} : { slots }),
         ...(network === undefined ? {} : { network }),
+        ...(travelProfile === undefined ? {} : { travelProfile }),
+        utcOffsetMs: utcOffsetMin * 60_000,
       });
       if (insecure) {
         process.stderr.write("lastmile serve: --insecure: no authentication, every caller may do anything\n");

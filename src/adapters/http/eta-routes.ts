@@ -7,7 +7,8 @@
  *
  * Travel: on a server started with `--network`, a lat/lng body's legs are priced on the road network by
  * default, through the same road travel and off-road fallback the simulator prices a real city with
- * (`roadTravelTime` + `withOffRoadFallback`), free-flow speeds; `travel: "straight"` asks for the state's
+ * (`roadTravelTime` + `withOffRoadFallback`), with the server's hour profile if it has one (free flow
+ * otherwise) at local time = epoch time + utcOffsetMs; `travel: "straight"` asks for the state's
  * straight line × detourFactor at msPerMetre, the only travel without a network or with x/y bodies.
  */
 import { z } from "zod";
@@ -20,7 +21,12 @@ import {
   estimateDepartureMs,
   estimateEta,
 } from "../../optimize/eta/eta.js";
-import { type RoadNetwork, roadTravelTime, withOffRoadFallback } from "../../optimize/network/index.js";
+import {
+  type HourProfile,
+  type RoadNetwork,
+  roadTravelTime,
+  withOffRoadFallback,
+} from "../../optimize/network/index.js";
 import { latLngSchema } from "../../sim/scenario/geo.js";
 import { HttpError } from "./errors.js";
 import { defineRoute, type RouteSpec } from "./route.js";
@@ -98,7 +104,8 @@ export const etaBody = z
       .optional()
       .meta({
         description:
-          "road: legs on the server's road network (`serve --network`; lat/lng bodies only), free-flow speeds, " +
+          "road: legs on the server's road network (`serve --network`; lat/lng bodies only), at the server's " +
+          "hour profile (`--network-profile`, local time by `--utc-offset-min`; default free flow), " +
           "an end with no road within 500 m straight × 1.3 at 25 km/h, as the simulator prices a real city; " +
           "straight: straight line × state.detourFactor at state.msPerMetre. Default: road when the server has " +
           "a network and the body is lat/lng, else straight",
@@ -124,6 +131,10 @@ const etaView = z.object({
 export interface EtaRouteOptions {
   /** Road network for lat/lng bodies (`serve --network`); absent: straight line only. */
   readonly network?: RoadNetwork;
+  /** Hour-of-day speed factors on the network (`--network-profile`); absent: free flow. */
+  readonly profile?: HourProfile;
+  /** Local time = epoch time + this, for the profile's hour of day (`--utc-offset-min`); default 0 (UTC). */
+  readonly utcOffsetMs?: number;
 }
 
 export function etaRoutes(options: EtaRouteOptions = {}): RouteSpec[] {
@@ -142,7 +153,7 @@ export function etaRoutes(options: EtaRouteOptions = {}): RouteSpec[] {
       handle: async ({ body }) => {
         const params: EtaParams = { ...ETA_DEFAULTS, ...body.params };
         const state = planarState(body.state);
-        const road = roadLegs(body, options.network);
+        const road = roadLegs(body, options);
         const drive: DriveMs | undefined =
           road === undefined ? undefined : (a, b, departAtMs) => road.durationMs(a, b, departAtMs);
         const departureMs = Math.round(estimateDepartureMs(state, params, drive));
@@ -167,7 +178,8 @@ type BodyPoint = Point | LatLng;
  * The road legs of a body, in the frame `planarState` projects it to (around the current location), or
  * undefined for the straight line. A new pair cache per request: a body has at most ETA_STOPS_MAX + 2 points.
  */
-function roadLegs(body: z.infer<typeof etaBody>, network: RoadNetwork | undefined) {
+function roadLegs(body: z.infer<typeof etaBody>, options: EtaRouteOptions) {
+  const network = options.network;
   const located = "lat" in body.state.location;
   const travel = body.travel ?? (network !== undefined && located ? "road" : "straight");
   if (travel === "straight") return undefined;
@@ -183,7 +195,13 @@ function roadLegs(body: z.infer<typeof etaBody>, network: RoadNetwork | undefine
       "invalid_request",
       "body.travel: road travel needs lat/lng points, not x/y metres",
     );
-  return withOffRoadFallback(roadTravelTime(network, { origin: body.state.location as LatLng }));
+  return withOffRoadFallback(
+    roadTravelTime(network, {
+      origin: body.state.location as LatLng,
+      ...(options.profile === undefined ? {} : { profile: options.profile }),
+      clockOffsetMs: options.utcOffsetMs ?? 0,
+    }),
+  );
 }
 
 /** The state with lat/lng points projected to metres around its current location (planar: as given). */

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../../core/ports.js";
 import type { AvailabilityModel } from "../../optimize/availability/models.js";
-import type { RoadNetwork } from "../../optimize/network/index.js";
+import type { HourProfile, RoadNetwork } from "../../optimize/network/index.js";
 import type { SlotPlanner } from "../../optimize/slots/planner.js";
 import type { ApiKeyStore } from "../store/api-keys.js";
 import { openScoreStore, type ScoreStore } from "../store/availability-scores.js";
@@ -73,8 +73,14 @@ export interface ServiceOptions {
    */
   readonly availabilityModels?: (tenant: string) => AvailabilityModel | undefined;
   readonly availabilityStalenessMs?: number;
-  /** Road network for POST /v1/route with located stops (`serve --network`). */
+  /** Road network for POST /v1/route with located stops and POST /v1/eta (`serve --network`). */
   readonly network?: RoadNetwork;
+  /**
+   * POST /v1/eta on the network: hour-of-day speed factors (`serve --network-profile rush-hour`; absent:
+   * free flow), read at local time = epoch time + `utcOffsetMs` (`--utc-offset-min`).
+   */
+  readonly travelProfile?: HourProfile;
+  readonly utcOffsetMs?: number;
 }
 
 /** A score older than this is recomputed on read when a model runs in process (docs/availability.md). */
@@ -157,7 +163,14 @@ export async function createService(options: ServiceOptions): Promise<Service> {
           : { posFutureSkewMsMax: options.posFutureSkewMsMax }),
       }),
       ...withScope("dispatch", matchRoutes()),
-      ...withScope("dispatch", etaRoutes(options.network === undefined ? {} : { network: options.network })),
+      ...withScope(
+        "dispatch",
+        etaRoutes({
+          ...(options.network === undefined ? {} : { network: options.network }),
+          ...(options.travelProfile === undefined ? {} : { profile: options.travelProfile }),
+          ...(options.utcOffsetMs === undefined ? {} : { utcOffsetMs: options.utcOffsetMs }),
+        }),
+      ),
       ...withScope(
         "route",
         routingRoutes({
