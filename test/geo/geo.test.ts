@@ -10,6 +10,7 @@ import { RUSH_HOUR_PROFILE, timeDependentMs } from "../../src/core/rush-hour.js"
 import { cellsAround, H3ZoneIndex } from "../../src/optimize/zones/h3-zones.js";
 import { runScenario } from "../../src/sim/city/run.js";
 import { parseScenario } from "../../src/sim/scenario/schema.js";
+import { inputErrorOf } from "../input-error.js";
 
 const origin = { lat: -20.47, lng: -54.57 };
 
@@ -64,16 +65,6 @@ function tinyGeoScenario(travel: Record<string, unknown> = {}) {
   };
 }
 
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error("no error");
-}
-
 describe("scenario lat/lng", () => {
   it("projects stores, shift starts and H3 zones to metres around geo.origin", () => {
     const sc = parseScenario(tinyGeoScenario());
@@ -104,7 +95,7 @@ describe("scenario lat/lng", () => {
     for (const [mutate, path, reason] of cases) {
       const s = tinyGeoScenario();
       mutate(s);
-      const e = inputError(() => parseScenario(s));
+      const e = inputErrorOf(() => parseScenario(s));
       expect(e.path, path).toBe(path);
       expect(e.reason, path).toMatch(reason);
     }
@@ -116,18 +107,18 @@ describe("scenario lat/lng", () => {
     const sc = parseScenario(s);
     expect(sc.mode !== "meal" && sc.geo?.origin).toEqual({ lat: -20.458, lng: -54.582 });
     (s.stores as { lat: number }[])[0]!.lat = Number.NaN;
-    expect(inputError(() => parseScenario(s)).path).toBe("stores[0].lat");
+    expect(inputErrorOf(() => parseScenario(s)).path).toBe("stores[0].lat");
   });
 
   it("refuses a bad cell, a cell in two zones and cellWeights of the wrong length, naming the cell", () => {
     const s = tinyGeoScenario();
     const cells = cellsAround({ lat: -20.5, lng: -54.57 }, 8, 1);
     (s.zones[0] as Record<string, unknown>) = { id: "centro", cells: ["nope"] };
-    expect(inputError(() => parseScenario(s)).path).toBe("zones[0].cells[0]");
+    expect(inputErrorOf(() => parseScenario(s)).path).toBe("zones[0].cells[0]");
     (s.zones[0] as Record<string, unknown>) = { id: "centro", cells: [cells[3]] };
-    expect(inputError(() => parseScenario(s)).reason).toMatch(/already in zone 'centro'/);
+    expect(inputErrorOf(() => parseScenario(s)).reason).toMatch(/already in zone 'centro'/);
     (s.zones[0] as Record<string, unknown>) = { id: "centro", cells: [cells[0]], cellWeights: [1, 2] };
-    expect(inputError(() => parseScenario(s)).path).toBe("zones[0].cellWeights");
+    expect(inputErrorOf(() => parseScenario(s)).path).toBe("zones[0].cellWeights");
   });
 
   it("leaves planar scenarios unchanged", () => {

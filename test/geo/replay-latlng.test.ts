@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseOrdersCsv, parseOrdersJsonl } from "../../src/adapters/feeds/orders.js";
 import { loadScenarioFile } from "../../src/adapters/feeds/scenario-file.js";
-import { InputError } from "../../src/core/assert.js";
 import { projectLocal } from "../../src/core/geo.js";
 import { runScenario } from "../../src/sim/city/run.js";
+import { inputErrorOf } from "../input-error.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lastmile-replay-geo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,16 +25,6 @@ const orders = Array.from({ length: 24 }, (_, i) => ({
   lng: -54.57 + ((i * 53) % 13) * 0.003 - 0.018,
   items: `sku${String(1 + (i % 9)).padStart(5, "0")}:${1 + (i % 3)}`,
 }));
-
-function errorOf(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error("no InputError");
-}
 
 /** The bundled real city on straight travel (no network to load), its demand replayed from a file. */
 const base = JSON.parse(readFileSync("scenarios/campo-grande.json", "utf8"));
@@ -81,20 +71,20 @@ describe("replayed orders in lat/lng", () => {
 
   it("refuses lat/lng without a geo scenario, mixed forms and half pairs, naming the line and field", () => {
     const csv = `order_id,placed_min,lat,lng,items\nr1,480,-20.46,-54.58,sku00001:2\n`;
-    const e1 = errorOf(() => parseOrdersCsv(csv, "orders.csv"));
+    const e1 = inputErrorOf(() => parseOrdersCsv(csv, "orders.csv"));
     expect(e1.path).toBe("orders.csv:2");
     expect(e1.reason).toMatch(/geo\.origin/);
     const mixed =
       '{"placedMin":1,"x":0,"y":0,"items":[{"sku":"a","qty":1}]}\n' +
       '{"placedMin":2,"lat":-20.46,"lng":-54.58,"items":[{"sku":"a","qty":1}]}\n';
-    const e2 = errorOf(() => parseOrdersJsonl(mixed, "o.jsonl", origin));
+    const e2 = inputErrorOf(() => parseOrdersJsonl(mixed, "o.jsonl", origin));
     expect(e2.path).toBe("o.jsonl:2");
     expect(e2.reason).toMatch(/one form per file/);
     const half = '{"placedMin":1,"lat":-20.46,"items":[{"sku":"a","qty":1}]}\n';
-    expect(errorOf(() => parseOrdersJsonl(half, "o.jsonl", origin)).path).toBe("o.jsonl:1:lng");
+    expect(inputErrorOf(() => parseOrdersJsonl(half, "o.jsonl", origin)).path).toBe("o.jsonl:1:lng");
     const both = '{"placedMin":1,"lat":-20.46,"lng":-54.58,"x":1,"y":1,"items":[{"sku":"a","qty":1}]}\n';
-    expect(errorOf(() => parseOrdersJsonl(both, "o.jsonl", origin)).reason).toMatch(/not both/);
-    expect(errorOf(() => parseOrdersCsv("order_id,placed_min,lon,lat,items\n", "o.csv")).path).toBe(
+    expect(inputErrorOf(() => parseOrdersJsonl(both, "o.jsonl", origin)).reason).toMatch(/not both/);
+    expect(inputErrorOf(() => parseOrdersCsv("order_id,placed_min,lon,lat,items\n", "o.csv")).path).toBe(
       "o.csv:1",
     );
   });

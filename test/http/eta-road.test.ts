@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../../src/adapters/http/service.js";
-import { type LatLng, projectLocal } from "../../src/core/geo.js";
+import { type LatLng, type Point, projectLocal } from "../../src/core/geo.js";
 import { parseOsmXml } from "../../src/index.js";
 import { ETA_DEFAULTS, estimateEta } from "../../src/optimize/eta/eta.js";
 import {
@@ -37,6 +37,26 @@ const state = (points: readonly LatLng[]) => ({
   stops: points.map((point, i) => ({ id: `o${i}`, point })),
 });
 
+/** What the library answers for `state(stops)` at `nowMs` on these legs: the simulator's call. */
+function libraryEstimate(nowMs: number, legs: { durationMs(a: Point, b: Point, t?: number): number }) {
+  const plane = (p: LatLng) => projectLocal(p, here);
+  return estimateEta(
+    {
+      ...state(stops),
+      nowMs,
+      legElapsedMs: 0,
+      detourFactor: 1.3,
+      pickSpeedFactor: 1,
+      checkoutMs: 0,
+      location: plane(here),
+      store: plane(store),
+      stops: stops.map((p, i) => ({ id: `o${i}`, point: plane(p), earliestMs: 0 })),
+    },
+    ETA_DEFAULTS,
+    (a, b, t) => legs.durationMs(a, b, t),
+  );
+}
+
 let road: Service;
 let plain: Service;
 beforeAll(async () => {
@@ -55,21 +75,7 @@ describe("POST /v1/eta with a server-side road network", () => {
     expect(res.body.travel).toBe("road");
     expect(res.body.offRoadLegs).toBe(0);
     const legs = withOffRoadFallback(roadTravelTime(net, { origin: here }));
-    const plane = (p: LatLng) => projectLocal(p, here);
-    const direct = estimateEta(
-      {
-        ...state(stops),
-        legElapsedMs: 0,
-        detourFactor: 1.3,
-        pickSpeedFactor: 1,
-        checkoutMs: 0,
-        location: plane(here),
-        store: plane(store),
-        stops: stops.map((p, i) => ({ id: `o${i}`, point: plane(p), earliestMs: 0 })),
-      },
-      ETA_DEFAULTS,
-      (a, b, t) => legs.durationMs(a, b, t),
-    );
+    const direct = libraryEstimate(0, legs);
     expect(res.body.estimates).toEqual(JSON.parse(JSON.stringify(direct)));
     // Not the straight line: the road answer differs from the same body priced straight.
     const straight = await post(road.app, "/v1/eta", { state: state(stops), travel: "straight" }, null);
@@ -141,22 +147,7 @@ describe("POST /v1/eta with a server-side road network", () => {
       const legs = withOffRoadFallback(
         roadTravelTime(net, { origin: here, profile: DEFAULT_HOUR_PROFILE, clockOffsetMs: utcOffsetMs }),
       );
-      const plane = (p: LatLng) => projectLocal(p, here);
-      const direct = estimateEta(
-        {
-          ...state(stops),
-          nowMs: at(8),
-          legElapsedMs: 0,
-          detourFactor: 1.3,
-          pickSpeedFactor: 1,
-          checkoutMs: 0,
-          location: plane(here),
-          store: plane(store),
-          stops: stops.map((p, i) => ({ id: `o${i}`, point: plane(p), earliestMs: 0 })),
-        },
-        ETA_DEFAULTS,
-        (a, b, t) => legs.durationMs(a, b, t),
-      );
+      const direct = libraryEstimate(at(8), legs);
       expect(rush).toEqual(JSON.parse(JSON.stringify(direct)));
       // The server without a profile prices both hours the same (free flow).
       const free = await post(road.app, "/v1/eta", { state: { ...state(stops), nowMs: at(8) } }, null);

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseOrdersCsv, parseOrdersJsonl } from "../../src/adapters/feeds/orders.js";
-import { InputError } from "../../src/core/assert.js";
 import {
   IllegalTransitionError,
   ORDER_STATES,
@@ -13,19 +12,10 @@ import {
   workerTransition,
 } from "../../src/sim/city/machines.js";
 import { parseScenario } from "../../src/sim/scenario/schema.js";
+import { inputErrorOf } from "../input-error.js";
 
 const defaultJson = () =>
   JSON.parse(readFileSync("scenarios/default.json", "utf8")) as Record<string, unknown>;
-
-function inputErrorOf(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("scenario schema", () => {
   it("accepts every bundled scenario", () => {

@@ -1,25 +1,15 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/core/assert.js";
 import { runScenario } from "../../src/sim/city/run.js";
 import { type CityScenario, parseScenario } from "../../src/sim/scenario/schema.js";
 import { applyOverrides, planSweep } from "../../src/sim/sweep/plan.js";
 import { parseSweep } from "../../src/sim/sweep/schema.js";
+import { inputErrorOf } from "../input-error.js";
 
 const base = parseScenario(JSON.parse(readFileSync("scenarios/default.json", "utf8"))) as CityScenario;
 
 function sweep(extra: Record<string, unknown>) {
   return parseSweep({ name: "t", scenario: "x.json", seeds: [1, 2], ...extra });
-}
-
-function inputErrorOf(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error("no error");
 }
 
 describe("sweep plan", () => {
