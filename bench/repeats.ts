@@ -6,6 +6,7 @@
  * the timers as arguments) so the arithmetic and the order are tested without timing anything.
  */
 import { CliUsageError } from "../src/adapters/cli/errors.js";
+import { percentile } from "../src/sim/event-stream.js";
 
 export const REPEATS_ENV = "LASTMILE_BENCH_SWEEP_REPEATS";
 
@@ -40,9 +41,10 @@ export function interleavedOrder(repeats: number): { repetition: number; side: S
 /** Median of a non-empty array (the mean of the two middle values for an even length); the input is not sorted in place. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error("median of an empty array");
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** One repetition's raw wall times: the work on 1 process (or thread) and on every core. */
