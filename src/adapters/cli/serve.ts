@@ -7,7 +7,7 @@
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_HOUR_PROFILE } from "../../optimize/network/index.js";
+import { networkProfile } from "../geo/travel-source.js";
 import { DEFAULT_POS_FUTURE_SKEW_MS_MAX } from "../http/ledger-routes.js";
 import { DEFAULT_ROUTE_QUEUE_MAX } from "../http/route-pool.js";
 import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS } from "../http/server.js";
@@ -151,12 +151,14 @@ export function registerServe(program: Command): void {
         throw new CliUsageError("--sqlite-synchronous: expected normal or full");
       if (opts.networkProfile !== "none" && opts.networkProfile !== "rush-hour")
         throw new CliUsageError("--network-profile: expected none or rush-hour");
+      const profileName: "none" | "rush-hour" = opts.networkProfile;
       // Whole minutes from UTC−12:00 to UTC+14:00, the range of real time zones.
       const utcOffsetMin = integer(opts.utcOffsetMin, "--utc-offset-min", -720, 840);
       if (opts.networkProfile !== "none" && opts.network === undefined)
         throw new CliUsageError("--network-profile: needs --network");
       const network = opts.network === undefined ? undefined : loadRoadNetwork(opts.network);
-      const travelProfile = opts.networkProfile === "rush-hour" ? DEFAULT_HOUR_PROFILE : undefined;
+      // "rush-hour" means what it means in a scenario's geo.travel.profile.
+      const travelProfile = networkProfile(profileName);
       // Contract the profile's hour metrics now, not in the first rush-hour request.
       if (network !== undefined && travelProfile !== undefined) network.prepareProfile(travelProfile);
       if (network !== undefined)

@@ -8,12 +8,11 @@ import { resolve } from "node:path";
 import type { LatLng } from "../../core/geo.js";
 import {
   buildRoadNetwork,
+  cityRoadTravel,
   DEFAULT_HOUR_PROFILE,
   type GuardedTravel,
   type HourProfile,
   ROAD_CLASSES,
-  roadTravelTime,
-  withOffRoadFallback,
 } from "../../optimize/network/index.js";
 import type { RoadNetwork } from "../../optimize/network/network.js";
 import type { TimedTravel } from "../../sim/geo/geo-world.js";
@@ -51,7 +50,7 @@ export function networkProfile(profile: TravelSpec["profile"]): HourProfile | un
 export type RoadTravel = TimedTravel & GuardedTravel;
 
 /**
- * Road travel of a frame; an end the network cannot snap travels off-road (withOffRoadFallback: straight ×
+ * Road travel of a frame (cityRoadTravel): an end the network cannot snap travels off-road (straight ×
  * 1.3 at 25 km/h, counted).
  */
 export async function loadRoadTravel(
@@ -63,8 +62,7 @@ export async function loadRoadTravel(
   const profile = networkProfile(travel.profile);
   // Contract the profile's hour metrics now rather than at the first leg of each hour mid-run.
   if (profile !== undefined) network.prepareProfile(profile);
-  const road = roadTravelTime(network, { origin, ...(profile === undefined ? {} : { profile }) });
-  return withOffRoadFallback(road);
+  return cityRoadTravel(network, { origin, ...(profile === undefined ? {} : { profile }) });
 }
 
 /** What `runScenario` needs besides the scenario to run it on its travel source. */

@@ -7,7 +7,7 @@
  *
  * Travel: on a server started with `--network`, a lat/lng body's legs are priced on the road network by
  * default, through the same road travel and off-road fallback the simulator prices a real city with
- * (`roadTravelTime` + `withOffRoadFallback`), with the server's hour profile if it has one (free flow
+ * (`cityRoadTravel`), with the server's hour profile if it has one (free flow
  * otherwise) at local time = epoch time + utcOffsetMs; `travel: "straight"` asks for the state's
  * straight line × detourFactor at msPerMetre, the only travel without a network or with x/y bodies.
  */
@@ -21,12 +21,7 @@ import {
   estimateDepartureMs,
   estimateEta,
 } from "../../optimize/eta/eta.js";
-import {
-  type HourProfile,
-  type RoadNetwork,
-  roadTravelTime,
-  withOffRoadFallback,
-} from "../../optimize/network/index.js";
+import { cityRoadTravel, type HourProfile, type RoadNetwork } from "../../optimize/network/index.js";
 import { latLngSchema } from "../../sim/scenario/geo.js";
 import { HttpError } from "./errors.js";
 import { defineRoute, type RouteSpec } from "./route.js";
@@ -154,8 +149,7 @@ export function etaRoutes(options: EtaRouteOptions = {}): RouteSpec[] {
         const params: EtaParams = { ...ETA_DEFAULTS, ...body.params };
         const state = planarState(body.state);
         const road = roadLegs(body, options);
-        const drive: DriveMs | undefined =
-          road === undefined ? undefined : (a, b, departAtMs) => road.durationMs(a, b, departAtMs);
+        const drive: DriveMs | undefined = road?.durationMs;
         const departureMs = Math.round(estimateDepartureMs(state, params, drive));
         const estimates = estimateEta(state, params, drive);
         return {
@@ -195,13 +189,11 @@ function roadLegs(body: z.infer<typeof etaBody>, options: EtaRouteOptions) {
       "invalid_request",
       "body.travel: road travel needs lat/lng points, not x/y metres",
     );
-  return withOffRoadFallback(
-    roadTravelTime(network, {
-      origin: body.state.location as LatLng,
-      ...(options.profile === undefined ? {} : { profile: options.profile }),
-      clockOffsetMs: options.utcOffsetMs ?? 0,
-    }),
-  );
+  return cityRoadTravel(network, {
+    origin: body.state.location as LatLng,
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    clockOffsetMs: options.utcOffsetMs ?? 0,
+  });
 }
 
 /** The state with lat/lng points projected to metres around its current location (planar: as given). */

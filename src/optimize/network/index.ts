@@ -20,7 +20,7 @@ export type {
 } from "./network.js";
 export { buildRoadNetwork, DEFAULT_SNAP_RADIUS_M, RoadNetwork, UNREACHABLE } from "./network.js";
 export type { GuardedTravel, LegTravel, OffRoadOptions } from "./off-road.js";
-export { OFF_ROAD_DEFAULTS, withOffRoadFallback } from "./off-road.js";
+export { cityRoadTravel, OFF_ROAD_DEFAULTS, withOffRoadFallback } from "./off-road.js";
 export type { HourProfile } from "./profile.js";
 export { DEFAULT_HOUR_PROFILE, FREE_FLOW_PROFILE, hourBracket, interpolateDurationMs } from "./profile.js";
 export type { StraightLineOptions } from "./straight.js";

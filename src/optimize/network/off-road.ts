@@ -1,12 +1,13 @@
 /**
  * Road travel that prices every leg: an end the network cannot snap (no road within the snapping radius,
  * which `RoadNetwork.snap` reports as an InputError) travels the straight line × `detourFactor` at
- * `msPerMetre`, and the leg is counted. The simulator's real city (`lastmile run` on a road scenario) and
- * POST /v1/eta on a server with a network both price legs through this one function, so a leg that leaves
- * the map costs the same in both. Any other error is a bug and propagates.
+ * `msPerMetre`, and the leg is counted. Any other error is a bug and propagates. `cityRoadTravel` binds it
+ * to a network: the one travel of a real city, for the simulator and the service alike.
  */
 import { InputError } from "../../core/assert.js";
 import { euclideanM, type Point } from "../../core/geo.js";
+import type { RoadNetwork } from "./network.js";
+import { type RoadTravelTimeOptions, roadTravelTime } from "./travel-time.js";
 
 export const OFF_ROAD_DEFAULTS = {
   /** Straight line × this: the detour of a road the network does not have. */
@@ -69,4 +70,17 @@ export function withOffRoadFallback(road: LegTravel, options: OffRoadOptions = {
         (m) => Math.round(m * msPerMetre),
       ),
   };
+}
+
+/**
+ * How a real city prices a leg: the road network in the caller's planar frame (`roadTravelTime`), with the
+ * off-road fallback. The simulator's road scenarios (src/adapters/geo/travel-source.ts) and POST /v1/eta on
+ * a server with a network both build their travel here, so the same leg at the same hour costs the same.
+ */
+export function cityRoadTravel(
+  network: RoadNetwork,
+  options: RoadTravelTimeOptions & { readonly offRoad?: OffRoadOptions },
+): GuardedTravel {
+  const { offRoad, ...road } = options;
+  return withOffRoadFallback(roadTravelTime(network, road), offRoad);
 }
