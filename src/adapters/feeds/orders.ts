@@ -12,6 +12,7 @@ import { z } from "zod";
 import { InputError } from "../../core/assert.js";
 import { type LatLng, projectLocal } from "../../core/geo.js";
 import type { ReplayOrder } from "../../sim/city/city-sim.js";
+import { latLngSchema } from "../../sim/scenario/geo.js";
 import { readTextFile } from "./files.js";
 import { parseJsonlRecords, RECORDS_MAX, validateRecord } from "./records.js";
 
@@ -33,8 +34,8 @@ const lineSchema = z
     ...common,
     x: metres.optional(),
     y: metres.optional(),
-    lat: z.number().min(-90).max(90).optional(),
-    lng: z.number().min(-180).max(180).optional(),
+    lat: latLngSchema.shape.lat.optional(),
+    lng: latLngSchema.shape.lng.optional(),
   })
   .superRefine((d, ctx) => {
     const located = d.lat !== undefined || d.lng !== undefined;
