@@ -11,10 +11,11 @@
 import { existsSync } from "node:fs";
 import { loadRoadNetwork } from "../src/adapters/osm/network-file.js";
 import { readOsmFile } from "../src/adapters/osm/read.js";
-import type { LatLng } from "../src/core/geo.js";
+import { type LatLng, projectLocal } from "../src/core/geo.js";
 import { RandomStream } from "../src/core/random.js";
 import {
   buildRoadNetwork,
+  cityRoadTravel,
   DEFAULT_HOUR_PROFILE,
   RoadNetwork,
   type SnappedPoint,
@@ -158,6 +159,24 @@ export const geoSuite: BenchSuite = {
         detail: `${hours} distinct hour metrics, each contracted in the free-flow order; ${round(net.byteSize() / 2 ** 20, 1)} MB of typed arrays then`,
       });
     }
+    // The simulator's per-leg path in a road scenario: cached legs, asked again and again (ETA re-estimates,
+    // routing). Planar points in a frame at the first matrix point, 50 of them, every pair warmed first.
+    const origin = mpts[0]!;
+    const legPts = mpts.slice(0, 50).map((p) => projectLocal(p, origin));
+    const legs = cityRoadTravel(net, { origin });
+    let legSum = 0;
+    for (const a of legPts) for (const b of legPts) legSum += legs.durationMs(a, b);
+    const lookups = ctx.quick ? 200_000 : 2_000_000;
+    const tLegs = performance.now();
+    for (let k = 0; k < lookups; k++) legSum += legs.durationMs(legPts[k % 50]!, legPts[(k * 7 + 3) % 50]!);
+    const legNs = ((performance.now() - tLegs) * 1e6) / lookups;
+    rows.push({
+      measure: `cached road leg (cityRoadTravel, ${lookups} lookups over 50 points)`,
+      ch: round(legNs, 1),
+      dijkstra: null,
+      unit: "ns",
+      detail: `what a simulated leg costs once its pair is known; ${legs.offRoadLegs} off-road, checksum ${legSum > 0 ? "ok" : "zero"}`,
+    });
     const memoryMb = typedBytes / 2 ** 20;
     rows.push({
       measure: "memory of the prepared network",
