@@ -106,6 +106,12 @@ describe("roadTravelTime (planar points in a frame)", () => {
           expect(() => small.durationMs(offRoad, planar[i]!)).toThrow(/no road within 500 m/);
         }
     }
+    // A query whose second point empties a full cache must not file its pair under the first point's old id.
+    const two = roadTravelTime(net, { origin, cacheEntriesMax: 2 });
+    two.durationMs(planar[0]!, planar[1]!);
+    two.durationMs(planar[0]!, planar[2]!); // planar[2] empties the cache and takes a fresh id
+    expect(two.durationMs(planar[2]!, planar[2]!)).toBe(0);
+    expect(two.durationMs(planar[2]!, planar[0]!)).toBe(big.durationMs(planar[2]!, planar[0]!));
     expect(() => roadTravelTime(net, { origin, cacheEntriesMax: 0 })).toThrow(/^cacheEntriesMax: /);
     expect(() => roadTravelTime(net, { origin, cacheEntriesMax: 2 ** 22 })).toThrow(/^cacheEntriesMax: /);
   });

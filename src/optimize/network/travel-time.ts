@@ -31,10 +31,14 @@ export interface RoadTravelTimeOptions {
 /** Ids of snapped positions stay below this (a cache holds at most this many): pair keys are exact integers. */
 const PAIR_ID_LIMIT = 2 ** 21;
 
-/** A snapped point and its id among the distinct snapped positions seen since the cache last emptied. */
+/**
+ * A snapped point and its id among the distinct snapped positions of one cache generation (the caches empty
+ * when full and ids restart, so an id means something only with its generation).
+ */
 interface Snap {
   readonly point: SnappedPoint;
   readonly id: number;
+  readonly generation: number;
 }
 
 export type RoadTravelTime = TravelTime &
@@ -59,6 +63,7 @@ export function roadTravelTime(network: RoadNetwork, options: RoadTravelTimeOpti
   /** segment → fraction → a small id per distinct snapped position, for the pair keys. */
   const ids = new Map<number, Map<number, number>>();
   let nextId = 0;
+  let generation = 0;
   /** pairKey(a, b, hour) → [durationMs, distanceM]; hour -1 = free flow. */
   const pairs = new Map<number, readonly [number, number]>();
 
@@ -66,13 +71,6 @@ export function roadTravelTime(network: RoadNetwork, options: RoadTravelTimeOpti
     let byY = snaps.get(p.x);
     let s = byY?.get(p.y);
     if (s === undefined) {
-      try {
-        const [hit] = network.snap([unprojectLocal(p, origin)], radiusM, "point");
-        s = { point: hit as SnappedPoint, id: idOf(hit as SnappedPoint) };
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        s = error;
-      }
       if (snapCount >= cacheMax) {
         // Ids restart with the snaps, so the pairs keyed by them go too.
         snaps.clear();
@@ -80,8 +78,15 @@ export function roadTravelTime(network: RoadNetwork, options: RoadTravelTimeOpti
         pairs.clear();
         snapCount = 0;
         nextId = 0;
-        if (!(s instanceof InputError)) s = { point: s.point, id: idOf(s.point) };
+        generation++;
         byY = undefined;
+      }
+      try {
+        const [hit] = network.snap([unprojectLocal(p, origin)], radiusM, "point");
+        s = { point: hit as SnappedPoint, id: idOf(hit as SnappedPoint), generation };
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        s = error;
       }
       if (byY === undefined) snaps.set(p.x, (byY = new Map()));
       byY.set(p.y, s);
@@ -109,17 +114,25 @@ export function roadTravelTime(network: RoadNetwork, options: RoadTravelTimeOpti
     return t === undefined || profile === undefined ? undefined : t + offsetMs;
   };
 
-  /** One pair at one static hour (or free flow when hour is -1). */
+  /** One pair at one static hour (or free flow when hour is -1), uncached. */
+  const pairAtHour = (a: Snap, b: Snap, hour: number): readonly [number, number] => {
+    const m = network.matrixSnapped(
+      [a.point],
+      [b.point],
+      hour < 0 ? {} : { profile, departAtMs: hour * 3_600_000 + 1_800_000 },
+    );
+    return [m.durationsMs[0] as number, m.distancesM[0] as number];
+  };
+
+  /** One pair at one static hour, through the pair cache. */
   const atHour = (a: Snap, b: Snap, hour: number): readonly [number, number] => {
+    // Snapping `b` may have emptied the caches after `a` was snapped: `a`'s id is then stale and could name
+    // another point of the new generation, so that pair is computed and not filed.
+    if (a.generation !== generation || b.generation !== generation) return pairAtHour(a, b, hour);
     const key = (a.id * PAIR_ID_LIMIT + b.id) * 25 + hour + 1;
     let hit = pairs.get(key);
     if (hit === undefined) {
-      const m = network.matrixSnapped(
-        [a.point],
-        [b.point],
-        hour < 0 ? {} : { profile, departAtMs: hour * 3_600_000 + 1_800_000 },
-      );
-      hit = [m.durationsMs[0] as number, m.distancesM[0] as number];
+      hit = pairAtHour(a, b, hour);
       if (pairs.size >= cacheMax) pairs.clear();
       pairs.set(key, hit);
     }
